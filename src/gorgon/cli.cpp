@@ -1,0 +1,194 @@
+#include "gorgon/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <ostream>
+
+#include "gorgon/error.hpp"
+#include "gorgon/gorgon_api.hpp"
+#include "gorgon/registry.hpp"
+#include "gorgon/report.hpp"
+#include "gorgon/runspec.hpp"
+#include "gorgon/units.hpp"
+
+#ifndef GORGON_VERSION
+#define GORGON_VERSION "unknown"
+#endif
+
+namespace gorgon {
+namespace {
+
+struct Options {
+  RunSpec base;
+  std::string ops_text = "1000";
+  std::string seed_text = "0";
+  std::vector<std::string> params;
+  std::string runs;
+  std::string suite;
+  std::string json;
+  bool list_ops = false;
+};
+
+void build_parser(CLI::App& app, Options& o) {
+  app.description(
+      "gorgon_mpi: runs one operation N times across MPI ranks x OpenMP threads, records every "
+      "call and reports its statistics.\nLaunch with mpirun -np R gorgon_mpi ...");
+  app.set_version_flag("--version", std::string("gorgon_mpi ") + GORGON_VERSION);
+  app.add_option("--op", o.base.operation, "Operation to run (see --list-ops)")
+      ->capture_default_str();
+  app.add_option("--ops,-n", o.ops_text, "Calls per run (e.g. 40000, 4e6, 10k)")
+      ->capture_default_str();
+  app.add_option("--threads,-t", o.base.threads, "OpenMP threads per rank")
+      ->capture_default_str();
+  app.add_option("--ranks,-r", o.base.ranks, "Use the first R ranks (default: all)");
+  app.add_option("--seed", o.seed_text, "First call number")->capture_default_str();
+  app.add_option("--param,-p", o.params, "Operation parameter key=value (repeatable)");
+  auto* runs = app.add_option("--runs", o.runs,
+                              "A suite of runs as RANKSxTHREADS list, e.g. 1x1,2x1,2x4");
+  auto* suite = app.add_option("--suite", o.suite, "A suite file (JSON), see docs/cli.md");
+  runs->excludes(suite);
+  app.add_option("--json", o.json, "Write the summary as JSON to this file");
+  app.add_flag("--list-ops", o.list_ops, "List the operations and their parameters");
+}
+
+std::map<std::string, std::string> parse_params(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError("invalid --param '" + item + "' (expected key=value)");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+std::vector<RunSpec> build_suite(Options& o, int world_size) {
+  o.base.ops = parse_count(o.ops_text);
+  o.base.seed = parse_count(o.seed_text);
+  o.base.params = parse_params(o.params);
+  if (o.base.ranks < 0) throw ConfigError("--ranks must be at least 1");
+  if (o.base.ranks == 0) o.base.ranks = 0;  // all
+  std::vector<RunSpec> runs;
+  if (!o.runs.empty()) runs = parse_runs(o.runs, o.base);
+  else if (!o.suite.empty()) runs = read_suite_file(o.suite, o.base);
+  else runs.push_back(o.base);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    try {
+      validate(runs[i], world_size);
+    } catch (const ConfigError& e) {
+      if (runs.size() == 1) throw;
+      throw ConfigError(fmt::format("run {} of {}: {}", i + 1, runs.size(), e.what()));
+    }
+  }
+  return runs;
+}
+
+void check_writable(const std::string& path) {
+  const std::string probe = path + ".tmp";
+  std::ofstream f(probe);
+  if (!f) throw ConfigError("cannot write '" + path + "' (check the directory exists and is writable)");
+  f.close();
+  std::remove(probe.c_str());
+}
+
+std::string list_operations() {
+  std::string out;
+  for (const auto* op : registry().all()) {
+    out += fmt::format("{}\n    {}\n", op->name, op->help);
+    for (const auto& p : op->params)
+      out += fmt::format("    --param {}=<{}> (default {})  {}\n", p.name,
+                         p.type == ParamType::Integer    ? "integer"
+                         : p.type == ParamType::Real     ? "number"
+                         : p.type == ParamType::Duration ? "duration"
+                         : p.type == ParamType::Boolean  ? "bool"
+                                                         : "text",
+                         p.default_value, p.help);
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out,
+            std::ostream& err) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(world, &rank);
+  MPI_Comm_size(world, &size);
+  const bool root = rank == 0;
+
+  Options o;
+  CLI::App app;
+  build_parser(app, o);
+  // Parsing is local and deterministic (every rank sees the same argv), so every rank takes
+  // the same branch here without talking to the others.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    if (root) out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    if (root) out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    if (root) out << "gorgon_mpi " << GORGON_VERSION << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    if (root) err << "gorgon_mpi: error: " << e.what() << "\nRun with --help for the options.\n";
+    return kExitBadInput;
+  }
+  if (o.list_ops) {
+    if (root) out << list_operations();
+    return kExitOk;
+  }
+
+  std::vector<RunSpec> suite;
+  std::vector<std::unique_ptr<Reporter>> reporters;
+  try {
+    // Files may differ between nodes: agree on the outcome before any collective run.
+    all_or_none(world, [&] {
+      suite = build_suite(o, size);
+      if (root && !o.json.empty()) check_writable(o.json);
+    });
+  } catch (const ConfigError& e) {
+    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+  if (root) {
+    reporters.push_back(std::make_unique<TextReporter>(out));
+    if (!o.json.empty()) reporters.push_back(std::make_unique<JsonReporter>(o.json));
+  }
+
+  std::vector<RunSummary> summaries;
+  try {
+    for (std::size_t i = 0; i < suite.size(); ++i) {
+      const RunSpec& spec = suite[i];
+      RunSummary s = run_on_world(spec, registry().find(spec.operation), world);
+      if (root) {
+        for (auto& r : reporters) r->report_run(s, i, suite.size());
+        summaries.push_back(std::move(s));
+      }
+    }
+    all_or_none(world, [&] {
+      if (!root) return;
+      const RunSummary merged = merge_suite(summaries);
+      for (auto& r : reporters) r->report_suite(summaries, merged);
+    });
+  } catch (const ConfigError& e) {
+    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace gorgon

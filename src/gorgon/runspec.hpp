@@ -1,0 +1,31 @@
+#pragma once
+// What to run: one RunSpec per run of a suite, from the command line or a suite file.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gorgon {
+
+struct RunSpec {
+  std::string operation = "hash";
+  std::map<std::string, std::string> params;
+  std::uint64_t ops = 1000;
+  std::uint64_t seed = 0;
+  int ranks = 0;    ///< 0: every rank of the world
+  int threads = 1;
+};
+
+/// Parses "1x1,2x1,2x4" (ranks x threads per run) into runs copied from `base`.
+std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base);
+
+/// Reads a suite file: top-level keys set defaults (op, ops, seed, ranks, threads, params),
+/// "runs" is a non-empty array of objects overriding them. Throws ConfigError with the file
+/// name on anything malformed or unknown.
+std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& base);
+
+/// Checks a run against the world size and the registry (operation and parameters), and
+/// fills ranks = 0 in with the world size. Throws ConfigError.
+void validate(RunSpec& run, int world_size);
+
+}  // namespace gorgon

@@ -1,0 +1,26 @@
+// gorgon_mpi: the command-line program. All the work is in gorgon::run_cli.
+#include <mpi.h>
+
+#include <exception>
+#include <iostream>
+
+#include "gorgon/cli.hpp"
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    std::cerr << "gorgon_mpi: error: MPI_Init_thread failed\n";
+    return 1;
+  }
+  int status = 1;
+  try {
+    status = gorgon::run_cli(argc, argv, MPI_COMM_WORLD, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    // Something escaped the collective error handling: end every rank rather than hang.
+    std::cerr << "gorgon_mpi: fatal: " << e.what() << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  std::cout.flush();
+  MPI_Finalize();
+  return status;
+}
