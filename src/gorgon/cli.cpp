@@ -170,10 +170,10 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
   try {
     for (std::size_t i = 0; i < suite.size(); ++i) {
       const RunSpec& spec = suite[i];
-      RunSummary s = run_on_world(spec, registry().find(spec.operation), world);
+      WorldRun run = run_on_world(spec, registry().find(spec.operation), world);
       if (root) {
-        for (auto& r : reporters) r->report_run(s, i, suite.size());
-        summaries.push_back(std::move(s));
+        for (auto& r : reporters) r->report_run(run.summary, i, suite.size());
+        summaries.push_back(std::move(run.summary));
       }
     }
     all_or_none(world, [&] {

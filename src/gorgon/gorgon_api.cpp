@@ -48,23 +48,23 @@ SharedError agree_on_error(MPI_Comm world, const SharedError& local) {
   return agreed;
 }
 
-RunSummary run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world) {
+WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world) {
   int rank = 0;
   MPI_Comm_rank(world, &rank);
   MPI_Comm sub = MPI_COMM_NULL;
   check_mpi(MPI_Comm_split(world, rank < spec.ranks ? 0 : MPI_UNDEFINED, rank, &sub),
             "MPI_Comm_split");
-  RunSummary summary;
+  WorldRun result;
   all_or_none(world, [&] {
     if (sub == MPI_COMM_NULL) return;  // not in this run: wait for the others
     struct Free {
       MPI_Comm& c;
       ~Free() { MPI_Comm_free(&c); }
     } free_sub{sub};
-    const RankRun run = execute_run(spec, op, sub);
-    summary = reduce_run(run, sub);
+    result.local = execute_run(spec, op, sub);
+    result.summary = reduce_run(*result.local, sub);
   });
-  return summary;
+  return result;
 }
 
 namespace {
@@ -104,8 +104,8 @@ Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64
   if (spec.ranks < 0 || spec.ranks > world)
     throw ConfigError("go(): " + std::to_string(ranks) + " ranks asked, " +
                       std::to_string(world) + " available");
-  RunSummary s = run_on_world(spec, op_, comm_);
-  if (is_root()) runs_.push_back(std::move(s));
+  WorldRun run = run_on_world(spec, op_, comm_);
+  if (is_root()) runs_.push_back(std::move(run.summary));
   return *this;
 }
 

@@ -15,11 +15,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gorgon/error.hpp"
 #include "gorgon/operation.hpp"
+#include "gorgon/runner.hpp"
 #include "gorgon/runspec.hpp"
 #include "gorgon/stats.hpp"
 
@@ -58,10 +60,15 @@ class Gorgon {
   std::vector<RunSummary> runs_;
 };
 
-/// Runs one RunSpec on the first spec.ranks ranks of `world` (the others wait) and returns
-/// the summary on world rank 0. Collective over `world`. An error on any rank is thrown on
-/// every rank.
-RunSummary run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world);
+/// One run as seen from one rank of the world.
+struct WorldRun {
+  RunSummary summary;            ///< complete on world rank 0, empty elsewhere
+  std::optional<RankRun> local;  ///< this rank's raw records; empty if not in the run
+};
+
+/// Runs one RunSpec on the first spec.ranks ranks of `world` (the others wait). Collective
+/// over `world`. An error on any rank is thrown on every rank.
+WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world);
 
 /// An error every rank agreed on.
 struct SharedError {
