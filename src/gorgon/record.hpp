@@ -2,6 +2,7 @@
 // Per-thread columnar buffers of calls and sub-calls. One ThreadRecord belongs to exactly one
 // OpenMP thread during a run: no locks. Storage grows in blocks, so steady state allocates
 // once per block (thousands of calls), never per call, and nothing is ever copied on growth.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,8 +40,10 @@ class StringTable {
   std::uint32_t last_ = 0;
 };
 
-/// A growable set of equal-length columns stored in blocks. `Row` is a plain struct of the
-/// column values; block b holds one array per column (structure of arrays).
+/// A growable set of equal-length columns stored in blocks (structure of arrays per block).
+/// reserve() allocates and touches the blocks for an expected row count up front, so that
+/// the timed loop takes no page faults and no allocations for them; past that, blocks are
+/// added on demand, doubling up to kMaxBlock rows. Rows are never moved.
 template <typename Block>
 class BlockedColumns {
  public:
@@ -48,20 +51,29 @@ class BlockedColumns {
   static constexpr std::size_t kMaxBlock = 1u << 16;
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  /// Visits every block as (block, rows used in it).
+  /// Visits every block holding rows, in order, as (block, rows used in it).
   template <typename F>
   void for_each_block(F&& f) const {
-    for (std::size_t i = 0; i < blocks_.size(); ++i) {
-      const std::size_t used = i + 1 < blocks_.size() ? blocks_[i]->capacity : fill_;
-      f(*blocks_[i], used);
+    for (std::size_t i = 0; i < blocks_.size() && i <= current_; ++i) {
+      const std::size_t used = i < current_ ? blocks_[i]->capacity : fill_;
+      if (used > 0) f(*blocks_[i], used);
     }
   }
-  /// Reserves room so that the next `rows` appends allocate at most one block.
+  /// Makes room for `rows` more rows now: blocks allocated and their pages touched.
   void reserve(std::size_t rows) {
-    if (blocks_.empty() || fill_ == blocks_.back()->capacity) add_block(rows);
+    std::size_t room = 0;
+    for (std::size_t i = current_; i < blocks_.size(); ++i)
+      room += blocks_[i]->capacity - (i == current_ ? fill_ : 0);
+    while (room < rows) {
+      const std::size_t cap = std::min(kMaxBlock, std::max(kFirstBlock, rows - room));
+      blocks_.push_back(std::make_unique<Block>(cap));
+      blocks_.back()->touch();
+      room += cap;
+    }
   }
   void clear() {
     blocks_.clear();
+    current_ = 0;
     size_ = 0;
     fill_ = 0;
   }
@@ -74,24 +86,38 @@ class BlockedColumns {
  protected:
   /// The block and row index the next append goes to.
   Block& next_slot(std::size_t& row) {
-    if (blocks_.empty() || fill_ == blocks_.back()->capacity) add_block(0);
+    if (blocks_.empty() || fill_ == blocks_[current_]->capacity) advance();
     row = fill_++;
     ++size_;
-    return *blocks_.back();
+    return *blocks_[current_];
   }
 
  private:
-  void add_block(std::size_t hint) {
-    std::size_t cap = blocks_.empty() ? kFirstBlock : blocks_.back()->capacity * 2;
-    if (hint > cap) cap = hint;
-    if (cap > kMaxBlock) cap = kMaxBlock;
-    blocks_.push_back(std::make_unique<Block>(cap));
+  void advance() {
+    if (!blocks_.empty()) ++current_;
     fill_ = 0;
+    if (current_ < blocks_.size()) return;
+    const std::size_t cap =
+        blocks_.empty() ? kFirstBlock : std::min(kMaxBlock, blocks_.back()->capacity * 2);
+    blocks_.push_back(std::make_unique<Block>(cap));
   }
   std::vector<std::unique_ptr<Block>> blocks_;
+  std::size_t current_ = 0;  ///< the block being filled
   std::size_t size_ = 0;
-  std::size_t fill_ = 0;
+  std::size_t fill_ = 0;     ///< rows used in blocks_[current_]
 };
+
+namespace detail {
+/// Writes one element per page so the kernel maps the pages now, not in the timed loop.
+/// (Volatile: a plain zero-fill may be turned into calloc, which maps nothing.)
+template <typename T>
+void touch_pages(T* data, std::size_t n) noexcept {
+  constexpr std::size_t kStep = 4096 / sizeof(T);
+  volatile T* p = data;
+  for (std::size_t i = 0; i < n; i += kStep) p[i] = static_cast<T>(~T{});
+  if (n > 0) p[n - 1] = static_cast<T>(~T{});
+}
+}  // namespace detail
 
 /// One block of call records: number, start, duration and label id of each call.
 struct CallBlock {
@@ -102,6 +128,12 @@ struct CallBlock {
         start_ns(new std::uint64_t[cap]),
         duration_ns(new std::uint64_t[cap]),
         label(new std::uint32_t[cap]) {}
+  void touch() noexcept {
+    detail::touch_pages(number.get(), capacity);
+    detail::touch_pages(start_ns.get(), capacity);
+    detail::touch_pages(duration_ns.get(), capacity);
+    detail::touch_pages(label.get(), capacity);
+  }
   std::size_t capacity;
   std::unique_ptr<std::uint64_t[]> number, start_ns, duration_ns;
   std::unique_ptr<std::uint32_t[]> label;
@@ -116,6 +148,12 @@ struct SubCallBlock {
         start_ns(new std::uint64_t[cap]),
         duration_ns(new std::uint64_t[cap]),
         name(new std::uint32_t[cap]) {}
+  void touch() noexcept {
+    detail::touch_pages(call_number.get(), capacity);
+    detail::touch_pages(start_ns.get(), capacity);
+    detail::touch_pages(duration_ns.get(), capacity);
+    detail::touch_pages(name.get(), capacity);
+  }
   std::size_t capacity;
   std::unique_ptr<std::uint64_t[]> call_number, start_ns, duration_ns;
   std::unique_ptr<std::uint32_t[]> name;

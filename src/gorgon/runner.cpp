@@ -112,34 +112,60 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
                                           : "operation set-up failed: " + setup_error);
 
   const NumberRange slice = rank_slice(spec.seed, spec.ops, run.ranks, run.rank);
-  ChunkDispenser dispenser(slice, chunk_size(slice.size(), threads));
+  const std::uint64_t chunk = chunk_size(slice.size(), threads);
+  ChunkDispenser dispenser(slice, chunk);
   run.records.resize(static_cast<std::size_t>(threads));
-  const std::size_t expected = slice.size() / static_cast<std::size_t>(threads) + 1;
-
-  run.offsets = estimate_clock_offsets(comm);
-  check_mpi(MPI_Barrier(comm), "MPI_Barrier");
-  run.start_ns = now_ns();
+  // Room for a fair share plus what dynamic chunking may add, allocated and touched before
+  // the start, so the timed loop takes neither allocations nor page faults for it.
+  const std::size_t share = slice.size() / static_cast<std::size_t>(threads);
+  const std::size_t expected =
+      threads == 1 ? slice.size() : share + share / 8 + static_cast<std::size_t>(chunk);
 
   std::string loop_error;
+  auto fail = [&](const std::string& what) {
+#pragma omp critical(gorgon_loop_error)
+    if (loop_error.empty()) loop_error = what;
+  };
   int team = threads;
+  bool ready = true;
   omp_set_dynamic(0);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
-#pragma omp single
-    team = omp_get_num_threads();
+    std::unique_ptr<ThreadRecord> rec;
     try {
-      auto rec = std::make_unique<ThreadRecord>();  // first touch on the thread that uses it
+      rec = std::make_unique<ThreadRecord>();  // first touch on the thread that uses it
       rec->rank = run.rank;
       rec->thread = t;
       rec->calls.reserve(expected);
-      Context ctx(*rec, run.rank, t, run.ranks, threads);
-      call_loop(dispenser, ops[static_cast<std::size_t>(t)], ctx, *rec);
-      run.records[static_cast<std::size_t>(t)] = std::move(rec);
     } catch (const std::exception& e) {
-#pragma omp critical(gorgon_loop_error)
-      loop_error = e.what();
+      fail(e.what());
     }
+#pragma omp barrier
+#pragma omp master
+    {
+      team = omp_get_num_threads();
+      try {
+        // Only this (the master) thread talks to MPI: MPI_THREAD_FUNNELED is enough.
+        run.offsets = estimate_clock_offsets(comm);
+        ready = !any_rank(comm, !loop_error.empty() || team != threads);
+        check_mpi(MPI_Barrier(comm), "MPI_Barrier");
+      } catch (const std::exception& e) {
+        fail(e.what());
+        ready = false;
+      }
+      run.start_ns = now_ns();
+    }
+#pragma omp barrier
+    if (ready && rec) {
+      try {
+        Context ctx(*rec, run.rank, t, run.ranks, threads);
+        call_loop(dispenser, ops[static_cast<std::size_t>(t)], ctx, *rec);
+      } catch (const std::exception& e) {
+        fail(e.what());
+      }
+    }
+    run.records[static_cast<std::size_t>(t)] = std::move(rec);
   }
   run.end_ns = now_ns();
   run.threads = team;
