@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, runs every CTest test (unit,
+# golden, multi-rank at 1, 2 and 4 ranks, examples), then builds the unit tests again with
+# AddressSanitizer and UndefinedBehaviorSanitizer and runs them.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+bash "$GORGON_ROOT/scripts/setup.sh"
+
+echo "== build (RelWithDebInfo, warnings as errors)"
+bash "$GORGON_ROOT/scripts/build.sh" "$GORGON_ROOT/build" -DGORGON_WERROR=ON
+echo "== tests"
+ctest --test-dir "$GORGON_ROOT/build" --output-on-failure -j "$GORGON_JOBS"
+
+echo "== unit tests under address,undefined sanitizers"
+bash "$GORGON_ROOT/scripts/build.sh" "$GORGON_ROOT/build-asan" -DGORGON_SANITIZE=address,undefined \
+  -DGORGON_BUILD_BENCH=OFF -DGORGON_BUILD_EXAMPLES=OFF
+# OpenMPI keeps some allocations until exit by design: suppress leaks inside it only.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export LSAN_OPTIONS="suppressions=$GORGON_ROOT/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+ctest --test-dir "$GORGON_ROOT/build-asan/tests/unit" --output-on-failure -j "$GORGON_JOBS"
