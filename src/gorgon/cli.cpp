@@ -11,6 +11,7 @@
 
 #include "gorgon/error.hpp"
 #include "gorgon/gorgon_api.hpp"
+#include "gorgon/h5/writer.hpp"
 #include "gorgon/registry.hpp"
 #include "gorgon/report.hpp"
 #include "gorgon/runspec.hpp"
@@ -31,6 +32,9 @@ struct Options {
   std::string runs;
   std::string suite;
   std::string json;
+  std::string output;  ///< HDF5 file of every call (-o)
+  bool force = false;
+  bool compress = false;
   bool list_ops = false;
 };
 
@@ -53,6 +57,12 @@ void build_parser(CLI::App& app, Options& o) {
   auto* suite = app.add_option("--suite", o.suite, "A suite file (JSON), see docs/cli.md");
   runs->excludes(suite);
   app.add_option("--json", o.json, "Write the summary as JSON to this file");
+  auto* output = app.add_option(
+      "-o,--output", o.output,
+      "Write every call and the summary to this HDF5 file (see docs/hdf5-format.md)");
+  app.add_flag("--force", o.force, "Overwrite the -o file if it exists")->needs(output);
+  app.add_flag("--compress", o.compress, "Compress the -o file's columns (shuffle + deflate)")
+      ->needs(output);
   app.add_flag("--list-ops", o.list_ops, "List the operations and their parameters");
 }
 
@@ -94,6 +104,12 @@ void check_writable(const std::string& path) {
   if (!f) throw ConfigError("cannot write '" + path + "' (check the directory exists and is writable)");
   f.close();
   std::remove(probe.c_str());
+}
+
+std::string command_line(int argc, const char* const* argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
+  return line;
 }
 
 std::string list_operations() {
@@ -148,12 +164,16 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
 
   std::vector<RunSpec> suite;
   std::vector<std::unique_ptr<Reporter>> reporters;
+  std::unique_ptr<h5::Writer> file;  // aborted (temporary file removed) unless closed
   try {
     // Files may differ between nodes: agree on the outcome before any collective run.
     all_or_none(world, [&] {
       suite = build_suite(o, size);
       if (root && !o.json.empty()) check_writable(o.json);
     });
+    if (!o.output.empty())
+      file = std::make_unique<h5::Writer>(
+          o.output, world, h5::WriterOptions{o.force, o.compress, command_line(argc, argv)});
   } catch (const ConfigError& e) {
     if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
     return kExitBadInput;
@@ -171,6 +191,7 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
     for (std::size_t i = 0; i < suite.size(); ++i) {
       const RunSpec& spec = suite[i];
       WorldRun run = run_on_world(spec, registry().find(spec.operation), world);
+      if (file) file->write_run(run.summary, run.local ? &*run.local : nullptr);
       if (root) {
         for (auto& r : reporters) r->report_run(run.summary, i, suite.size());
         summaries.push_back(std::move(run.summary));
@@ -181,6 +202,7 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
       const RunSummary merged = merge_suite(summaries);
       for (auto& r : reporters) r->report_suite(summaries, merged);
     });
+    if (file) file->close();
   } catch (const ConfigError& e) {
     if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
     return kExitBadInput;

@@ -4,6 +4,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/serialization/string.hpp>
 #include <cstdlib>
+#include <exception>
 
 #include "gorgon/reduce.hpp"
 #include "gorgon/registry.hpp"
@@ -105,9 +106,35 @@ Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64
     throw ConfigError("go(): " + std::to_string(ranks) + " ranks asked, " +
                       std::to_string(world) + " available");
   WorldRun run = run_on_world(spec, op_, comm_);
+  if (output_) output_->write_run(run.summary, run.local ? &*run.local : nullptr);
   if (is_root()) runs_.push_back(std::move(run.summary));
   return *this;
 }
+
+Gorgon& Gorgon::output(const std::string& path, h5::WriterOptions options) {
+  close_output();
+  output_ = std::make_unique<h5::Writer>(path, comm_, std::move(options));
+  return *this;
+}
+
+Gorgon& Gorgon::close_output() {
+  if (output_) {
+    auto file = std::move(output_);
+    file->close();
+  }
+  return *this;
+}
+
+Gorgon::~Gorgon() {
+  if (!output_ || std::uncaught_exceptions() > 0) return;  // the writer aborts itself
+  try {
+    output_->close();
+  } catch (...) {  // a destructor must not throw: the temporary file is removed instead
+  }
+}
+
+Gorgon::Gorgon(Gorgon&&) noexcept = default;
+Gorgon& Gorgon::operator=(Gorgon&&) noexcept = default;
 
 RunSummary Gorgon::suite() const { return merge_suite(runs_); }
 

@@ -15,11 +15,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gorgon/error.hpp"
+#include "gorgon/h5/writer.hpp"
 #include "gorgon/operation.hpp"
 #include "gorgon/runner.hpp"
 #include "gorgon/runspec.hpp"
@@ -42,6 +44,20 @@ class Gorgon {
   /// bad arguments (on every rank).
   Gorgon& go(std::uint64_t operations, int ranks = 0, int threads = 1, std::uint64_t seed = 0);
 
+  /// Writes every following run's calls and summary to an HDF5 file (docs/hdf5-format.md),
+  /// under a temporary name until close_output() (or destruction) renames it. Collective.
+  /// Throws ConfigError when the file exists (without options.overwrite) or its directory
+  /// cannot be written.
+  ///
+  ///     test.output("runs.h5").go(4000, 1, 1).go(4000, 2, 4).close_output();
+  Gorgon& output(const std::string& path, h5::WriterOptions options = {});
+  /// Closes the output file and gives it its final name. Collective; does nothing without one.
+  Gorgon& close_output();
+  /// Closes the output file like close_output(), or removes it when destroyed by an exception.
+  ~Gorgon();
+  Gorgon(Gorgon&&) noexcept;
+  Gorgon& operator=(Gorgon&&) noexcept;
+
   /// The original's report over every run so far (rank 0; "" on other ranks).
   [[nodiscard]] std::string small_report() const;
   /// Each run's report, then the suite's (rank 0; "" on other ranks).
@@ -58,6 +74,7 @@ class Gorgon {
   MPI_Comm comm_;
   int rank_ = 0;
   std::vector<RunSummary> runs_;
+  std::unique_ptr<h5::Writer> output_;
 };
 
 /// One run as seen from one rank of the world.

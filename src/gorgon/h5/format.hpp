@@ -1,0 +1,111 @@
+#pragma once
+// The gorgon-mpi HDF5 file format, version 1, in one place: every group, dataset and
+// attribute name the writer and the reader use. docs/hdf5-format.md is its specification;
+// change both together, and bump kFormatVersion on any change a version 1 reader would
+// misread.
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <string>
+
+namespace gorgon::h5::format {
+
+inline constexpr const char* kFormatName = "gorgon-mpi";
+inline constexpr int kFormatVersion = 1;
+
+// ---- root attributes -------------------------------------------------------------------
+inline constexpr const char* kAttrFormat = "format";
+inline constexpr const char* kAttrFormatVersion = "format_version";
+inline constexpr const char* kAttrToolVersion = "tool_version";
+inline constexpr const char* kAttrGitRevision = "git_revision";
+inline constexpr const char* kAttrCommandLine = "command_line";
+inline constexpr const char* kAttrMpiLibrary = "mpi_library";
+inline constexpr const char* kAttrWorldSize = "mpi_world_size";
+inline constexpr const char* kAttrHosts = "hosts";
+inline constexpr const char* kAttrOmpMaxThreads = "omp_max_threads";
+inline constexpr const char* kAttrOmpProcBind = "omp_proc_bind";
+inline constexpr const char* kAttrOmpPlaces = "omp_places";
+inline constexpr const char* kAttrSlurmJobId = "slurm_job_id";            // only under Slurm
+inline constexpr const char* kAttrSlurmNodeList = "slurm_job_nodelist";   // only under Slurm
+inline constexpr const char* kAttrStartUtc = "start_utc";
+inline constexpr const char* kAttrHdf5Library = "hdf5_library";
+
+// ---- /runs/NNN ---------------------------------------------------------------------------
+inline constexpr const char* kRuns = "runs";
+/// "000", "001", ... (at least three digits; more past 999 runs).
+inline std::string run_name(std::size_t index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%03zu", index);
+  return buf;
+}
+
+inline constexpr const char* kAttrIndex = "index";
+inline constexpr const char* kAttrOperation = "operation";
+inline constexpr const char* kAttrOps = "ops";
+inline constexpr const char* kAttrSeed = "seed";
+inline constexpr const char* kAttrRanks = "ranks";
+inline constexpr const char* kAttrThreads = "threads";
+inline constexpr const char* kAttrMode = "mode";
+inline constexpr const char* kAttrStatus = "status";
+inline constexpr const char* kAttrWallNs = "wall_ns";
+inline constexpr const char* kAttrStartNs = "start_ns";
+inline constexpr const char* kAttrClock = "clock";
+inline constexpr const char* kModeCount = "count";
+inline constexpr const char* kStatusComplete = "complete";
+inline constexpr const char* kClockName = "CLOCK_MONOTONIC";
+
+inline constexpr const char* kParams = "params";  // group: one string attribute per parameter
+
+inline constexpr const char* kLabels = "labels";                // fixed-length UTF-8 strings
+inline constexpr const char* kSubcallNames = "subcall_names";   // fixed-length UTF-8 strings
+
+// ---- /runs/NNN/calls and /runs/NNN/subcalls: raw columns ----------------------------------
+inline constexpr const char* kCalls = "calls";
+inline constexpr const char* kNumber = "number";            // uint64
+inline constexpr const char* kStartNs = "start_ns";         // uint64, the rank's own clock
+inline constexpr const char* kDurationNs = "duration_ns";   // uint64
+inline constexpr const char* kLabel = "label";              // uint32, index into labels
+inline constexpr const char* kRank = "rank";                // uint32, rank in the run
+inline constexpr const char* kThread = "thread";            // uint16
+
+inline constexpr const char* kSubcalls = "subcalls";
+inline constexpr const char* kCallNumber = "call_number";   // uint64
+inline constexpr const char* kName = "name";                // uint32, index into subcall_names
+// start_ns and duration_ns as in calls
+
+// ---- /runs/NNN/summary: the reduced statistics, one row per line of the text report -------
+inline constexpr const char* kSummary = "summary";
+inline constexpr const char* kSumLabel = "label";                  // uint32 or kNone
+inline constexpr const char* kSumSubcallName = "subcall_name";     // uint32 or kNone
+inline constexpr const char* kSumCount = "count";                  // uint64
+inline constexpr const char* kSumSumNs = "sum_ns";                 // uint64
+inline constexpr const char* kSumMinNs = "min_ns";                 // uint64
+inline constexpr const char* kSumMaxNs = "max_ns";                 // uint64
+inline constexpr const char* kSumM2 = "m2";                        // float64, ns^2
+inline constexpr const char* kSumMeanNs = "mean_ns";               // float64
+inline constexpr const char* kSumStddevNs = "stddev_ns";           // float64
+inline constexpr const char* kSumCallsPerS = "calls_per_s";        // float64
+inline constexpr const char* kSumPercentilesNs = "percentiles_ns"; // uint64 [rows, P]
+inline constexpr const char* kAttrPercentiles = "percentiles";     // float64 [P]
+inline constexpr const char* kSumHistFirst = "histogram_first_bucket";  // uint32
+inline constexpr const char* kSumHistOffset = "histogram_offset";       // uint64 [rows + 1]
+inline constexpr const char* kSumHistCounts = "histogram_counts";       // uint64
+inline constexpr const char* kAttrHistSubBits = "histogram_sub_bits";
+inline constexpr const char* kAttrHistMaxExponent = "histogram_max_exponent";
+/// The label or sub-call name of a row that has none (row 0: every call).
+inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+// ---- /runs/NNN/balance/ranks and /runs/NNN/balance/threads --------------------------------
+inline constexpr const char* kBalance = "balance";
+inline constexpr const char* kBalRanks = "ranks";
+inline constexpr const char* kBalThreads = "threads";
+inline constexpr const char* kBalRank = "rank";                     // int32
+inline constexpr const char* kBalThread = "thread";                 // int32
+inline constexpr const char* kBalCalls = "calls";                   // uint64
+inline constexpr const char* kBalBusyNs = "busy_ns";                // uint64
+inline constexpr const char* kBalWallNs = "wall_ns";                // uint64
+inline constexpr const char* kBalStartNs = "start_ns";              // uint64, own clock
+inline constexpr const char* kBalClockOffsetNs = "clock_offset_ns"; // int64
+inline constexpr const char* kBalClockRttNs = "clock_rtt_ns";       // uint64
+
+}  // namespace gorgon::h5::format

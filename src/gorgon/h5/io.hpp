@@ -1,0 +1,112 @@
+#pragma once
+// Typed attribute, group and small-dataset helpers shared by the writer and the reader, so
+// both sides of the format use the same types and layouts. Internal to src/gorgon/h5.
+#include <string>
+#include <vector>
+
+#include "gorgon/h5/hid.hpp"
+#include "gorgon/h5/reader.hpp"
+
+namespace gorgon::h5::detail {
+
+// ---- attributes: in a parallel file every rank writes the same value -----------------------
+/// A scalar variable-length UTF-8 string.
+void write_attr(hid_t obj, const char* name, const std::string& value);
+/// A 1-D array of variable-length UTF-8 strings.
+void write_attr(hid_t obj, const char* name, const std::vector<std::string>& values);
+
+template <typename T>
+void write_attr(hid_t obj, const char* name, T value) {
+  Hid space = check_id(H5Screate(H5S_SCALAR), "H5Screate");
+  Hid attr = check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT,
+                                 H5P_DEFAULT),
+                      std::string("cannot create attribute '") + name + "'");
+  check(H5Awrite(attr.get(), TypeOf<T>::memory(), &value),
+        std::string("cannot write attribute '") + name + "'");
+}
+
+template <typename T>
+void write_attr(hid_t obj, const char* name, const std::vector<T>& values) {
+  const hsize_t n = values.size();
+  Hid space = check_id(H5Screate_simple(1, &n, nullptr), "H5Screate_simple");
+  Hid attr = check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT,
+                                 H5P_DEFAULT),
+                      std::string("cannot create attribute '") + name + "'");
+  check(H5Awrite(attr.get(), TypeOf<T>::memory(), values.data()),
+        std::string("cannot write attribute '") + name + "'");
+}
+
+[[nodiscard]] bool has_attr(hid_t obj, const char* name);
+/// A string attribute (variable or fixed length); FileError when missing or not a string.
+[[nodiscard]] std::string read_string_attr(hid_t obj, const char* name);
+[[nodiscard]] std::vector<std::string> read_strings_attr(hid_t obj, const char* name);
+
+/// A numeric scalar attribute converted to T; FileError when missing or not a number.
+template <typename T>
+[[nodiscard]] T read_attr(hid_t obj, const char* name) {
+  if (!has_attr(obj, name)) throw FileError(std::string("attribute '") + name + "' is missing");
+  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT), std::string("cannot open attribute '") + name + "'");
+  Hid type = check_id(H5Aget_type(attr.get()), "H5Aget_type");
+  const H5T_class_t cls = H5Tget_class(type.get());
+  Hid space = check_id(H5Aget_space(attr.get()), "H5Aget_space");
+  if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw FileError(std::string("attribute '") + name + "' is not a number");
+  T value{};
+  check(H5Aread(attr.get(), TypeOf<T>::memory(), &value),
+        std::string("cannot read attribute '") + name + "'");
+  return value;
+}
+
+/// Every attribute of `obj` as (name, text), sorted by name. Arrays read "[a, b]".
+[[nodiscard]] Attributes attributes_as_text(hid_t obj);
+
+// ---- groups ---------------------------------------------------------------------------------
+[[nodiscard]] Hid create_group(hid_t parent, const std::string& name);
+/// Opens `name`; FileError("missing group ...") when absent.
+[[nodiscard]] Hid open_group(hid_t parent, const std::string& name);
+[[nodiscard]] bool has_link(hid_t parent, const std::string& name);
+
+// ---- small datasets (summary, balance, string tables): contiguous, written whole ----------
+/// How a small dataset is written: `dxpl` for the transfer, and whether this process gives
+/// the data (rank 0 of a parallel file; every other rank selects nothing).
+struct Transfer {
+  hid_t dxpl = H5P_DEFAULT;
+  bool gives_data = true;
+};
+
+void write_table_raw(hid_t parent, const char* name, hid_t file_type, hid_t mem_type,
+                     const void* data, hsize_t rows, hsize_t cols, const Transfer& t);
+
+/// A 1-D dataset of `rows` values, or 2-D [rows, cols] when cols > 0 (row-major data).
+/// Every process passes the same rows/cols; only data of a giving process is read.
+template <typename T>
+void write_table(hid_t parent, const char* name, const std::vector<T>& data, hsize_t rows,
+                 hsize_t cols, const Transfer& t) {
+  write_table_raw(parent, name, TypeOf<T>::file(), TypeOf<T>::memory(), data.data(), rows,
+                  cols, t);
+}
+template <typename T>
+void write_table(hid_t parent, const char* name, const std::vector<T>& data, const Transfer& t) {
+  write_table(parent, name, data, data.size(), 0, t);
+}
+/// Fixed-length, null-padded UTF-8 strings, as long as the longest (at least 1 byte).
+void write_string_table(hid_t parent, const char* name, const std::vector<std::string>& strings,
+                        const Transfer& t);
+
+/// Dimensions of a dataset (FileError when missing).
+[[nodiscard]] std::vector<hsize_t> dataset_dims(hid_t parent, const char* name);
+
+void read_table_raw(hid_t parent, const char* name, hid_t mem_type, void* data,
+                    std::size_t expected_elements);
+/// Every value of a dataset, converted to T (2-D datasets row-major).
+template <typename T>
+[[nodiscard]] std::vector<T> read_table(hid_t parent, const char* name) {
+  hsize_t n = 1;
+  for (hsize_t d : dataset_dims(parent, name)) n *= d;
+  std::vector<T> out(static_cast<std::size_t>(n));
+  read_table_raw(parent, name, TypeOf<T>::memory(), out.data(), out.size());
+  return out;
+}
+[[nodiscard]] std::vector<std::string> read_string_table(hid_t parent, const char* name);
+
+}  // namespace gorgon::h5::detail

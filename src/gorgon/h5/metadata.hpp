@@ -1,0 +1,33 @@
+#pragma once
+// The file's root metadata: gathered once per file on every rank (collective), written as
+// root attributes. Internal to src/gorgon/h5.
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+#include "gorgon/h5/hid.hpp"
+
+namespace gorgon::h5::detail {
+
+struct RootMetadata {
+  std::string tool_version, git_revision, command_line, mpi_library, hdf5_library, start_utc;
+  int world_size = 0;
+  std::vector<std::string> hosts;  ///< per world rank
+  int omp_max_threads = 0;
+  std::string omp_proc_bind, omp_places;        ///< "" when unset
+  std::string slurm_job_id, slurm_job_nodelist;  ///< "" when not under Slurm
+};
+
+/// Gathers the metadata (hosts from every rank, the rest from rank 0) so that every rank
+/// holds the same values. `command_line` "" reads /proc/self/cmdline. Collective.
+RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line);
+
+/// Writes the metadata and format name and version as attributes of `file`'s root group.
+/// Collective in a parallel file (every rank passes the same values).
+void write_root_attributes(hid_t file, const RootMetadata& m);
+
+/// The current UTC time as ISO 8601, e.g. "2026-11-28T20:39:20Z".
+std::string utc_now();
+
+}  // namespace gorgon::h5::detail

@@ -1,0 +1,280 @@
+#include "gorgon/h5/reader.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "gorgon/h5/format.hpp"
+#include "gorgon/h5/hid.hpp"
+#include "gorgon/h5/io.hpp"
+#include "gorgon/h5/summary_io.hpp"
+
+namespace gorgon::h5 {
+namespace f = format;
+using namespace detail;
+
+namespace {
+
+std::string optional_string(hid_t obj, const char* name) {
+  return has_attr(obj, name) ? read_string_attr(obj, name) : std::string();
+}
+
+bool starts_with_hdf5_signature(const std::string& path) {
+  static const char kSignature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  std::ifstream in(path, std::ios::binary);
+  char head[8] = {};
+  return in.read(head, 8) && std::memcmp(head, kSignature, 8) == 0;
+}
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+/// Run group names ("000", "001", ...) in index order; other names are not runs.
+std::vector<std::string> run_names(hid_t runs) {
+  std::vector<std::string> names;
+  hsize_t idx = 0;
+  check(H5Literate(runs, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names),
+        "cannot list the runs");
+  std::erase_if(names, [](const std::string& n) {
+    return n.empty() || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
+  });
+  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  return names;
+}
+
+void read_rows(hid_t dset, hid_t mem_type, hsize_t first, hsize_t count, void* buf) {
+  Hid file_space = check_id(H5Dget_space(dset), "H5Dget_space");
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr),
+        "H5Sselect_hyperslab");
+  Hid mem_space = check_id(H5Screate_simple(1, &count, nullptr), "H5Screate_simple");
+  check(H5Dread(dset, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, buf),
+        "cannot read rows");
+}
+
+/// The open datasets of a group of equal-length columns.
+struct Columns {
+  std::vector<Hid> sets;
+  hsize_t rows = 0;
+  Columns(hid_t group, std::initializer_list<const char*> names, const char* what) {
+    bool first = true;
+    for (const char* name : names) {
+      const auto dims = dataset_dims(group, name);
+      if (dims.size() != 1) throw FileError(std::string(what) + "/" + name + " is not 1-D");
+      if (!first && dims[0] != rows)
+        throw FileError(std::string("the ") + what + " columns differ in length");
+      rows = dims[0];
+      first = false;
+      sets.push_back(check_id(H5Dopen2(group, name, H5P_DEFAULT),
+                              std::string("cannot open ") + what + "/" + name));
+    }
+  }
+};
+
+}  // namespace
+
+std::int64_t RunInfo::aligned_start_ns(std::uint32_t rank, std::uint64_t start) const {
+  const std::int64_t offset =
+      rank < summary.rank_balance.size() ? summary.rank_balance[rank].clock_offset_ns : 0;
+  return static_cast<std::int64_t>(start - start_ns) - offset;
+}
+
+struct Reader::Impl {
+  std::string path;
+  Hid file, runs;
+  FileInfo info;
+  std::vector<std::string> run_names;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw FileError("cannot read '" + path + "': " + why);
+  }
+  template <typename F>
+  auto guarded(F&& body) const {
+    try {
+      return body();
+    } catch (const FileError& e) {
+      fail(e.what());
+    }
+  }
+  Hid run_group(std::size_t index) const {
+    if (index >= run_names.size())
+      fail("it has no run " + std::to_string(index) + " (it holds " +
+           std::to_string(run_names.size()) + ")");
+    return open_group(runs.get(), run_names[index]);
+  }
+};
+
+Reader::Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  silence_hdf5_errors();
+  Impl& m = *impl_;
+  m.path = path;
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) m.fail("no such file");
+  if (std::filesystem::is_directory(st)) m.fail("it is a directory");
+  if (::access(path.c_str(), R_OK) != 0) m.fail(std::strerror(errno));
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    hdf5_error_message();  // clear the stack
+    m.fail(starts_with_hdf5_signature(path) ? "the HDF5 file is damaged or truncated"
+                                            : "not an HDF5 file");
+  }
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) m.fail("the HDF5 file is damaged or truncated (HDF5: " + hdf5_error_message() + ")");
+  m.file = Hid(id);
+  m.guarded([&] {
+    const hid_t root = m.file.get();
+    FileInfo& i = m.info;
+    if (!has_attr(root, f::kAttrFormat))
+      throw FileError("not a gorgon-mpi file (an HDF5 file without a 'format' attribute)");
+    i.format = read_string_attr(root, f::kAttrFormat);
+    if (i.format != f::kFormatName)
+      throw FileError("not a gorgon-mpi file (its format is '" + i.format + "')");
+    i.format_version = read_attr<int>(root, f::kAttrFormatVersion);
+    i.tool_version = optional_string(root, f::kAttrToolVersion);
+    if (i.format_version > f::kFormatVersion)
+      throw FileError("written in format_version " + std::to_string(i.format_version) +
+                      " by a newer gorgon_mpi (" + i.tool_version +
+                      "); this build reads format_version " +
+                      std::to_string(f::kFormatVersion) + " and older");
+    if (i.format_version < 1)
+      throw FileError("unknown format_version " + std::to_string(i.format_version));
+    i.git_revision = optional_string(root, f::kAttrGitRevision);
+    i.command_line = optional_string(root, f::kAttrCommandLine);
+    i.mpi_library = optional_string(root, f::kAttrMpiLibrary);
+    i.world_size = read_attr<int>(root, f::kAttrWorldSize);
+    i.hosts = read_strings_attr(root, f::kAttrHosts);
+    i.omp_max_threads = read_attr<int>(root, f::kAttrOmpMaxThreads);
+    i.omp_proc_bind = optional_string(root, f::kAttrOmpProcBind);
+    i.omp_places = optional_string(root, f::kAttrOmpPlaces);
+    i.slurm_job_id = optional_string(root, f::kAttrSlurmJobId);
+    i.slurm_job_nodelist = optional_string(root, f::kAttrSlurmNodeList);
+    i.start_utc = optional_string(root, f::kAttrStartUtc);
+    i.attributes = attributes_as_text(root);
+    m.runs = open_group(root, f::kRuns);
+    m.run_names = run_names(m.runs.get());
+  });
+}
+
+Reader::~Reader() = default;
+Reader::Reader(Reader&&) noexcept = default;
+Reader& Reader::operator=(Reader&&) noexcept = default;
+
+const std::string& Reader::path() const noexcept { return impl_->path; }
+const FileInfo& Reader::info() const noexcept { return impl_->info; }
+std::size_t Reader::run_count() const noexcept { return impl_->run_names.size(); }
+
+RunInfo Reader::run(std::size_t index) const {
+  return impl_->guarded([&] {
+    Hid g = impl_->run_group(index);
+    const hid_t run = g.get();
+    RunInfo r;
+    r.index = index;
+    r.path = std::string("/") + f::kRuns + "/" + impl_->run_names[index];
+    RunSummary& s = r.summary;
+    s.operation = read_string_attr(run, f::kAttrOperation);
+    s.ops = read_attr<std::uint64_t>(run, f::kAttrOps);
+    s.seed = read_attr<std::uint64_t>(run, f::kAttrSeed);
+    s.ranks = read_attr<int>(run, f::kAttrRanks);
+    s.threads = read_attr<int>(run, f::kAttrThreads);
+    s.wall_ns = read_attr<std::uint64_t>(run, f::kAttrWallNs);
+    s.runs = 1;
+    r.mode = read_string_attr(run, f::kAttrMode);
+    r.status = read_string_attr(run, f::kAttrStatus);
+    r.start_ns = read_attr<std::uint64_t>(run, f::kAttrStartNs);
+    Hid params = open_group(run, f::kParams);
+    for (auto& [key, value] : attributes_as_text(params.get())) s.params.emplace_back(key, value);
+    r.labels = read_string_table(run, f::kLabels);
+    r.subcall_names = read_string_table(run, f::kSubcallNames);
+
+    Hid summary = open_group(run, f::kSummary);
+    if (read_attr<int>(summary.get(), f::kAttrHistSubBits) != Histogram::kSubBits ||
+        read_attr<int>(summary.get(), f::kAttrHistMaxExponent) != Histogram::kMaxExponent)
+      throw FileError("its histograms use another bucket layout than this build's");
+    Hid ranks = open_group(run, "balance/ranks");
+    Hid threads = open_group(run, "balance/threads");
+    SummaryTables t;
+    for_each_column(t, [&](const char* group, const char* name, auto& column, std::size_t) {
+      using T = typename std::decay_t<decltype(column)>::value_type;
+      const hid_t where = std::strcmp(group, f::kSummary) == 0 ? summary.get()
+                          : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
+                                                                     : threads.get();
+      column = read_table<T>(where, name);
+    });
+    fill_summary(t, r.labels, r.subcall_names, s);
+    r.rank_start_ns = t.rank_start_ns;
+    r.calls = dataset_dims(open_group(run, f::kCalls).get(), f::kNumber).at(0);
+    r.subcalls = dataset_dims(open_group(run, f::kSubcalls).get(), f::kCallNumber).at(0);
+    r.attributes = attributes_as_text(run);
+    return r;
+  });
+}
+
+void Reader::for_each_call_block(std::size_t index, const std::function<void(const CallRows&)>& fn,
+                                 std::size_t block_rows) const {
+  if (block_rows == 0) block_rows = kDefaultBlockRows;
+  impl_->guarded([&] {
+    Hid g = impl_->run_group(index);
+    Hid group = open_group(g.get(), f::kCalls);
+    Columns c(group.get(), {f::kNumber, f::kStartNs, f::kDurationNs, f::kLabel, f::kRank, f::kThread},
+              f::kCalls);
+    const auto cap = static_cast<std::size_t>(std::min<hsize_t>(block_rows, c.rows));
+    std::vector<std::uint64_t> number(cap), start(cap), duration(cap);
+    std::vector<std::uint32_t> label(cap), rank(cap);
+    std::vector<std::uint16_t> thread(cap);
+    for (hsize_t first = 0; first < c.rows; first += cap) {
+      const auto n = static_cast<std::size_t>(std::min<hsize_t>(cap, c.rows - first));
+      read_rows(c.sets[0].get(), H5T_NATIVE_UINT64, first, n, number.data());
+      read_rows(c.sets[1].get(), H5T_NATIVE_UINT64, first, n, start.data());
+      read_rows(c.sets[2].get(), H5T_NATIVE_UINT64, first, n, duration.data());
+      read_rows(c.sets[3].get(), H5T_NATIVE_UINT32, first, n, label.data());
+      read_rows(c.sets[4].get(), H5T_NATIVE_UINT32, first, n, rank.data());
+      read_rows(c.sets[5].get(), H5T_NATIVE_UINT16, first, n, thread.data());
+      CallRows rows;
+      rows.first_row = first;
+      rows.number = {number.data(), n};
+      rows.start_ns = {start.data(), n};
+      rows.duration_ns = {duration.data(), n};
+      rows.label = {label.data(), n};
+      rows.rank = {rank.data(), n};
+      rows.thread = {thread.data(), n};
+      fn(rows);
+    }
+  });
+}
+
+void Reader::for_each_subcall_block(std::size_t index,
+                                    const std::function<void(const SubCallRows&)>& fn,
+                                    std::size_t block_rows) const {
+  if (block_rows == 0) block_rows = kDefaultBlockRows;
+  impl_->guarded([&] {
+    Hid g = impl_->run_group(index);
+    Hid group = open_group(g.get(), f::kSubcalls);
+    Columns c(group.get(), {f::kCallNumber, f::kName, f::kStartNs, f::kDurationNs}, f::kSubcalls);
+    const auto cap = static_cast<std::size_t>(std::min<hsize_t>(block_rows, c.rows));
+    std::vector<std::uint64_t> number(cap), start(cap), duration(cap);
+    std::vector<std::uint32_t> name(cap);
+    for (hsize_t first = 0; first < c.rows; first += cap) {
+      const auto n = static_cast<std::size_t>(std::min<hsize_t>(cap, c.rows - first));
+      read_rows(c.sets[0].get(), H5T_NATIVE_UINT64, first, n, number.data());
+      read_rows(c.sets[1].get(), H5T_NATIVE_UINT32, first, n, name.data());
+      read_rows(c.sets[2].get(), H5T_NATIVE_UINT64, first, n, start.data());
+      read_rows(c.sets[3].get(), H5T_NATIVE_UINT64, first, n, duration.data());
+      SubCallRows rows;
+      rows.first_row = first;
+      rows.call_number = {number.data(), n};
+      rows.name = {name.data(), n};
+      rows.start_ns = {start.data(), n};
+      rows.duration_ns = {duration.data(), n};
+      fn(rows);
+    }
+  });
+}
+
+}  // namespace gorgon::h5

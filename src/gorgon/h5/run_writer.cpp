@@ -1,0 +1,213 @@
+#include "gorgon/h5/run_writer.hpp"
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <cstring>
+#include <limits>
+
+#include "gorgon/gorgon_api.hpp"
+#include "gorgon/h5/columns.hpp"
+#include "gorgon/h5/format.hpp"
+#include "gorgon/h5/io.hpp"
+#include "gorgon/h5/summary_io.hpp"
+#include "gorgon/reduce.hpp"
+
+namespace gorgon::h5::detail {
+namespace f = format;
+namespace {
+
+/// The run's attributes, known on rank 0 and broadcast so every rank writes the same.
+struct RunAttrs {
+  std::vector<std::string> text;    // operation, then the params' keys, then their values
+  std::vector<std::uint64_t> nums;  // ops, seed, ranks, threads, wall_ns, start_ns
+};
+
+std::vector<std::uint32_t> map_ids(const std::vector<std::string>& local,
+                                   const std::vector<std::string>& global) {
+  std::vector<std::uint32_t> ids;
+  for (const auto& s : local)
+    ids.push_back(static_cast<std::uint32_t>(
+        std::lower_bound(global.begin(), global.end(), s) - global.begin()));
+  return ids;
+}
+
+/// This rank's raw records, seen as block segments and string tables.
+struct LocalView {
+  std::vector<BlockCursor<CallBlock>::Segment> calls;
+  std::vector<BlockCursor<SubCallBlock>::Segment> subcalls;
+  std::uint64_t call_rows = 0, subcall_rows = 0;
+  std::vector<std::string> labels, names;  // every thread's, unmerged
+};
+
+LocalView view_of(const RankRun* local) {
+  LocalView v;
+  if (local == nullptr) return v;
+  for (std::size_t t = 0; t < local->records.size(); ++t) {
+    const ThreadRecord& rec = *local->records[t];
+    if (rec.thread > std::numeric_limits<std::uint16_t>::max())
+      throw ConfigError("thread numbers above 65535 do not fit the file's thread column");
+    rec.calls.for_each_block(
+        [&](const CallBlock& b, std::size_t used) { v.calls.push_back({&b, used, t}); });
+    rec.subcalls.for_each_block(
+        [&](const SubCallBlock& b, std::size_t used) { v.subcalls.push_back({&b, used, t}); });
+    v.call_rows += rec.calls.size();
+    v.subcall_rows += rec.subcalls.size();
+    v.labels.insert(v.labels.end(), rec.labels.strings().begin(), rec.labels.strings().end());
+    v.names.insert(v.names.end(), rec.subcall_names.strings().begin(),
+                   rec.subcall_names.strings().end());
+  }
+  return v;
+}
+
+void write_group(hid_t g, std::size_t index, const RunAttrs& a,
+                 const std::vector<std::string>& labels, const std::vector<std::string>& names,
+                 const SummaryTables& t, const Transfer& tr) {
+  write_attr(g, f::kAttrIndex, std::uint64_t{index});
+  write_attr(g, f::kAttrOperation, a.text[0]);
+  write_attr(g, f::kAttrOps, a.nums[0]);
+  write_attr(g, f::kAttrSeed, a.nums[1]);
+  write_attr(g, f::kAttrRanks, static_cast<std::int32_t>(a.nums[2]));
+  write_attr(g, f::kAttrThreads, static_cast<std::int32_t>(a.nums[3]));
+  write_attr(g, f::kAttrMode, std::string(f::kModeCount));
+  write_attr(g, f::kAttrStatus, std::string(f::kStatusComplete));
+  write_attr(g, f::kAttrWallNs, a.nums[4]);
+  write_attr(g, f::kAttrStartNs, a.nums[5]);
+  write_attr(g, f::kAttrClock, std::string(f::kClockName));
+  Hid params = create_group(g, f::kParams);
+  const std::size_t np = (a.text.size() - 1) / 2;
+  for (std::size_t i = 0; i < np; ++i)
+    write_attr(params.get(), a.text[1 + i].c_str(), a.text[1 + np + i]);
+  write_string_table(g, f::kLabels, labels, tr);
+  write_string_table(g, f::kSubcallNames, names, tr);
+
+  Hid summary = create_group(g, f::kSummary);
+  write_attr(summary.get(), f::kAttrPercentiles,
+             std::vector<double>(std::begin(kReportPercentiles), std::end(kReportPercentiles)));
+  write_attr(summary.get(), f::kAttrHistSubBits, std::int32_t{Histogram::kSubBits});
+  write_attr(summary.get(), f::kAttrHistMaxExponent, std::int32_t{Histogram::kMaxExponent});
+  Hid balance = create_group(g, f::kBalance);
+  Hid ranks = create_group(balance.get(), f::kBalRanks);
+  Hid threads = create_group(balance.get(), f::kBalThreads);
+  for_each_column(t, [&](const char* group, const char* name, const auto& column, std::size_t cols) {
+    const hid_t where = std::strcmp(group, f::kSummary) == 0 ? summary.get()
+                        : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
+                                                                   : threads.get();
+    const hsize_t rows = cols > 0 ? column.size() / cols : column.size();
+    write_table(where, name, column, rows, cols, tr);
+  });
+}
+
+}  // namespace
+
+void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& summary,
+               const RankRun* local) {
+  boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
+  const bool root = comm.rank() == 0;
+
+  // 1. This rank's records, then the run's string tables and every rank's slice of rows.
+  LocalView view;
+  all_or_none(s.world, [&] { view = view_of(local); });
+  const auto labels = merge_dictionary(s.world, view.labels);
+  const auto names = merge_dictionary(s.world, view.names);
+  std::vector<std::vector<std::uint32_t>> label_ids, name_ids;
+  if (local != nullptr)
+    for (const auto& rec : local->records) {
+      label_ids.push_back(map_ids(rec->labels.strings(), labels));
+      name_ids.push_back(map_ids(rec->subcall_names.strings(), names));
+    }
+  const auto slices = agree_slices(s.world, {view.call_rows, view.subcall_rows}, s.chunk_rows);
+
+  // 2. Attributes and summary tables, from rank 0 to every rank.
+  std::vector<std::uint64_t> starts;
+  boost::mpi::gather(comm, local != nullptr ? local->start_ns : std::uint64_t{0}, starts, 0);
+  RunAttrs attrs;
+  SummaryTables tables;
+  all_or_none(s.world, [&] {
+    if (!root) return;
+    if (local == nullptr) throw std::logic_error("h5 writer: world rank 0 is not in the run");
+    attrs.text.push_back(summary.operation);
+    for (const auto& p : summary.params) attrs.text.push_back(p.first);
+    for (const auto& p : summary.params) attrs.text.push_back(p.second);
+    attrs.nums = {summary.ops, summary.seed, static_cast<std::uint64_t>(summary.ranks),
+                  static_cast<std::uint64_t>(summary.threads), summary.wall_ns, local->start_ns};
+    starts.resize(static_cast<std::size_t>(std::max(summary.ranks, 0)));
+    tables = make_tables(summary, labels, names, starts);
+  });
+  boost::mpi::broadcast(comm, attrs.text, 0);
+  boost::mpi::broadcast(comm, attrs.nums, 0);
+  for_each_column(tables, [&](const char*, const char*, auto& column, std::size_t) {
+    boost::mpi::broadcast(comm, column, 0);
+  });
+
+  // 3. The run's group: attributes, string tables, summary and balance (rank 0's data).
+  const Transfer tr{s.dxpl, root};
+  Hid group, calls, subcalls;
+  all_or_none(s.world, [&] {
+    group = create_group(s.runs, f::run_name(index));
+    write_group(group.get(), index, attrs, labels, names, tables, tr);
+    calls = create_group(group.get(), f::kCalls);
+    subcalls = create_group(group.get(), f::kSubcalls);
+  });
+
+  // 4. The raw columns, through one staging buffer of at most chunk_rows values.
+  const std::uint64_t most = std::max({view.call_rows, view.subcall_rows, std::uint64_t{1}});
+  std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
+  const ColumnSettings cs{s.world, s.dxpl, s.chunk_rows, s.compress, staging.data()};
+  auto column = [&](hid_t g, const char* name, const Slice& slice, auto type, const auto& segs,
+                    auto copy) {
+    using T = decltype(type);
+    BlockCursor cursor(segs);
+    write_column<T>(g, name, slice, [&](void* dst, std::size_t n) {
+      T* out = static_cast<T*>(dst);
+      cursor.next(n, [&](const auto& b, std::size_t i, std::size_t c, std::size_t t,
+                         std::size_t at) { copy(b, i, c, t, out + at); });
+    }, cs);
+  };
+  auto u64 = [](auto member) {
+    return [member](const auto& b, std::size_t i, std::size_t c, std::size_t, std::uint64_t* o) {
+      std::memcpy(o, (b.*member).get() + i, c * sizeof(std::uint64_t));
+    };
+  };
+  const std::uint32_t my_rank = static_cast<std::uint32_t>(local != nullptr ? local->rank : 0);
+  const Slice& cs_calls = slices[0];
+  column(calls.get(), f::kNumber, cs_calls, std::uint64_t{}, view.calls, u64(&CallBlock::number));
+  column(calls.get(), f::kStartNs, cs_calls, std::uint64_t{}, view.calls, u64(&CallBlock::start_ns));
+  column(calls.get(), f::kDurationNs, cs_calls, std::uint64_t{}, view.calls,
+         u64(&CallBlock::duration_ns));
+  column(calls.get(), f::kLabel, cs_calls, std::uint32_t{}, view.calls,
+         [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t, std::uint32_t* o) {
+           const auto& ids = label_ids[t];
+           for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
+         });
+  column(calls.get(), f::kRank, cs_calls, std::uint32_t{}, view.calls,
+         [&](const CallBlock&, std::size_t, std::size_t c, std::size_t, std::uint32_t* o) {
+           std::fill(o, o + c, my_rank);
+         });
+  column(calls.get(), f::kThread, cs_calls, std::uint16_t{}, view.calls,
+         [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t, std::uint16_t* o) {
+           std::fill(o, o + c, static_cast<std::uint16_t>(local->records[t]->thread));
+         });
+  if (s.inject_failure)
+    all_or_none(s.world, [&] {
+      if (comm.rank() == comm.size() - 1)
+        throw std::runtime_error("injected failure (GORGON_H5_TEST_FAIL) after the calls of run " +
+                                 std::to_string(index));
+    });
+  const Slice& cs_sub = slices[1];
+  column(subcalls.get(), f::kCallNumber, cs_sub, std::uint64_t{}, view.subcalls,
+         u64(&SubCallBlock::call_number));
+  column(subcalls.get(), f::kName, cs_sub, std::uint32_t{}, view.subcalls,
+         [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t, std::uint32_t* o) {
+           const auto& ids = name_ids[t];
+           for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
+         });
+  column(subcalls.get(), f::kStartNs, cs_sub, std::uint64_t{}, view.subcalls,
+         u64(&SubCallBlock::start_ns));
+  column(subcalls.get(), f::kDurationNs, cs_sub, std::uint64_t{}, view.subcalls,
+         u64(&SubCallBlock::duration_ns));
+}
+
+}  // namespace gorgon::h5::detail

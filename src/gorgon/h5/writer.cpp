@@ -1,0 +1,236 @@
+#include "gorgon/h5/writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "gorgon/error.hpp"
+#include "gorgon/gorgon_api.hpp"
+#include "gorgon/h5/format.hpp"
+#include "gorgon/h5/hid.hpp"
+#include "gorgon/h5/io.hpp"
+#include "gorgon/h5/metadata.hpp"
+#include "gorgon/h5/run_writer.hpp"
+
+namespace gorgon::h5 {
+namespace fs = std::filesystem;
+using detail::check;
+using detail::check_id;
+using detail::Hid;
+
+namespace {
+
+/// Whether this HDF5 can write deflated datasets in parallel: filters with collective writes
+/// need HDF5 >= 1.10.2 and the deflate filter with its encoder.
+std::string compression_problem() {
+  unsigned maj = 0, min = 0, rel = 0;
+  H5get_libversion(&maj, &min, &rel);
+  if (maj == 1 && (min < 10 || (min == 10 && rel < 2)))
+    return "HDF5 " + std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel) +
+           " cannot write compressed datasets in parallel (1.10.2 or newer can)";
+  unsigned flags = 0;
+  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
+      H5Zget_filter_info(H5Z_FILTER_DEFLATE, &flags) < 0 ||
+      (flags & H5Z_FILTER_CONFIG_ENCODE_ENABLED) == 0)
+    return "this HDF5 has no deflate (zlib) encoder";
+  if (H5Zfilter_avail(H5Z_FILTER_SHUFFLE) <= 0) return "this HDF5 has no shuffle filter";
+  return "";
+}
+
+std::string temp_suffix() {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  const std::string pid = std::to_string(static_cast<long>(getpid()));
+  return job != nullptr && *job != '\0' ? std::string(job) + "-" + pid : pid;
+}
+
+/// Rank 0, before anything runs: the target can be written. Returns the temporary name.
+std::string check_target(const std::string& path, const WriterOptions& o) {
+  if (path.empty()) throw ConfigError("the output file name is empty");
+  const fs::path target(path);
+  if (!target.has_filename() || target.filename() == "." || target.filename() == "..")
+    throw ConfigError("output '" + path + "' is not a file name");
+  std::error_code ec;
+  const auto st = fs::status(target, ec);
+  if (fs::exists(st)) {
+    if (fs::is_directory(st)) throw ConfigError("output '" + path + "' is a directory");
+    if (!o.overwrite)
+      throw ConfigError("output '" + path + "' exists; use --force to overwrite it");
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const auto dst = fs::status(dir, ec);
+  if (!fs::exists(dst))
+    throw ConfigError("cannot write '" + path + "': directory '" + dir.string() +
+                      "' does not exist");
+  if (!fs::is_directory(dst))
+    throw ConfigError("cannot write '" + path + "': '" + dir.string() + "' is not a directory");
+  const fs::path temp = dir / ("." + target.filename().string() + ".tmp-" + temp_suffix());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0)
+    throw ConfigError("cannot write '" + path + "': cannot create a file in '" + dir.string() +
+                      "' (" + std::strerror(errno) + ")");
+  ::close(fd);
+  ::unlink(temp.c_str());
+  if (o.compress) {
+    const std::string problem = compression_problem();
+    if (!problem.empty()) throw ConfigError("--compress is not available: " + problem);
+  }
+  return temp.string();
+}
+
+/// Rank 0, after the file is closed: give it its final name. Without overwrite, link(2)
+/// fails if a file appeared under the name meanwhile, instead of replacing it.
+void move_into_place(const std::string& temp, const std::string& path, bool overwrite) {
+  if (!overwrite) {
+    if (::link(temp.c_str(), path.c_str()) == 0) {
+      ::unlink(temp.c_str());
+      return;
+    }
+    if (errno == EEXIST) throw FileError("'" + path + "' appeared while the run was written");
+    if (fs::exists(path)) throw FileError("'" + path + "' appeared while the run was written");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0)
+    throw FileError("cannot rename '" + temp + "' to '" + path + "': " + std::strerror(errno));
+}
+
+}  // namespace
+
+struct Writer::Impl {
+  std::string path, temp;
+  MPI_Comm world = MPI_COMM_NULL;
+  int rank = 0;
+  WriterOptions options;
+  Hid file, dxpl, runs;
+  std::size_t written = 0;
+  bool closed = false, aborted = false;
+  long fail_at_run = -1;  // test hook: GORGON_H5_TEST_FAIL=<run index>
+
+  /// Runs `body`, turning any error into one agreed runtime_error naming the file.
+  template <typename F>
+  void guarded(F&& body) {
+    try {
+      body();
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot write '" + path + "': " + e.what());
+    }
+  }
+};
+
+Writer::Writer(const std::string& path, MPI_Comm world, WriterOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  detail::silence_hdf5_errors();
+  Impl& m = *impl_;
+  m.path = path;
+  m.world = world;
+  m.options = std::move(options);
+  MPI_Comm_rank(world, &m.rank);
+  if (m.options.chunk_rows == 0) throw ConfigError("chunk_rows must be at least 1");
+  all_or_none(world, [&] {
+    if (m.rank == 0) m.temp = check_target(path, m.options);
+  });
+  boost::mpi::communicator comm(world, boost::mpi::comm_attach);
+  boost::mpi::broadcast(comm, m.temp, 0);
+  const detail::RootMetadata meta = detail::gather_metadata(world, m.options.command_line);
+  if (const char* fail = std::getenv("GORGON_H5_TEST_FAIL")) m.fail_at_run = std::atol(fail);
+  try {
+    m.guarded([&] {
+      all_or_none(world, [&] {
+        Hid fapl = check_id(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
+        check(H5Pset_fapl_mpio(fapl.get(), world, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+        check(H5Pset_all_coll_metadata_ops(fapl.get(), true), "H5Pset_all_coll_metadata_ops");
+        check(H5Pset_coll_metadata_write(fapl.get(), true), "H5Pset_coll_metadata_write");
+        m.file = check_id(H5Fcreate(m.temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+                          "cannot create the file");
+      });
+      all_or_none(world, [&] {
+        m.dxpl = check_id(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
+        check(H5Pset_dxpl_mpio(m.dxpl.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+        detail::write_root_attributes(m.file.get(), meta);
+        m.runs = detail::create_group(m.file.get(), format::kRuns);
+      });
+    });
+  } catch (...) {
+    abort();
+    throw;
+  }
+}
+
+Writer::~Writer() { abort(); }
+
+void Writer::write_run(const RunSummary& summary, const RankRun* local) {
+  Impl& m = *impl_;
+  if (m.closed || m.aborted) throw std::logic_error("h5::Writer::write_run after close or abort");
+  m.guarded([&] {
+    detail::RunWriteSettings s;
+    s.world = m.world;
+    s.runs = m.runs.get();
+    s.dxpl = m.dxpl.get();
+    s.chunk_rows = m.options.chunk_rows;
+    s.compress = m.options.compress;
+    s.inject_failure = static_cast<long>(m.written) == m.fail_at_run;
+    detail::write_run(s, m.written, summary, local);
+  });
+  ++m.written;
+}
+
+void Writer::close() {
+  Impl& m = *impl_;
+  if (m.closed) return;
+  if (m.aborted) throw std::logic_error("h5::Writer::close after abort");
+  try {
+    m.guarded([&] {
+      all_or_none(m.world, [&] {
+        m.runs.reset();
+        m.dxpl.reset();
+        if (!m.file.reset())
+          throw FileError("cannot close the file (" + detail::hdf5_error_message() + ")");
+      });
+      all_or_none(m.world, [&] {
+        if (m.rank == 0) move_into_place(m.temp, m.path, m.options.overwrite);
+      });
+    });
+    m.closed = true;
+  } catch (...) {
+    abort();
+    throw;
+  }
+}
+
+void Writer::abort() noexcept {
+  Impl& m = *impl_;
+  if (m.closed || m.aborted) return;
+  m.aborted = true;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) {
+    // H5Fclose is collective: close only when every rank holds the file open.
+    int open_here = m.file.valid() ? 1 : 0, open_everywhere = 0;
+    if (MPI_Allreduce(&open_here, &open_everywhere, 1, MPI_INT, MPI_MIN, m.world) == MPI_SUCCESS &&
+        open_everywhere == 1) {
+      m.runs.reset();
+      m.dxpl.reset();
+      m.file.reset();
+    } else {
+      (void)m.runs.release();
+      (void)m.file.release();
+    }
+    MPI_Barrier(m.world);
+  }
+  if (m.rank == 0 && !m.temp.empty()) ::unlink(m.temp.c_str());
+}
+
+const std::string& Writer::path() const noexcept { return impl_->path; }
+const std::string& Writer::temp_path() const noexcept { return impl_->temp; }
+std::size_t Writer::runs_written() const noexcept { return impl_->written; }
+
+}  // namespace gorgon::h5
