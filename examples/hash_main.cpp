@@ -18,7 +18,6 @@ gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {
 }
 
 int main() {
-  gorgon::Gorgon test(operation_hash);
-  test.go(4000, 1, 1).go(4000, 1, 2).go(4000, 0, 2);  // operations, ranks (0: all), threads
-  std::cout << test.small_report();                    // printed by rank 0 only
+  gorgon::Gorgon test(operation_hash);  // go(operations, ranks (0: all), threads); rank 0 prints
+  std::cout << test.go(4000, 1, 1).go(4000, 1, 2).go(4000, 0, 2).small_report();
 }

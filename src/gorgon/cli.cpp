@@ -9,9 +9,11 @@
 #include <memory>
 #include <ostream>
 
+#include "gorgon/check.hpp"
 #include "gorgon/error.hpp"
 #include "gorgon/gorgon_api.hpp"
 #include "gorgon/h5/writer.hpp"
+#include "gorgon/plugin.hpp"
 #include "gorgon/registry.hpp"
 #include "gorgon/report.hpp"
 #include "gorgon/runspec.hpp"
@@ -36,6 +38,8 @@ struct Options {
   bool force = false;
   bool compress = false;
   bool list_ops = false;
+  std::vector<std::string> plugins;
+  std::uint64_t check_calls = 3;  ///< --check [K]
 };
 
 void build_parser(CLI::App& app, Options& o) {
@@ -64,6 +68,12 @@ void build_parser(CLI::App& app, Options& o) {
   app.add_flag("--compress", o.compress, "Compress the -o file's columns (shuffle + deflate)")
       ->needs(output);
   app.add_flag("--list-ops", o.list_ops, "List the operations and their parameters");
+  app.add_option("--plugin", o.plugins,
+                 "Load operations from a shared library (repeatable), see docs/operations.md");
+  app.add_option("--check", o.check_calls,
+                 "Check mode: run K calls (default 3) one by one on rank 0, print each in full")
+      ->expected(0, 1)
+      ->default_str("3");
 }
 
 std::map<std::string, std::string> parse_params(const std::vector<std::string>& items) {
@@ -128,6 +138,34 @@ std::string list_operations() {
   return out;
 }
 
+/// --check: validated like a run, then K calls on rank 0 alone; the status (0 when no call
+/// threw, 1 otherwise, 2 for bad input) is shared so every rank exits alike.
+int check_mode(Options& o, MPI_Comm world, std::ostream& out, std::ostream& err) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(world, &rank);
+  MPI_Comm_size(world, &size);
+  int status = kExitOk;
+  try {
+    std::vector<RunSpec> suite;
+    all_or_none(world, [&] { suite = build_suite(o, size); });
+    if (o.check_calls < 1) throw ConfigError("--check needs at least 1 call");
+    all_or_none(world, [&] {
+      if (rank != 0) return;
+      const RunSpec& spec = suite.front();
+      if (run_check(spec, registry().find(spec.operation), o.check_calls, out) > 0)
+        status = kExitRunFailed;
+    });
+  } catch (const ConfigError& e) {
+    if (rank == 0) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    if (rank == 0) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+  MPI_Bcast(&status, 1, MPI_INT, 0, world);
+  return status;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out,
@@ -157,10 +195,22 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
     if (root) err << "gorgon_mpi: error: " << e.what() << "\nRun with --help for the options.\n";
     return kExitBadInput;
   }
+  // Plugins first: their operations are listed and validated like the built-in ones. A
+  // plugin may load on one node and not on another: agree before going on.
+  try {
+    all_or_none(world, [&] {
+      check_registrations();
+      for (const auto& path : o.plugins) load_plugin(path);
+    });
+  } catch (const std::exception& e) {
+    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
   if (o.list_ops) {
     if (root) out << list_operations();
     return kExitOk;
   }
+  if (app.count("--check") > 0) return check_mode(o, world, out, err);
 
   std::vector<RunSpec> suite;
   std::vector<std::unique_ptr<Reporter>> reporters;

@@ -42,8 +42,18 @@ Registry& registry() {
 }
 
 namespace detail {
-Registrar::Registrar(const char* name, OperationFn fn) {
-  registry().add(OperationInfo{name, "user operation", {}, [fn](const Params&) { return fn; }});
+Registrar::Registrar(const char* name, OperationFn fn) noexcept
+    : Registrar(OperationInfo{name, "user operation", {}, [fn](const Params&) { return fn; }}) {}
+
+Registrar::Registrar(OperationInfo info) noexcept {
+  try {
+    registry().add(std::move(info));
+  } catch (const std::exception& e) {
+    try {
+      registry().defer_error(e.what());
+    } catch (...) {  // out of memory while reporting: nothing better to do
+    }
+  }
 }
 }  // namespace detail
 

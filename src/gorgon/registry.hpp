@@ -1,5 +1,7 @@
 #pragma once
 // Named operations: the built-ins and any a program or plugin registers.
+#include <deque>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -17,8 +19,15 @@ class Registry {
   /// All operations, sorted by name.
   [[nodiscard]] std::vector<const OperationInfo*> all() const;
 
+  /// Registrations from static initialisers cannot throw (that would terminate the program
+  /// or a plugin's dlopen); they leave their error here for the loader to report.
+  void defer_error(std::string message) { errors_.push_back(std::move(message)); }
+  /// The deferred errors so far, cleared.
+  std::vector<std::string> take_errors() { return std::exchange(errors_, {}); }
+
  private:
-  std::vector<OperationInfo> ops_;
+  std::deque<OperationInfo> ops_;  // a deque: references stay valid as plugins add more
+  std::vector<std::string> errors_;
 };
 
 /// The process-wide registry, with the built-in operations already in it.
@@ -27,7 +36,8 @@ Registry& registry();
 namespace detail {
 void register_builtin_operations(Registry& r);
 struct Registrar {
-  Registrar(const char* name, OperationFn fn);
+  Registrar(const char* name, OperationFn fn) noexcept;
+  explicit Registrar(OperationInfo info) noexcept;
 };
 }  // namespace detail
 
@@ -40,3 +50,6 @@ struct Registrar {
 #define GORGON_OPERATION(name, fn)                                                     \
   static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)( \
       name, ::gorgon::OperationFn(fn))
+/// Registers an operation with parameters: GORGON_REGISTER(gorgon::OperationInfo{...}).
+#define GORGON_REGISTER(info)                                                          \
+  static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)(info)

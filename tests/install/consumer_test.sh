@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# consumer_test.sh BUILD_DIR EXAMPLES_DIR MPIEXEC
+# Installs the build into a temporary prefix, builds examples/ against it with
+# find_package(gorgon), runs the hash program and both plugins through the installed
+# gorgon_mpi, and checks the counts they report.
+set -euo pipefail
+build="$1" examples="$2" mpiexec="$3"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() {  # expect FILE REGEX: the report has a line matching REGEX
+  grep -Eq "$2" "$1" || { cat "$1"; fail "no line matching '$2'"; }
+}
+
+echo "== install into $work/prefix"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+test -f "$work/prefix/lib/cmake/gorgon/gorgonConfig.cmake" || fail "no package config installed"
+test -x "$work/prefix/bin/gorgon_mpi" || fail "gorgon_mpi not installed"
+
+echo "== build examples/ against the installed package"
+cmake -S "$examples" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/configure.log" 2>&1 \
+  || { cat "$work/configure.log"; fail "configure against the installed package"; }
+cmake --build "$work/build" -j 2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }
+
+echo "== the hash program (2 ranks)"
+"$mpiexec" --oversubscribe -np 2 "$work/build/example_hash" >"$work/hash.txt"
+expect "$work/hash.txt" "^ +Result +12000 "
+expect "$work/hash.txt" "^ +FAIL +2400 "
+expect "$work/hash.txt" "^ +digest< +2400 "
+expect "$work/hash.txt" "^ +SUCCESS +9600 "
+
+echo "== the hash plugin through the installed gorgon_mpi (2 ranks)"
+"$mpiexec" --oversubscribe -np 2 "$work/prefix/bin/gorgon_mpi" \
+  --plugin "$work/build/libexample_hash_plugin.so" --op example_hash --ops 1003 --threads 2 \
+  >"$work/plugin.txt"
+expect "$work/plugin.txt" "^ +Result +1003 "
+expect "$work/plugin.txt" "^ +FAIL +201 "      # 0, 5, ..., 1000
+expect "$work/plugin.txt" "^ +SUCCESS +802 "
+
+echo "== the http program and plugin against a server on loopback (nothing listening)"
+# With no server the label is 0 (the request failed), and every call is still counted with
+# both named sub-calls: the examples' shape is checked without needing a web server here.
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$mpiexec" --oversubscribe -np 2 "$work/build/example_http" "http://127.0.0.1:$port/" >"$work/http.txt"
+expect "$work/http.txt" "^ +Result +1000 "
+expect "$work/http.txt" "^ +0 +1000 "
+expect "$work/http.txt" "^ *http call 1< +1000 "
+expect "$work/http.txt" "^ *http call 2< +1000 "
+GORGON_URL="http://127.0.0.1:$port/" "$mpiexec" --oversubscribe -x GORGON_URL -np 2 \
+  "$work/prefix/bin/gorgon_mpi" --plugin "$work/build/libexample_http_plugin.so" \
+  --op example_http --ops 50 >"$work/http_plugin.txt"
+expect "$work/http_plugin.txt" "^ +0 +50 "
+expect "$work/http_plugin.txt" "^ *http call 2< +50 "
+echo "install_consumer: all checks passed"
