@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  libjs-chart.js
+  libjs-chart.js chromium
   python3 python3-h5py python3-numpy
 )
 
