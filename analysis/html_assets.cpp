@@ -1,0 +1,311 @@
+// The HTML report's style sheet and scripts. The page's data arrives as JSON in
+// <script type="application/json" id="gorgon-data">; every <canvas data-chart="KIND"> is
+// drawn by the builder of that kind. Strings from the data only ever reach Chart.js (drawn
+// on a canvas) or textContent, never innerHTML.
+#include "html_report.hpp"
+
+namespace gorgon::analysis::detail {
+
+std::string_view page_css() {
+  return R"CSS(:root{--fg:#1d2433;--muted:#5f6b7d;--bg:#f4f6f9;--card:#fff;--line:#e3e7ed;
+--head:#1c2740;--accent:#2f6fdb;--up:#17803d;--down:#c42b2b}
+*{box-sizing:border-box}
+html{background:var(--bg)}
+body{margin:0;color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,
+"Helvetica Neue",Arial,sans-serif}
+header.page{background:var(--head);color:#fff;padding:18px 32px}
+header.page h1{margin:0;font-size:21px;font-weight:600;letter-spacing:.01em}
+header.page .sub{color:#b8c4dc;margin-top:3px;font-size:13px;word-break:break-all}
+main{max-width:1320px;margin:0 auto;padding:8px 28px 40px}
+nav.toc{display:flex;flex-wrap:wrap;gap:6px;margin:16px 0 0}
+nav.toc a{background:var(--card);border:1px solid var(--line);border-radius:14px;padding:2px 12px;
+color:var(--accent);text-decoration:none;font-size:13px}
+nav.toc a:hover{border-color:var(--accent)}
+section.run{background:var(--card);border:1px solid var(--line);border-radius:8px;
+padding:18px 24px 22px;margin:18px 0;box-shadow:0 1px 2px rgba(16,24,40,.05)}
+section.run h2{margin:0 0 4px;font-size:17px;font-weight:600;word-break:break-word}
+h3{font-size:14px;margin:22px 0 8px;color:#344054;text-transform:uppercase;letter-spacing:.05em}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:10px;margin:14px 0 4px}
+.card{background:var(--bg);border-radius:6px;padding:8px 12px}
+.card .k{color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.05em}
+.card .v{font-size:19px;font-weight:600;font-variant-numeric:tabular-nums;white-space:nowrap}
+.table-wrap{overflow-x:auto}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums}
+table.summary{width:100%}
+th,td{padding:4px 10px;border-bottom:1px solid var(--line);white-space:nowrap;vertical-align:top}
+thead th{background:#f8f9fb;color:#344054;font-weight:600;text-align:right;border-bottom:2px solid var(--line)}
+th.group{text-align:center;border-left:1px solid var(--line)}
+.name{text-align:left}
+td.num{text-align:right}
+tbody tr:hover{background:#f8fafc}
+tr.sub td.name{padding-left:26px;color:#475467}
+.tag{font-size:10px;color:var(--muted);border:1px solid var(--line);border-radius:3px;padding:0 4px;
+margin-right:4px;text-transform:uppercase;letter-spacing:.04em}
+table.meta th{color:var(--muted);font-weight:500;background:none;text-align:left;width:1%}
+table.meta td{white-space:pre-wrap;word-break:break-all}
+td.up{color:var(--up);font-weight:600}
+td.down{color:var(--down);font-weight:600}
+.note{color:var(--muted);font-size:13px;margin:8px 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:14px;margin:8px 0}
+.charts.small{grid-template-columns:repeat(auto-fill,minmax(290px,1fr))}
+figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 12px 10px;min-width:0}
+figure.chart.wide{grid-column:1/-1}
+figure.chart figcaption{font-size:13px;font-weight:600;color:#344054;margin-bottom:4px;
+overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+figure.chart .box{position:relative;height:280px}
+.charts.small .box{height:170px}
+figure.chart.wide .box{height:320px}
+details{margin-top:14px}
+summary{cursor:pointer;color:var(--accent)}
+pre.text{font:12px/1.4 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;background:#111827;
+color:#e5e7eb;padding:12px 14px;border-radius:6px;overflow-x:auto}
+#gorgon-errors{background:#fdecec;color:#8a1c1c;border:1px solid #f5b5b5;border-radius:6px;
+padding:10px 14px;white-space:pre-wrap}
+footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
+)CSS";
+}
+
+std::string_view page_error_script() {
+  return R"JS(window.gorgonErrors = [];
+function gorgonError(message) {
+  window.gorgonErrors.push(String(message));
+  document.documentElement.setAttribute('data-render', 'error');
+  var el = document.getElementById('gorgon-errors');
+  if (el) { el.hidden = false; el.textContent = window.gorgonErrors.join('\n'); }
+}
+window.addEventListener('error', function (e) {
+  gorgonError((e && e.message) || 'script error');
+});
+window.addEventListener('unhandledrejection', function (e) {
+  gorgonError('unhandled rejection: ' + (e && e.reason && e.reason.message || e.reason));
+});
+)JS";
+}
+
+std::string_view page_script() {
+  return R"JS((function () {
+  'use strict';
+  if (window.gorgonErrors.length) {  // raised before the error box existed: show them now
+    var box = document.getElementById('gorgon-errors');
+    box.hidden = false;
+    box.textContent = window.gorgonErrors.join('\n');
+  }
+  if (typeof Chart === 'undefined') { gorgonError('Chart.js did not load'); return; }
+  var data = JSON.parse(document.getElementById('gorgon-data').textContent);
+  var palette = ['#2f6fdb', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0c8599', '#a61e4d',
+                 '#5c940d', '#d9480f', '#1864ab', '#862e9c', '#495057'];
+  var pctColors = ['#2f6fdb', '#2b8a3e', '#e8590c', '#c42b2b'];
+  function color(i) { return palette[i % palette.length]; }
+  function alpha(c, a) {
+    var n = parseInt(c.slice(1), 16);
+    return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + a + ')';
+  }
+
+  Chart.defaults.animation = false;
+  Chart.defaults.responsive = true;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+  Chart.defaults.font.size = 11;
+  Chart.defaults.color = '#475467';
+  Chart.defaults.borderColor = '#eaecf0';
+  Chart.defaults.plugins.legend.labels.boxWidth = 12;
+  Chart.defaults.plugins.legend.labels.boxHeight = 12;
+
+  function sig(v) { return String(+v.toPrecision(3)); }
+  function fmtNs(v) {
+    if (v === null || v === undefined || isNaN(v)) return '';
+    var a = Math.abs(v);
+    if (a >= 3600e9) return sig(v / 3600e9) + 'h';
+    if (a >= 60e9) return sig(v / 60e9) + 'min';
+    if (a >= 1e9) return sig(v / 1e9) + 's';
+    if (a >= 1e6) return sig(v / 1e6) + 'ms';
+    if (a >= 1e3) return sig(v / 1e3) + '\u00b5s';
+    return sig(v) + 'ns';
+  }
+  function fmtRate(v) {
+    if (v >= 100) return Math.round(v).toLocaleString('en-US');
+    if (v >= 1) return v.toFixed(1);
+    return v.toFixed(3);
+  }
+  function fmtCount(v) { return Math.round(v).toLocaleString('en-US'); }
+  function fmtPct(p) {
+    if (p >= 100) return 'max';
+    var s = p.toFixed(p >= 99 ? 4 : 2).replace(/0+$/, '').replace(/\.$/, '');
+    return 'p' + s;
+  }
+  // Log axes: label only 1, 2 and 5 times a power of ten.
+  function logTick(format) {
+    return function (v) {
+      var e = Math.floor(Math.log10(v) + 1e-9), m = v / Math.pow(10, e);
+      return [1, 2, 5].some(function (x) { return Math.abs(m - x) < 1e-6; }) ? format(v) : '';
+    };
+  }
+  function timeAxis() {
+    return { type: 'linear', title: { display: true, text: 'time since start (s)' },
+             ticks: { maxTicksLimit: 10 } };
+  }
+  function legendFor(n) { return { display: n > 1, position: 'bottom' }; }
+
+  var builders = {
+    throughput: function (run) {
+      var s = run.series, half = s.bin_s / 2, sets = [];
+      function points(ys) { return ys.map(function (y, i) { return { x: s.t[i] + half, y: y }; }); }
+      s.labels.forEach(function (name, k) {
+        sets.push({ label: name, data: points(s.per_s[k]), borderColor: color(k),
+                    backgroundColor: color(k), borderWidth: 1.5, pointRadius: 0, tension: 0 });
+      });
+      if (s.labels.length > 1)
+        sets.push({ label: 'all labels', data: points(s.total_per_s), borderColor: '#667085',
+                    backgroundColor: '#667085', borderDash: [5, 4], borderWidth: 1.5, pointRadius: 0 });
+      return { type: 'line', data: { datasets: sets }, options: {
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: { x: timeAxis(), y: { beginAtZero: true, title: { display: true, text: 'calls/s' },
+                  ticks: { callback: function (v) { return fmtRate(v); } } } },
+        plugins: { legend: legendFor(sets.length), tooltip: { callbacks: {
+          title: function (items) { return 't = ' + sig(items[0].parsed.x) + ' s'; },
+          label: function (c) { return c.dataset.label + ': ' + fmtRate(c.parsed.y) + ' calls/s'; } } } } } };
+    },
+    latency: function (run) {
+      var s = run.series, half = s.bin_s / 2;
+      var sets = s.percentiles.map(function (p, k) {
+        return { label: p.name, data: p.ns.map(function (y, i) { return { x: s.t[i] + half, y: y }; }),
+                 borderColor: pctColors[k % 4], backgroundColor: pctColors[k % 4], borderWidth: 1.5,
+                 pointRadius: 0, spanGaps: false };
+      });
+      return { type: 'line', data: { datasets: sets }, options: {
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: { x: timeAxis(), y: { type: 'logarithmic', title: { display: true, text: 'latency' },
+                  ticks: { callback: logTick(fmtNs) } } },
+        plugins: { legend: legendFor(2), tooltip: { callbacks: {
+          title: function (items) { return 't = ' + sig(items[0].parsed.x) + ' s'; },
+          label: function (c) { return c.dataset.label + ': ' + fmtNs(c.parsed.y); } } } } } };
+    },
+    histogram: function (run, el) {
+      var d = run.dist[+el.dataset.dist], k = +el.dataset.dist;
+      var bars = d.bars;
+      return { type: 'bar', data: {
+          labels: bars.map(function (b) { return fmtNs(b[0]); }),
+          datasets: [{ label: d.name, data: bars.map(function (b) { return b[2]; }),
+                       backgroundColor: alpha(color(k), 0.75), borderColor: color(k),
+                       borderWidth: 0, barPercentage: 1.0, categoryPercentage: 1.0 }] },
+        options: {
+          scales: { x: { title: { display: true, text: 'latency (log scale)' },
+                         ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 },
+                         grid: { display: false } },
+                    y: { beginAtZero: true, title: { display: true, text: 'calls' },
+                         ticks: { callback: function (v) { return fmtCount(v); }, maxTicksLimit: 5 } } },
+          plugins: { legend: { display: false }, tooltip: { callbacks: {
+            title: function (items) { var b = bars[items[0].dataIndex];
+                                      return fmtNs(b[0]) + ' \u2013 ' + fmtNs(b[1]); },
+            label: function (c) { return fmtCount(c.parsed.y) + ' calls'; } } } } } };
+    },
+    spectrum: function (run) {
+      var sets = run.dist.map(function (d, k) {
+        return { label: d.parent ? d.parent + ' \u203a ' + d.name : d.name,
+                 data: d.spectrum.map(function (p) { return { x: p[1], y: Math.max(p[2], 1), p: p[0] }; }),
+                 borderColor: color(k), backgroundColor: color(k), borderWidth: 1.5, pointRadius: 0,
+                 stepped: false };
+      });
+      return { type: 'line', data: { datasets: sets }, options: {
+        interaction: { mode: 'nearest', intersect: false },
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'percentile' },
+               ticks: { callback: function (v) {
+                 var e = Math.log10(v);
+                 if (Math.abs(e - Math.round(e)) > 1e-9) return '';
+                 return e < 0.5 ? '0%' : (100 - 100 / v).toFixed(Math.max(0, Math.round(e) - 2)) + '%';
+               } } },
+          y: { type: 'logarithmic', title: { display: true, text: 'latency' },
+               ticks: { callback: logTick(fmtNs) } } },
+        plugins: { legend: legendFor(sets.length), tooltip: { callbacks: {
+          label: function (c) { return c.dataset.label + ' ' + fmtPct(c.raw.p) + ': ' + fmtNs(c.parsed.y); } } } } } };
+    },
+    ranks: function (run) {
+      return balance(run.ranks.map(function (r) { return 'rank ' + r[0]; }),
+                     run.ranks.map(function (r) { return r[1]; }),
+                     run.ranks.map(function (r) { return r[2]; }));
+    },
+    threads: function (run) {
+      return balance(run.threads.map(function (t) { return 'r' + t[0] + ' t' + t[1]; }),
+                     run.threads.map(function (t) { return t[2]; }),
+                     run.threads.map(function (t) { return t[3]; }));
+    },
+    scaling: function () {
+      var pts = data.scaling, base = pts[0], w0 = base.ranks * base.threads;
+      var maxW = Math.max.apply(null, pts.map(function (p) { return p.ranks * p.threads; }));
+      var measured = pts.map(function (p) {
+        return { x: p.ranks * p.threads, y: p.per_s, shape: p.ranks + ' \u00d7 ' + p.threads, run: p.run };
+      });
+      var ideal = [{ x: w0, y: base.per_s }, { x: maxW, y: base.per_s * maxW / w0 }];
+      return { type: 'scatter', data: { datasets: [
+          { label: 'measured', data: measured, showLine: true, borderColor: color(0),
+            backgroundColor: color(0), pointRadius: 4, borderWidth: 2 },
+          { label: 'ideal (linear from ' + base.ranks + ' \u00d7 ' + base.threads + ')', data: ideal,
+            showLine: true, borderColor: '#98a2b3', backgroundColor: '#98a2b3', borderDash: [6, 4],
+            pointRadius: 0, borderWidth: 1.5 }] },
+        options: {
+          scales: { x: { type: 'linear', beginAtZero: true,
+                         title: { display: true, text: 'ranks \u00d7 threads' },
+                         ticks: { precision: 0 } },
+                    y: { beginAtZero: true, title: { display: true, text: 'calls/s' },
+                         ticks: { callback: function (v) { return fmtRate(v); } } } },
+          plugins: { legend: { display: true, position: 'bottom' }, tooltip: { callbacks: {
+            label: function (c) {
+              var r = c.raw;
+              return (r.shape ? 'run ' + r.run + ', ' + r.shape + ': ' : 'ideal: ') + fmtRate(r.y) + ' calls/s';
+            } } } } } };
+    }
+  };
+
+  function balance(labels, calls, busy) {
+    return { type: 'bar', data: { labels: labels, datasets: [
+        { label: 'calls', data: calls, backgroundColor: alpha(color(0), 0.8), yAxisID: 'y' },
+        { label: 'busy time', data: busy, backgroundColor: alpha(color(1), 0.8), yAxisID: 'busy' }] },
+      options: {
+        scales: { x: { ticks: { autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+                  y: { beginAtZero: true, position: 'left', title: { display: true, text: 'calls' },
+                       ticks: { callback: function (v) { return fmtCount(v); } } },
+                  busy: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false },
+                          title: { display: true, text: 'busy time' },
+                          ticks: { callback: function (v) { return fmtNs(v); } } } },
+        plugins: { legend: { display: true, position: 'bottom' }, tooltip: { callbacks: {
+          label: function (c) {
+            return c.dataset.label + ': ' + (c.dataset.yAxisID === 'busy' ? fmtNs(c.parsed.y) : fmtCount(c.parsed.y));
+          } } } } } };
+  }
+
+  // A chart counts as drawn when it has data elements and its canvas holds painted pixels.
+  function drawn(chart, canvas) {
+    var elements = 0;
+    chart.data.datasets.forEach(function (d, i) { elements += chart.getDatasetMeta(i).data.length; });
+    if (!elements || !canvas.width || !canvas.height) return false;
+    var px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (var i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+    return false;
+  }
+
+  var canvases = document.querySelectorAll('canvas[data-chart]'), count = 0;
+  Array.prototype.forEach.call(canvases, function (canvas) {
+    var kind = canvas.dataset.chart;
+    try {
+      var build = builders[kind];
+      if (!build) throw new Error('no builder');
+      var index = +canvas.dataset.run;
+      var chart = new Chart(canvas, build(index >= 0 ? data.runs[index] : null, canvas));
+      if (drawn(chart, canvas)) { canvas.setAttribute('data-drawn', 'yes'); ++count; }
+      else gorgonError('chart "' + kind + '" drew nothing');
+    } catch (e) {
+      gorgonError('chart "' + kind + '": ' + (e && e.message || e));
+    }
+  });
+  document.body.setAttribute('data-charts-expected', String(canvases.length));
+  document.body.setAttribute('data-charts-drawn', String(count));
+  if (!window.gorgonErrors.length && count === canvases.length)
+    document.documentElement.setAttribute('data-render', 'ok');
+  else
+    document.documentElement.setAttribute('data-render', 'error');
+})();
+)JS";
+}
+
+}  // namespace gorgon::analysis::detail

@@ -1,0 +1,382 @@
+#include "html_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+
+#include "distribution.hpp"
+#include "gorgon/report.hpp"
+#include "gorgon/units.hpp"
+#include "html_escape.hpp"
+#include "text_output.hpp"
+
+#ifndef GORGON_CHARTJS_PATH
+#define GORGON_CHARTJS_PATH ""
+#endif
+#ifndef GORGON_VERSION
+#define GORGON_VERSION "unknown"
+#endif
+
+namespace gorgon::analysis {
+namespace {
+
+using nlohmann::json;
+
+/// Latency distributions shown per run (labels by count, each followed by its sub-calls).
+constexpr std::size_t kMaxDistributions = 24;
+
+std::string h(std::string_view s) { return html_escape(s); }
+
+// ---- the page's data (JSON) -------------------------------------------------------------------
+
+struct Distribution {
+  std::string name;    ///< label or sub-call name
+  std::string parent;  ///< label of a sub-call, "" for a label
+  const Summary* stats;
+};
+
+std::vector<Distribution> distributions(const RunSummary& s, std::size_t* left_out) {
+  std::vector<const LabelSummary*> labels;
+  for (const auto& l : s.labels) labels.push_back(&l);
+  std::stable_sort(labels.begin(), labels.end(),
+                   [](auto* a, auto* b) { return a->stats.count > b->stats.count; });
+  std::vector<Distribution> out;
+  if (s.labels.size() > 1) out.push_back({"All calls", "", &s.total});
+  std::size_t total = out.size();
+  for (const auto* l : labels) {
+    total += 1 + l->subcalls.size();
+    if (out.size() < kMaxDistributions) out.push_back({l->label, "", &l->stats});
+    for (const auto& sub : l->subcalls)
+      if (out.size() < kMaxDistributions) out.push_back({sub.name, l->label, &sub.stats});
+  }
+  *left_out = total - out.size();
+  return out;
+}
+
+json series_json(const TimeSeries& t) {
+  json j;
+  j["bin_s"] = static_cast<double>(t.bin_ns) / 1e9;
+  j["t"] = t.time_s;
+  j["calls"] = t.calls;
+  j["total_per_s"] = t.total_per_s;
+  j["labels"] = t.labels;
+  j["per_s"] = t.per_s;
+  json pct = json::array();
+  for (std::size_t k = 0; k < std::size(kReportPercentiles); ++k) {
+    json col = json::array();
+    for (const auto& p : t.percentiles_ns) col.push_back(p ? json((*p)[k]) : json(nullptr));
+    pct.push_back({{"name", fmt_percentile(kReportPercentiles[k])}, {"ns", col}});
+  }
+  j["percentiles"] = pct;
+  return j;
+}
+
+json run_json(const RunReport& r) {
+  const RunSummary& s = r.summary;
+  json j;
+  j["series"] = r.series ? series_json(*r.series) : json(nullptr);
+  std::size_t left_out = 0;
+  json dist = json::array();
+  for (const auto& d : distributions(s, &left_out)) {
+    json bars = json::array();
+    for (const auto& b : histogram_bars(d.stats->histogram)) bars.push_back({b.low_ns, b.high_ns, b.count});
+    json spectrum = json::array();
+    for (const auto& p : percentile_spectrum(*d.stats))
+      spectrum.push_back({p.percentile, p.one_in, p.value_ns});
+    dist.push_back({{"name", d.name},
+                    {"parent", d.parent},
+                    {"count", d.stats->count},
+                    {"bars", bars},
+                    {"spectrum", spectrum}});
+  }
+  j["dist"] = dist;
+  json ranks = json::array();
+  for (const auto& b : s.rank_balance) ranks.push_back({b.rank, b.calls, b.busy_ns, b.wall_ns});
+  j["ranks"] = ranks;
+  json threads = json::array();
+  for (const auto& t : s.thread_balance) threads.push_back({t.rank, t.thread, t.calls, t.busy_ns});
+  j["threads"] = threads;
+  return j;
+}
+
+json page_json(const ReportData& data) {
+  json j;
+  j["runs"] = json::array();
+  for (const auto& r : data.runs) j["runs"].push_back(run_json(r));
+  json scaling = json::array();
+  for (const auto& p : data.scaling)
+    scaling.push_back({{"ranks", p.ranks},
+                       {"threads", p.threads},
+                       {"per_s", p.calls_per_s},
+                       {"run", data.first_run_index + p.run + 1}});
+  j["scaling"] = scaling;
+  return j;
+}
+
+// ---- HTML pieces ---------------------------------------------------------------------------
+
+std::string metadata_table(const Metadata& m) {
+  if (m.empty()) return "<p class=\"note\">No metadata.</p>\n";
+  std::string out = "<div class=\"table-wrap\"><table class=\"meta\"><tbody>\n";
+  for (const auto& [k, v] : m)
+    out += fmt::format("<tr><th class=\"name\" scope=\"row\">{}</th><td>{}</td></tr>\n", h(k), h(v));
+  return out + "</tbody></table></div>\n";
+}
+
+std::string summary_row(const std::string& name, const Summary& s, std::uint64_t wall_ns,
+                        bool sub) {
+  std::string row = fmt::format("<tr{}><td class=\"name\">{}</td>", sub ? " class=\"sub\"" : "",
+                                sub ? "<span class=\"tag\">sub-call</span> " + h(name) : h(name));
+  auto cell = [&](const std::string& v) { row += "<td class=\"num\">" + h(v) + "</td>"; };
+  cell(std::to_string(s.count));
+  cell(format_rate(s.rate(wall_ns)));
+  cell(format_duration(static_cast<std::uint64_t>(s.mean_ns())));
+  cell(format_duration(s.max_ns));
+  cell(format_duration(s.count ? s.min_ns : 0));
+  cell(format_duration(static_cast<std::uint64_t>(s.stddev_ns())));
+  for (double p : kReportPercentiles) cell(format_duration(s.percentile_ns(p)));
+  return row + "</tr>\n";
+}
+
+/// The text report's numbers as a table: a "Result" row, a row per label, sub-calls under.
+std::string summary_table(const RunSummary& s) {
+  std::string out =
+      "<div class=\"table-wrap\"><table class=\"summary\"><thead><tr><th class=\"name\">Label</th>"
+      "<th>Calls</th><th>Calls/s</th><th>Avg</th><th>Max</th><th>Min</th><th>Std</th>";
+  for (double p : kReportPercentiles) out += "<th>" + fmt_percentile(p) + "</th>";
+  out += "</tr></thead><tbody>\n";
+  out += summary_row("Result", s.total, s.wall_ns, false);
+  for (const auto& l : s.labels) {
+    out += summary_row(l.label, l.stats, s.wall_ns, false);
+    for (const auto& sub : l.subcalls) out += summary_row(sub.name, sub.stats, s.wall_ns, true);
+  }
+  return out + "</tbody></table></div>\n";
+}
+
+std::string card(std::string_view key, const std::string& value) {
+  return fmt::format("<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
+                     key, h(value));
+}
+
+std::string cards(const RunSummary& s) {
+  std::string out = "<div class=\"cards\">";
+  out += card("Total time", format_duration(s.wall_ns));
+  out += card("Calls", std::to_string(s.total.count));
+  out += card("Calls/s", format_rate(s.total.rate(s.wall_ns)));
+  out += card("Ranks &times; threads", fmt::format("{} \u00d7 {}", s.ranks, s.threads));
+  out += card("p50", format_duration(s.total.percentile_ns(50)));
+  out += card("p99", format_duration(s.total.percentile_ns(99)));
+  out += card("Max", format_duration(s.total.max_ns));
+  return out + "</div>\n";
+}
+
+std::string chart(std::string_view title, std::string_view kind, const std::string& attrs,
+                  std::string_view size = "") {
+  return fmt::format(
+      "<figure class=\"chart{}\"><figcaption>{}</figcaption><div class=\"box\">"
+      "<canvas data-chart=\"{}\" {} role=\"img\" aria-label=\"{}\"></canvas></div></figure>\n",
+      size.empty() ? "" : " " + std::string(size), title, kind, attrs, title);
+}
+
+std::string run_section(const ReportData& data, std::size_t i) {
+  const RunReport& r = data.runs[i];
+  const RunSummary& s = r.summary;
+  const std::size_t index = data.first_run_index + i;
+  const std::string run = fmt::format("data-run=\"{}\"", i);
+  std::string title = run_title(s, index, data.runs_in_file);
+  while (!title.empty() && title.back() == '\n') title.pop_back();
+
+  std::string out = fmt::format("<section class=\"run\" id=\"run-{}\">\n<h2>{}</h2>\n", index + 1, h(title));
+  out += cards(s);
+  out += "<h3>Summary</h3>\n" + summary_table(s);
+  out += "<p class=\"note\">" + h(balance_line(s)) + "</p>\n";
+
+  out += "<h3>Over time</h3>\n";
+  if (r.series) {
+    out += "<div class=\"charts\">\n";
+    out += chart("Throughput per label (calls/s)", "throughput", run);
+    out += chart("Latency percentiles", "latency", run);
+    out += "</div>\n";
+  } else {
+    out += "<p class=\"note\">This run has no raw call records: no time series.</p>\n";
+  }
+
+  out += "<h3>Latency distribution</h3>\n<div class=\"charts\">\n";
+  out += chart("Percentile spectrum (log axes)", "spectrum", run, "wide");
+  out += "</div>\n<div class=\"charts small\">\n";
+  std::size_t left_out = 0;
+  const auto dists = distributions(s, &left_out);
+  for (std::size_t d = 0; d < dists.size(); ++d) {
+    const std::string name = dists[d].parent.empty()
+                                 ? dists[d].name
+                                 : dists[d].parent + " \u203a " + dists[d].name;
+    out += chart(h(name), "histogram", run + fmt::format(" data-dist=\"{}\"", d));
+  }
+  out += "</div>\n";
+  if (left_out)
+    out += fmt::format("<p class=\"note\">{} more labels or sub-calls not charted (see the "
+                       "summary table).</p>\n", left_out);
+
+  out += "<h3>Balance</h3>\n";
+  if (!s.rank_balance.empty()) {
+    out += "<div class=\"charts\">\n";
+    out += chart("Calls and busy time per rank", "ranks", run);
+    out += chart("Calls and busy time per thread", "threads", run);
+    out += "</div>\n";
+  } else {
+    out += "<p class=\"note\">No per-rank data.</p>\n";
+  }
+
+  out += "<h3>Run metadata</h3>\n" + metadata_table(r.metadata);
+  std::ostringstream text;
+  TextReporter(text).report_run(s, index, data.runs_in_file);
+  out += "<details><summary>Text report</summary><pre class=\"text\">" + h(text.str()) +
+         "</pre></details>\n";
+  return out + "</section>\n";
+}
+
+std::string suite_section(const ReportData& data) {
+  std::string out = "<section class=\"run suite\" id=\"suite\">\n";
+  out += fmt::format("<h2>Suite of {} runs, {} calls</h2>\n", data.runs.size(), data.suite->total.count);
+  out += "<div class=\"charts\">\n";
+  out += chart("Scaling: calls/s against ranks \u00d7 threads", "scaling", "data-run=\"-1\"", "wide");
+  out += "</div>\n<h3>Runs</h3>\n";
+  out += "<div class=\"table-wrap\"><table class=\"summary\"><thead><tr><th class=\"name\">Run</th>"
+         "<th>Ranks</th><th>Threads</th><th>Calls</th><th>Total time</th><th>Calls/s</th>"
+         "<th>Speed-up</th><th>Efficiency</th></tr></thead><tbody>\n";
+  const ScalingPoint& first = data.scaling.front();
+  const double first_workers = double(first.ranks) * first.threads;
+  for (const auto& p : data.scaling) {
+    const RunSummary& s = data.runs[p.run].summary;
+    const double speedup = first.calls_per_s > 0 ? p.calls_per_s / first.calls_per_s : 0;
+    const double ideal = first_workers > 0 ? double(p.ranks) * p.threads / first_workers : 0;
+    out += fmt::format(
+        "<tr><td class=\"name\"><a href=\"#run-{0}\">Run {0}</a></td><td class=\"num\">{1}</td>"
+        "<td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num\">{4}</td>"
+        "<td class=\"num\">{5}</td><td class=\"num\">{6:.2f}&times;</td>"
+        "<td class=\"num\">{7:.0f}%</td></tr>\n",
+        data.first_run_index + p.run + 1, p.ranks, p.threads, s.total.count,
+        h(format_duration(s.wall_ns)), h(format_rate(p.calls_per_s)), speedup,
+        ideal > 0 ? 100.0 * speedup / ideal : 0.0);
+  }
+  out += "</tbody></table></div>\n<h3>Every run merged</h3>\n" + summary_table(*data.suite);
+  return out + "</section>\n";
+}
+
+std::string change_cell(const std::optional<double>& change, bool higher_is_better) {
+  std::string cls = "num";
+  if (change && std::abs(*change) >= 0.5)
+    cls += ((*change > 0) == higher_is_better) ? " up" : " down";
+  return fmt::format("<td class=\"{}\">{}</td>", cls, h(format_change(change)));
+}
+
+std::string comparison_section(const Comparison& c) {
+  std::string out = "<section class=\"run compare\" id=\"baseline\">\n<h2>Against the baseline</h2>\n";
+  out += fmt::format("<p>Current: <b>{}</b><br>Baseline: <b>{}</b><br>Total time {} against {} ({})</p>\n",
+                     h(c.current_name), h(c.baseline_name), h(format_precise(c.current_wall_ns)),
+                     h(format_precise(c.baseline_wall_ns)),
+                     h(format_change(percent_change(double(c.current_wall_ns), double(c.baseline_wall_ns)))));
+  out += "<div class=\"table-wrap\"><table class=\"summary compare\"><thead><tr><th class=\"name\" "
+         "rowspan=\"2\">Label</th><th colspan=\"3\" class=\"group\">Calls/s</th>";
+  for (double p : kReportPercentiles)
+    out += "<th colspan=\"3\" class=\"group\">" + fmt_percentile(p) + "</th>";
+  out += "</tr><tr>";
+  for (std::size_t k = 0; k <= std::size(kReportPercentiles); ++k)
+    out += "<th>current</th><th>baseline</th><th>change</th>";
+  out += "</tr></thead><tbody>\n";
+  for (const auto& r : c.rows) {
+    const bool both = r.current && r.baseline;
+    const bool sub = !r.parent.empty();
+    out += fmt::format("<tr{}><td class=\"name\">{}</td>", sub ? " class=\"sub\"" : "",
+                       sub ? "<span class=\"tag\">sub-call</span> " + h(r.name) : h(r.name));
+    auto val = [&](const std::optional<Summary>& s, const std::string& v) {
+      return "<td class=\"num\">" + (s ? h(v) : std::string("&ndash;")) + "</td>";
+    };
+    out += val(r.current, format_rate(r.current_per_s));
+    out += val(r.baseline, format_rate(r.baseline_per_s));
+    out += both ? change_cell(percent_change(r.current_per_s, r.baseline_per_s), true)
+                : "<td class=\"num\">&ndash;</td>";
+    for (double p : kReportPercentiles) {
+      const std::uint64_t now = r.current ? r.current->percentile_ns(p) : 0;
+      const std::uint64_t base = r.baseline ? r.baseline->percentile_ns(p) : 0;
+      out += val(r.current, format_precise(now));
+      out += val(r.baseline, format_precise(base));
+      out += both ? change_cell(percent_change(double(now), double(base)), false)
+                  : "<td class=\"num\">&ndash;</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</tbody></table></div>\n</section>\n";
+}
+
+}  // namespace
+
+std::string default_chartjs_path() { return GORGON_CHARTJS_PATH; }
+
+std::string load_chartjs(const std::string& path) {
+  if (path.empty())
+    throw std::runtime_error(
+        "Chart.js was not found when gorgon_report was built; install libjs-chart.js "
+        "(/usr/share/javascript/chart.js/chart.min.js) or pass --chartjs PATH");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot read Chart.js at '" + path +
+                             "' (install libjs-chart.js or pass --chartjs PATH)");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  std::string js = buf.str();
+  std::string lower = js;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (js.empty() || lower.find("chart") == std::string::npos)
+    throw std::runtime_error("'" + path + "' does not look like Chart.js");
+  if (lower.find("</script") != std::string::npos || lower.find("<!--") != std::string::npos)
+    throw std::runtime_error("'" + path + "' cannot be inlined in a <script> element");
+  return js;
+}
+
+void write_html_report(const ReportData& data, std::string_view chartjs, std::ostream& out) {
+  const std::string title = "gorgon_mpi report: " + data.source;
+  out << "<!DOCTYPE html>\n<html lang=\"en\" data-render=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n"
+      // Nothing may be fetched: scripts and styles are inline, images only data: URLs.
+      << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      << "<meta name=\"generator\" content=\"gorgon_report " << GORGON_VERSION << "\">\n"
+      << "<title>" << h(title) << "</title>\n<style>\n" << detail::page_css() << "</style>\n"
+      << "<script>\n" << detail::page_error_script() << "</script>\n</head>\n<body>\n";
+
+  out << "<header class=\"page\"><h1>gorgon_mpi report</h1><div class=\"sub\">" << h(data.source);
+  if (data.runs_in_file)
+    out << " &middot; " << data.runs_in_file << (data.runs_in_file == 1 ? " run" : " runs");
+  out << "</div></header>\n<main>\n";
+  out << "<pre id=\"gorgon-errors\" hidden></pre>\n";
+
+  if (data.runs.size() > 1 || data.baseline) {
+    out << "<nav class=\"toc\">";
+    if (data.baseline) out << "<a href=\"#baseline\">Baseline</a>";
+    if (data.suite) out << "<a href=\"#suite\">Suite</a>";
+    for (std::size_t i = 0; i < data.runs.size(); ++i)
+      out << fmt::format("<a href=\"#run-{0}\">Run {0}</a>", data.first_run_index + i + 1);
+    out << "<a href=\"#file\">File</a></nav>\n";
+  }
+  if (data.baseline) out << comparison_section(*data.baseline);
+  if (data.suite && !data.scaling.empty()) out << suite_section(data);
+  for (std::size_t i = 0; i < data.runs.size(); ++i) out << run_section(data, i);
+  out << "<section class=\"run file\" id=\"file\">\n<h2>File</h2>\n" << metadata_table(data.file_metadata)
+      << "</section>\n</main>\n";
+  out << "<footer>Made by gorgon_report " << GORGON_VERSION
+      << " &middot; charts by Chart.js, inlined: this page makes no network request.</footer>\n";
+
+  out << "<script>\n" << chartjs << "\n</script>\n";
+  out << "<script type=\"application/json\" id=\"gorgon-data\">" << json_for_script(page_json(data))
+      << "</script>\n";
+  out << "<script>\n" << detail::page_script() << "</script>\n</body>\n</html>\n";
+}
+
+}  // namespace gorgon::analysis

@@ -1,0 +1,160 @@
+#include "report_cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "html_report.hpp"
+#include "text_output.hpp"
+
+#ifndef GORGON_VERSION
+#define GORGON_VERSION "unknown"
+#endif
+
+namespace gorgon::analysis {
+namespace {
+
+struct Options {
+  std::string file;
+  bool json = false;
+  int run = 0;  // 1-based; 0: every run
+  std::string html;
+  std::string baseline;
+  std::string chartjs = default_chartjs_path();
+};
+
+void build_parser(CLI::App& app, Options& o) {
+  app.description(
+      "gorgon_report: reads a gorgon_mpi results file and prints the report the run printed, "
+      "its summary as JSON, or writes a self-contained HTML report with charts.");
+  app.set_version_flag("--version", std::string("gorgon_report ") + GORGON_VERSION);
+  app.add_option("file", o.file, "A gorgon_mpi results file (HDF5)")->required();
+  app.add_flag("--json", o.json, "Print the summary as JSON (what gorgon_mpi --json writes)");
+  app.add_option("--run", o.run, "Only run K (1-based) of a suite")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            long long k = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
+            const bool ok = ec == std::errc() && end == v.data() + v.size() && k >= 1;
+            return ok ? std::string() : "'" + v + "' is not a run number (runs count from 1)";
+          },
+          "K >= 1"));
+  app.add_option("--html", o.html, "Write a self-contained HTML report to this file");
+  app.add_option("--baseline", o.baseline,
+                 "Compare with this results file: per label, calls/s and percentiles with the "
+                 "change in percent");
+  app.add_option("--chartjs", o.chartjs, "The Chart.js file to inline in the HTML report")
+      ->capture_default_str();
+}
+
+/// The summary a comparison uses: the one run, or every run merged.
+const RunSummary& compared(const ReportData& d) {
+  return d.runs.size() == 1 ? d.runs.front().summary : *d.suite;
+}
+
+std::string compared_name(const ReportData& d) {
+  if (d.runs.size() == 1)
+    return fmt::format("{} (run {} of {})", d.source, d.first_run_index + 1, d.runs_in_file);
+  return fmt::format("{} ({} runs merged)", d.source, d.runs.size());
+}
+
+void check_writable(const std::string& path) {
+  const std::string probe = path + ".tmp";
+  if (!std::ofstream(probe, std::ios::binary | std::ios::trunc))
+    throw InputError("cannot write '" + path + "' (check the directory exists and is writable)");
+  std::remove(probe.c_str());
+}
+
+void write_html_file(const ReportData& data, const std::string& chartjs, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw InputError("cannot write '" + path + "' (check the directory exists and is writable)");
+    write_html_report(data, chartjs, f);
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error("writing '" + tmp + "' failed");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
+  }
+}
+
+}  // namespace
+
+int report_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                const SourceOpener& open) {
+  Options o;
+  CLI::App app;
+  build_parser(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kReportOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help();
+    return kReportOk;
+  } catch (const CLI::CallForVersion&) {
+    out << "gorgon_report " << GORGON_VERSION << "\n";
+    return kReportOk;
+  } catch (const CLI::ParseError& e) {
+    err << "gorgon_report: error: " << e.what() << "\nRun with --help for the options.\n";
+    return kReportBadInput;
+  }
+
+  try {
+    std::string chartjs;
+    if (!o.html.empty()) {  // fail before the long part
+      chartjs = load_chartjs(o.chartjs);
+      check_writable(o.html);
+    }
+
+    BuildOptions build;
+    if (o.run > 0) build.run = static_cast<std::size_t>(o.run - 1);
+    build.time_series = !o.html.empty();
+    ReportData data = build_report(*open(o.file), build);
+
+    if (!o.baseline.empty()) {
+      BuildOptions base_build;
+      base_build.run = build.run;
+      const ReportData base = build_report(*open(o.baseline), base_build);
+      data.baseline = compare(compared(data), compared(base));
+      data.baseline->current_name = compared_name(data);
+      data.baseline->baseline_name = compared_name(base);
+    }
+
+    if (o.json) {
+      out << json_report(data).dump(2) << '\n';
+    } else {
+      const std::string text = text_report(data);
+      out << text;
+      if (data.baseline) {
+        if (!text.ends_with("\n\n")) out << '\n';  // one blank line before the comparison
+        out << comparison_text(*data.baseline);
+      }
+    }
+    out.flush();
+    if (!o.html.empty()) {
+      write_html_file(data, chartjs, o.html);
+      err << "gorgon_report: HTML report written to " << o.html << '\n';
+    }
+  } catch (const InputError& e) {
+    err << "gorgon_report: error: " << e.what() << '\n';
+    return kReportBadInput;
+  } catch (const std::exception& e) {
+    err << "gorgon_report: error: " << e.what() << '\n';
+    return kReportFailed;
+  }
+  return kReportOk;
+}
+
+}  // namespace gorgon::analysis

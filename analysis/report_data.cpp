@@ -1,0 +1,245 @@
+#include "report_data.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+
+namespace gorgon::analysis {
+namespace {
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/// The smallest of 1, 2, 5 x 10^k that is at least `x` (and at least 1).
+std::int64_t nice_ceil(double x) {
+  std::int64_t decade = 1;
+  while (true) {
+    for (std::int64_t m : {1, 2, 5})
+      if (static_cast<double>(m * decade) >= x) return m * decade;
+    if (decade > INT64_MAX / 100) return decade * 10;
+    decade *= 10;
+  }
+}
+
+}  // namespace
+
+TimeSeriesBuilder::TimeSeriesBuilder() : TimeSeriesBuilder(Options{}) {}
+
+TimeSeriesBuilder::TimeSeriesBuilder(Options options) : options_(std::move(options)) {
+  if (options_.max_bins < 2) options_.max_bins = 2;
+  if (options_.max_labels < 1) options_.max_labels = 1;
+  width_ = options_.expected_span_ns
+               ? nice_ceil(static_cast<double>(options_.expected_span_ns) /
+                           (0.8 * static_cast<double>(options_.max_bins)))
+               : 1'000'000;
+}
+
+void TimeSeriesBuilder::merge_into(Bin& into, Bin&& from) {
+  if (from.calls == 0) return;
+  if (into.calls == 0) {
+    into = std::move(from);
+    return;
+  }
+  into.latency.merge(from.latency);
+  if (into.per_label.size() < from.per_label.size()) into.per_label.resize(from.per_label.size());
+  for (std::size_t i = 0; i < from.per_label.size(); ++i) into.per_label[i] += from.per_label[i];
+  into.calls += from.calls;
+}
+
+void TimeSeriesBuilder::coarsen() {
+  const std::int64_t last = first_index_ + static_cast<std::int64_t>(bins_.size()) - 1;
+  const std::int64_t new_first = floor_div(first_index_, 2);
+  std::vector<Bin> merged(static_cast<std::size_t>(floor_div(last, 2) - new_first + 1));
+  for (std::size_t j = 0; j < bins_.size(); ++j) {
+    const std::int64_t index = first_index_ + static_cast<std::int64_t>(j);
+    merge_into(merged[static_cast<std::size_t>(floor_div(index, 2) - new_first)],
+               std::move(bins_[j]));
+  }
+  bins_ = std::move(merged);
+  first_index_ = new_first;
+  width_ *= 2;
+}
+
+TimeSeriesBuilder::Bin& TimeSeriesBuilder::bin_for(std::int64_t t) {
+  std::int64_t index = floor_div(t, width_);
+  if (bins_.empty()) {
+    first_index_ = index;
+    bins_.resize(1);
+    return bins_.front();
+  }
+  const auto max_bins = static_cast<std::int64_t>(options_.max_bins);
+  while (true) {
+    const std::int64_t lo = std::min(first_index_, index);
+    const std::int64_t hi = std::max(first_index_ + static_cast<std::int64_t>(bins_.size()) - 1, index);
+    if (hi - lo + 1 <= max_bins) break;
+    coarsen();
+    index = floor_div(t, width_);
+  }
+  if (index < first_index_) {
+    bins_.insert(bins_.begin(), static_cast<std::size_t>(first_index_ - index), Bin{});
+    first_index_ = index;
+  }
+  const auto slot = static_cast<std::size_t>(index - first_index_);
+  if (slot >= bins_.size()) bins_.resize(slot + 1);
+  return bins_[slot];
+}
+
+void TimeSeriesBuilder::add(std::uint64_t start_ns, std::uint64_t duration_ns,
+                            std::uint32_t label, std::uint32_t rank) {
+  std::int64_t offset = options_.origin_ns;
+  if (rank < options_.rank_offset_ns.size()) offset += options_.rank_offset_ns[rank];
+  const std::int64_t start = static_cast<std::int64_t>(start_ns) - offset;
+  const std::int64_t end = start + static_cast<std::int64_t>(duration_ns);
+  if (calls_ == 0) {
+    earliest_start_ = start;
+    latest_end_ = end;
+  } else {
+    earliest_start_ = std::min(earliest_start_, start);
+    latest_end_ = std::max(latest_end_, end);
+  }
+  ++calls_;
+  Bin& bin = bin_for(end);
+  bin.latency.record(duration_ns);
+  if (bin.per_label.size() <= label) bin.per_label.resize(std::size_t{label} + 1);
+  ++bin.per_label[label];
+  ++bin.calls;
+}
+
+void TimeSeriesBuilder::add(const CallChunk& chunk) {
+  const std::size_t n = chunk.start_ns.size();
+  if (chunk.duration_ns.size() != n || chunk.label.size() != n ||
+      (!chunk.rank.empty() && chunk.rank.size() != n))
+    throw std::invalid_argument("call chunk columns have different lengths");
+  for (std::size_t i = 0; i < n; ++i)
+    add(chunk.start_ns[i], chunk.duration_ns[i], chunk.label[i], chunk.rank.empty() ? 0u : chunk.rank[i]);
+}
+
+std::size_t TimeSeriesBuilder::bytes_held() const noexcept {
+  std::size_t bytes = bins_.capacity() * sizeof(Bin);
+  for (const auto& b : bins_)
+    bytes += b.latency.counts().capacity() * sizeof(std::uint64_t) +
+             b.per_label.capacity() * sizeof(std::uint64_t);
+  return bytes;
+}
+
+TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names) const {
+  TimeSeries out;
+  out.bin_ns = static_cast<std::uint64_t>(width_);
+  const std::size_t nbins = bins_.size();
+
+  // Label series, busiest first; past max_labels the rest is folded into one "other".
+  std::vector<std::uint64_t> totals;
+  for (const auto& b : bins_) {
+    if (totals.size() < b.per_label.size()) totals.resize(b.per_label.size());
+    for (std::size_t i = 0; i < b.per_label.size(); ++i) totals[i] += b.per_label[i];
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < totals.size(); ++i)
+    if (totals[i]) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return totals[a] > totals[b]; });
+  std::size_t kept = order.size();
+  if (kept > options_.max_labels) kept = options_.max_labels - 1;
+  std::vector<std::size_t> series_of(totals.size(), kept);  // default: the "other" series
+  for (std::size_t s = 0; s < kept; ++s) {
+    series_of[order[s]] = s;
+    out.labels.push_back(order[s] < label_names.size() ? label_names[order[s]]
+                                                       : "label #" + std::to_string(order[s]));
+  }
+  if (kept < order.size())
+    out.labels.push_back("other (" + std::to_string(order.size() - kept) + " labels)");
+  out.per_s.assign(out.labels.size(), std::vector<double>(nbins, 0.0));
+
+  for (std::size_t j = 0; j < nbins; ++j) {
+    const Bin& b = bins_[j];
+    const std::int64_t lo = (first_index_ + static_cast<std::int64_t>(j)) * width_;
+    const std::int64_t covered =
+        std::min(lo + width_, latest_end_) - std::max(lo, earliest_start_);
+    const double seconds = static_cast<double>(covered > 0 ? covered : width_) / 1e9;
+    out.time_s.push_back(static_cast<double>(lo) / 1e9);
+    out.calls.push_back(b.calls);
+    out.total_per_s.push_back(static_cast<double>(b.calls) / seconds);
+    for (std::size_t i = 0; i < b.per_label.size(); ++i)
+      if (b.per_label[i]) out.per_s[series_of[i]][j] += static_cast<double>(b.per_label[i]) / seconds;
+    if (b.calls == 0) {
+      out.percentiles_ns.emplace_back(std::nullopt);
+    } else {
+      std::array<std::uint64_t, std::size(kReportPercentiles)> p{};
+      for (std::size_t k = 0; k < p.size(); ++k) p[k] = b.latency.percentile(kReportPercentiles[k]);
+      out.percentiles_ns.emplace_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<ScalingPoint> scaling_points(const std::vector<RunSummary>& runs) {
+  std::vector<ScalingPoint> points;
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    points.push_back({runs[i].ranks, runs[i].threads, runs[i].total.rate(runs[i].wall_ns), i});
+  std::stable_sort(points.begin(), points.end(), [](const auto& a, const auto& b) {
+    const long wa = long{a.ranks} * a.threads, wb = long{b.ranks} * b.threads;
+    return wa != wb ? wa < wb : a.ranks < b.ranks;
+  });
+  return points;
+}
+
+std::optional<double> percent_change(double now, double base) {
+  if (base == 0) return std::nullopt;
+  return (now - base) / base * 100.0;
+}
+
+Comparison compare(const RunSummary& current, const RunSummary& baseline) {
+  Comparison c;
+  c.current_wall_ns = current.wall_ns;
+  c.baseline_wall_ns = baseline.wall_ns;
+  auto row = [&](std::string name, std::string parent, const Summary* now, const Summary* base) {
+    ComparisonRow r;
+    r.name = std::move(name);
+    r.parent = std::move(parent);
+    if (now) {
+      r.current = *now;
+      r.current_per_s = now->rate(current.wall_ns);
+    }
+    if (base) {
+      r.baseline = *base;
+      r.baseline_per_s = base->rate(baseline.wall_ns);
+    }
+    c.rows.push_back(std::move(r));
+  };
+  row("Result", "", &current.total, &baseline.total);
+
+  auto find_label = [](const RunSummary& s, const std::string& name) -> const LabelSummary* {
+    for (const auto& l : s.labels)
+      if (l.label == name) return &l;
+    return nullptr;
+  };
+  std::set<std::string> names;
+  for (const auto& l : current.labels) names.insert(l.label);
+  for (const auto& l : baseline.labels) names.insert(l.label);
+  for (const auto& name : names) {
+    const LabelSummary* now = find_label(current, name);
+    const LabelSummary* base = find_label(baseline, name);
+    row(name, "", now ? &now->stats : nullptr, base ? &base->stats : nullptr);
+    std::map<std::string, std::pair<const Summary*, const Summary*>> subs;
+    if (now)
+      for (const auto& s : now->subcalls) subs[s.name].first = &s.stats;
+    if (base)
+      for (const auto& s : base->subcalls) subs[s.name].second = &s.stats;
+    for (const auto& [sub, pair] : subs) row(sub, name, pair.first, pair.second);
+  }
+  return c;
+}
+
+void complete_suite(ReportData& data) {
+  if (data.runs.size() < 2) return;
+  std::vector<RunSummary> summaries;
+  for (const auto& r : data.runs) summaries.push_back(r.summary);
+  data.suite = merge_suite(summaries);
+  data.scaling = scaling_points(summaries);
+}
+
+}  // namespace gorgon::analysis

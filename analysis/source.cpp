@@ -1,0 +1,54 @@
+#include "source.hpp"
+
+#include <fmt/format.h>
+
+namespace gorgon::analysis {
+
+TimeSeries build_time_series(ReportSource& source, std::size_t run, const RunSummary& summary,
+                             std::size_t max_bins) {
+  TimeSeriesBuilder::Options o;
+  o.max_bins = max_bins;
+  o.expected_span_ns = summary.wall_ns;
+  o.origin_ns = source.time_origin_ns(run);
+  if (source.times_are_rank_local(run)) {
+    for (const auto& r : summary.rank_balance) {
+      if (r.rank < 0) continue;
+      const auto i = static_cast<std::size_t>(r.rank);
+      if (o.rank_offset_ns.size() <= i) o.rank_offset_ns.resize(i + 1, 0);
+      o.rank_offset_ns[i] = r.clock_offset_ns;
+    }
+  }
+  TimeSeriesBuilder builder(std::move(o));
+  source.stream_calls(run, [&](const CallChunk& chunk) { builder.add(chunk); });
+  return builder.finish(source.labels(run));
+}
+
+ReportData build_report(ReportSource& source, const BuildOptions& options) {
+  ReportData data;
+  data.source = source.name();
+  data.file_metadata = source.file_metadata();
+  data.runs_in_file = source.run_count();
+  if (data.runs_in_file == 0) throw InputError(fmt::format("'{}' holds no run", data.source));
+  std::size_t first = 0, last = data.runs_in_file;
+  if (options.run) {
+    if (*options.run >= data.runs_in_file)
+      throw InputError(fmt::format("--run {}: '{}' holds {} run{} (1..{})", *options.run + 1,
+                                   data.source, data.runs_in_file,
+                                   data.runs_in_file == 1 ? "" : "s", data.runs_in_file));
+    first = *options.run;
+    last = first + 1;
+  }
+  data.first_run_index = first;
+  for (std::size_t i = first; i < last; ++i) {
+    RunReport r;
+    r.summary = source.summary(i);
+    r.metadata = source.run_metadata(i);
+    if (options.time_series && source.has_calls(i))
+      r.series = build_time_series(source, i, r.summary, options.max_bins);
+    data.runs.push_back(std::move(r));
+  }
+  complete_suite(data);
+  return data;
+}
+
+}  // namespace gorgon::analysis
