@@ -1,0 +1,193 @@
+// Multi-rank check that every call number is used exactly once, run under mpiexec at 1, 2
+// and 4 ranks. For several (seed, N, threads), including N = 1 and N smaller than
+// ranks x threads, it calls gorgon::execute_run on MPI_COMM_WORLD, gathers every rank's
+// recorded numbers to rank 0 and checks that [seed, seed + N) is covered exactly once. It also
+// checks, per recorded call, the label and the one sub-call the operation made under the same
+// number, and that reduce_run's summary counts agree. Any failed check on any rank makes every
+// rank return 1 (the failure flag is MPI_Allreduce'd).
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "gorgon/operation.hpp"
+#include "gorgon/reduce.hpp"
+#include "gorgon/runner.hpp"
+#include "gorgon/runspec.hpp"
+
+namespace {
+
+int g_rank = 0;
+int g_failures = 0;  // checks failed on this rank
+
+void check(bool ok, const std::string& what) {
+  if (ok) return;
+  ++g_failures;
+  std::fprintf(stderr, "[rank %d] FAIL: %s\n", g_rank, what.c_str());
+}
+
+const char* label_of(std::uint64_t n) { return n % 2 != 0 ? "odd" : "even"; }
+
+/// The operation under test: one sub-call named "step" per call, labelled by parity.
+gorgon::OperationInfo parity_operation() {
+  return {"parity", "labels a call odd or even, with one sub-call", {},
+          [](const gorgon::Params&) -> gorgon::OperationFn {
+            return [](std::uint64_t n, gorgon::Context& g) -> gorgon::Result {
+              auto step = g.measurement("step");
+              return label_of(n);
+            };
+          }};
+}
+
+struct Case {
+  std::uint64_t seed;
+  std::uint64_t ops;
+  int threads;
+};
+
+/// This rank's recorded call numbers, checking each call's label and its sub-call on the way.
+std::vector<std::uint64_t> local_numbers(const gorgon::RankRun& run, const std::string& tag) {
+  std::vector<std::uint64_t> numbers;
+  for (const auto& rec : run.records) {
+    check(rec != nullptr, tag + ": a thread left no record");
+    if (!rec) continue;
+    const auto& labels = rec->labels.strings();
+    std::vector<std::uint64_t> mine;
+    rec->calls.for_each_block([&](const gorgon::CallBlock& b, std::size_t used) {
+      for (std::size_t i = 0; i < used; ++i) {
+        mine.push_back(b.number[i]);
+        const bool known = b.label[i] < labels.size();
+        check(known && labels[b.label[i]] == label_of(b.number[i]),
+              tag + ": call " + std::to_string(b.number[i]) + " has the wrong label");
+      }
+    });
+    std::vector<std::uint64_t> sub_numbers;
+    const auto& names = rec->subcall_names.strings();
+    rec->subcalls.for_each_block([&](const gorgon::SubCallBlock& b, std::size_t used) {
+      for (std::size_t i = 0; i < used; ++i) {
+        sub_numbers.push_back(b.call_number[i]);
+        check(b.name[i] < names.size() && names[b.name[i]] == "step",
+              tag + ": a sub-call has the wrong name");
+      }
+    });
+    // One sub-call per call, recorded in call order under the call's number.
+    check(sub_numbers == mine, tag + ": thread " + std::to_string(rec->thread) +
+                                   " sub-call numbers differ from its call numbers");
+    check(rec->calls.size() == mine.size(), tag + ": calls.size() disagrees with the blocks");
+    numbers.insert(numbers.end(), mine.begin(), mine.end());
+  }
+  return numbers;
+}
+
+void run_case(const Case& c, const gorgon::OperationInfo& op, int ranks) {
+  const std::string tag = "seed " + std::to_string(c.seed) + ", N " + std::to_string(c.ops) +
+                          ", " + std::to_string(ranks) + "x" + std::to_string(c.threads);
+  gorgon::RunSpec spec;
+  spec.operation = op.name;
+  spec.ops = c.ops;
+  spec.seed = c.seed;
+  spec.ranks = ranks;
+  spec.threads = c.threads;
+
+  const gorgon::RankRun run = gorgon::execute_run(spec, op, MPI_COMM_WORLD);
+  check(run.ranks == ranks, tag + ": RankRun.ranks is " + std::to_string(run.ranks));
+  check(run.rank == g_rank, tag + ": RankRun.rank is " + std::to_string(run.rank));
+  check(run.threads == c.threads, tag + ": RankRun.threads is " + std::to_string(run.threads));
+  check(run.records.size() == static_cast<std::size_t>(c.threads),
+        tag + ": " + std::to_string(run.records.size()) + " thread records");
+
+  // Gather every rank's numbers to rank 0.
+  const std::vector<std::uint64_t> numbers = local_numbers(run, tag);
+  const int count = static_cast<int>(numbers.size());
+  std::vector<int> counts(static_cast<std::size_t>(ranks), 0), displs(counts.size(), 0);
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  int total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    displs[r] = total;
+    total += counts[r];
+  }
+  std::vector<std::uint64_t> all(g_rank == 0 ? static_cast<std::size_t>(total) : 0);
+  MPI_Gatherv(numbers.data(), count, MPI_UINT64_T, all.data(), counts.data(), displs.data(),
+              MPI_UINT64_T, 0, MPI_COMM_WORLD);
+
+  if (g_rank == 0) {
+    check(all.size() == c.ops, tag + ": " + std::to_string(all.size()) + " calls recorded, " +
+                                   std::to_string(c.ops) + " expected");
+    std::sort(all.begin(), all.end());
+    std::uint64_t missing_or_repeated = 0;
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i] != c.seed + i) ++missing_or_repeated;
+    check(missing_or_repeated == 0, tag + ": the numbers are not exactly [seed, seed + N) (" +
+                                        std::to_string(missing_or_repeated) + " misplaced)");
+    // No rank idles while another has two more calls than it (remainders are spread).
+    const auto [lo, hi] = std::minmax_element(counts.begin(), counts.end());
+    check(*hi - *lo <= 1, tag + ": calls per rank range " + std::to_string(*lo) + ".." +
+                              std::to_string(*hi));
+  }
+
+  // The reduction sees the same calls.
+  const gorgon::RunSummary s = gorgon::reduce_run(run, MPI_COMM_WORLD);
+  if (g_rank == 0) {
+    std::uint64_t odd = 0;
+    for (std::uint64_t n = c.seed; n < c.seed + c.ops; ++n) odd += n % 2;
+    const std::uint64_t even = c.ops - odd;
+    check(s.total.count == c.ops, tag + ": summary total " + std::to_string(s.total.count));
+    for (const auto& l : s.labels) {
+      const std::uint64_t want = l.label == "odd" ? odd : l.label == "even" ? even : 0;
+      check(l.stats.count == want, tag + ": summary label " + l.label + " count " +
+                                       std::to_string(l.stats.count) + ", expected " +
+                                       std::to_string(want));
+      check(l.subcalls.size() == 1 && l.subcalls[0].name == "step" &&
+                l.subcalls[0].stats.count == want,
+            tag + ": summary sub-calls of label " + l.label);
+    }
+    check(s.labels.size() == static_cast<std::size_t>((odd > 0) + (even > 0)),
+          tag + ": summary has " + std::to_string(s.labels.size()) + " labels");
+    check(s.rank_balance.size() == static_cast<std::size_t>(ranks) &&
+              s.thread_balance.size() == static_cast<std::size_t>(ranks * c.threads),
+          tag + ": balance lists the wrong number of ranks or threads");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+
+  const std::vector<Case> cases = {
+      {0, 1, 1},             // a single call
+      {0, 1, 4},             // a single call, more threads than calls
+      {7, 3, 4},             // N < ranks x threads (at 2 and 4 ranks, N < ranks too)
+      {100, 7, 2},           // N < ranks x threads at 4 ranks
+      {0, 1000, 1},
+      {5, 1001, 3},          // N not divisible by ranks x threads
+      {123456789, 9973, 2},  // prime N, non-zero seed
+      {1ull << 40, 40000, 4},
+      {0, 100003, 2},        // several record blocks per thread
+  };
+  const gorgon::OperationInfo op = parity_operation();
+  for (const auto& c : cases) {
+    try {
+      run_case(c, op, ranks);
+    } catch (const std::exception& e) {
+      // execute_run throws on every rank alike, so the collectives stay matched.
+      check(false, std::string("exception: ") + e.what());
+    }
+  }
+
+  int failed = g_failures > 0 ? 1 : 0, any = 0;
+  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (g_rank == 0)
+    std::printf("coverage_test: %zu cases on %d ranks: %s\n", cases.size(), ranks,
+                any ? "FAILED" : "all numbers used exactly once");
+  MPI_Finalize();
+  return any ? 1 : 0;
+}
