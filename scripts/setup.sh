@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libjs-chart.js chromium
   python3 python3-h5py python3-numpy
+  slurm-wlm slurm-wlm-basic-plugins munge libpmix-dev
 )
 
 missing=()
