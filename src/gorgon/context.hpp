@@ -54,6 +54,16 @@ class Context {
     return Measurement(record_, number_, record_->subcall_names.intern(name));
   }
 
+  /// Records a named sub-call of the current call that was timed by other means (a library's
+  /// own timers, such as libcurl's phase times): it started at `start_ns` on the now_ns()
+  /// clock and lasted `duration_ns`. Like a measurement, it must be recorded during the call,
+  /// before the operation returns.
+  ///
+  ///     g.record("connect", t0 + lookup_ns, connect_ns - lookup_ns);
+  void record(std::string_view name, std::uint64_t start_ns, std::uint64_t duration_ns) {
+    record_->subcalls.push(number_, record_->subcall_names.intern(name), start_ns, duration_ns);
+  }
+
   [[nodiscard]] int rank() const noexcept { return rank_; }        ///< rank in the run
   [[nodiscard]] int thread() const noexcept { return thread_; }    ///< OpenMP thread number
   [[nodiscard]] int ranks() const noexcept { return ranks_; }      ///< ranks in the run
