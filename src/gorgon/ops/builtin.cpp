@@ -1,4 +1,5 @@
-// The built-in operations: noop (the harness's own floor), spin, sleep and hash.
+// The built-in operations: noop (the harness's own floor), spin, sleep and hash; http, exec
+// and file live in their own files (ops.hpp).
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -6,6 +7,7 @@
 
 #include "gorgon/clock.hpp"
 #include "gorgon/error.hpp"
+#include "gorgon/ops/ops.hpp"
 #include "gorgon/registry.hpp"
 
 namespace gorgon::detail {
@@ -94,6 +96,8 @@ void register_builtin_operations(Registry& r) {
   r.add(spin_op());
   r.add(sleep_op());
   r.add(hash_op());
+  r.add(exec_operation());
+  r.add(file_operation());
 }
 
 }  // namespace gorgon::detail
