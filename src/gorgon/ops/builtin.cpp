@@ -96,6 +96,7 @@ void register_builtin_operations(Registry& r) {
   r.add(spin_op());
   r.add(sleep_op());
   r.add(hash_op());
+  r.add(http_operation());
   r.add(exec_operation());
   r.add(file_operation());
 }
