@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""The http operation against a real nginx on loopback, started and stopped here.
+
+Checks, each against expectations computed here:
+  * a fixed URL: every call counted under 200, each phase sub-call once per call, and at most
+    one connection per thread (the handle is reused: keep-alive), from nginx's access log;
+  * a requests file with {n}: counts per status from number % lines (200, 404, 201 through a
+    proxied POST, 500), and nginx's log shows each call's URL, header and body with its number;
+  * url with body and header parameters: POST by default, {n} replaced;
+  * a refused connection (COULDNT_CONNECT) and a timeout (OPERATION_TIMEDOUT, against a socket
+    that never answers), every call counted;
+  * TLS: verified with cacert, refused without it (PEER_FAILED_VERIFICATION), insecure=true;
+  * bad parameters exit 2 with a message naming the cause (file:line for a requests file).
+
+    http_test.py --mpiexec mpiexec --ranks 2 --gorgon build/gorgon_mpi [--nginx /usr/sbin/nginx]
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from harness import SKIP, Checks, Gorgon, Nginx, Silent, free_port, labels, subcalls
+
+PHASES = ["name lookup", "connect", "first byte", "total"]  # and "tls" for https
+
+SERVER = """
+  # escape=none: bodies as sent, and empty values as nothing (not "-")
+  log_format calls escape=none '$request_method $request_uri x=$http_x_call '
+                               'body=$request_body conn=$connection';
+  access_log {root}/access.log calls;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:PORT;
+    location = /ok { return 200 "ok"; }
+    location = /fail { return 500; }
+    location = /body { proxy_pass http://127.0.0.1:PORT/sink; }
+    location = /sink { access_log off; return 201 "created"; }
+    location / { return 404; }
+  }
+"""
+
+TLS_SERVER = """
+  server {
+    listen 127.0.0.1:PORT ssl;
+    ssl_certificate {root}/cert.pem;
+    ssl_certificate_key {root}/key.pem;
+    location = /ok { return 200 "ok"; }
+  }
+"""
+
+REQUESTS = """# gorgon http test: call n sends line n % 4
+GET http://127.0.0.1:PORT/ok?n={n}
+
+GET http://127.0.0.1:PORT/missing/{n} -H 'X-Call: {n}'
+POST http://127.0.0.1:PORT/body?n={n} -H 'X-Call: {n}' -H "Content-Type: application/json" {"n": {n}}
+DELETE http://127.0.0.1:PORT/fail?n={n}
+"""
+
+
+class HttpTest:
+    def __init__(self, opts, c, tmp):
+        self.opts, self.c, self.tmp = opts, c, tmp
+        self.g = Gorgon(opts, c, tmp)
+        self.port, self.tls_port = free_port(), free_port()
+        self.root = os.path.join(tmp, "nginx")
+        self.log = os.path.join(self.root, "access.log")
+        self.log_at = 0
+
+    def url(self, path, tls=False):
+        return f"http{'s' if tls else ''}://127.0.0.1:{self.tls_port if tls else self.port}{path}"
+
+    def new_log_lines(self):
+        """nginx's access log lines since the last call, as (line without conn, conn)."""
+        with open(self.log) as f:
+            f.seek(self.log_at)
+            text = f.read()
+            self.log_at = f.tell()
+        out = []
+        for line in text.splitlines():
+            head, _, conn = line.rpartition(" conn=")
+            out.append((head, conn))
+        return out
+
+    def phases_per_call(self, tag, run, tls=False):
+        names = PHASES + (["tls"] if tls else [])
+        want = {l: {n: count for n in names} for l, count in labels(run).items()}
+        self.c.equal(f"{tag}: each phase sub-call once per call", subcalls(run), want)
+
+    def fixed_url(self):
+        tag, ops, threads = "url=/ok", 200, 2
+        run = self.g.run(tag, ["--op", "http", "--param", "url=" + self.url("/ok?run=fixed"),
+                               "--ops", str(ops), "--threads", str(threads)])
+        if run:
+            self.c.equal(f"{tag}: counts per status", labels(run), {"200": ops})
+            self.c.equal(f"{tag}: every call recorded", run["result"]["count"], ops)
+            self.phases_per_call(tag, run)
+        lines = self.new_log_lines()
+        self.c.equal(f"{tag}: nginx served every call", len(lines), ops)
+        conns = {conn for _, conn in lines}
+        self.c.check(f"{tag}: at most one connection per thread (keep-alive)",
+                     1 <= len(conns) <= self.g.ranks * threads, f"{len(conns)} connections")
+
+    def requests_file(self):
+        tag, ops, seed = "requests file", 103, 1000
+        path = os.path.join(self.tmp, "requests.txt")
+        with open(path, "w") as f:
+            f.write(REQUESTS.replace("PORT", str(self.port)))
+        run = self.g.run(tag, ["--op", "http", "--param", "requests=" + path, "--ops", str(ops),
+                               "--seed", str(seed), "--threads", "2"])
+        numbers = range(seed, seed + ops)
+        status = ["200", "404", "201", "500"]
+        want = {}
+        for n in numbers:
+            want[status[n % 4]] = want.get(status[n % 4], 0) + 1
+        if run:
+            self.c.equal(f"{tag}: counts per status from number % 4", labels(run), want)
+            self.phases_per_call(tag, run)
+        lines = [
+            [f"GET /ok?n={n} x= body=", f"GET /missing/{n} x={n} body=",
+             f'POST /body?n={n} x={n} body={{"n": {n}}}', f"DELETE /fail?n={n} x= body="][n % 4]
+            for n in numbers]
+        self.c.equal(f"{tag}: nginx saw {{n}} in URL, header and body",
+                     sorted(h for h, _ in self.new_log_lines()), sorted(lines))
+
+    def url_with_body(self):
+        tag, ops = "url with body and header", 24
+        run = self.g.run(tag, ["--op", "http", "--param", "url=" + self.url("/body?n={n}"),
+                               "--param", 'body={"n": {n}}',
+                               "--param", "header=X-Call: {n}\\nX-Other: 1",
+                               "--ops", str(ops), "--threads", "2"])
+        if run:
+            self.c.equal(f"{tag}: POST when a body is given", labels(run), {"201": ops})
+        self.c.equal(f"{tag}: nginx saw {{n}} in URL, header and body",
+                     sorted(h for h, _ in self.new_log_lines()),
+                     sorted(f'POST /body?n={n} x={n} body={{"n": {n}}}' for n in range(ops)))
+
+    def refused(self):
+        tag, ops = "refused connection", 40
+        run = self.g.run(tag, ["--op", "http", "--param", f"url=http://127.0.0.1:{free_port()}/",
+                               "--ops", str(ops), "--threads", "2"])
+        if run:
+            self.c.equal(f"{tag}: every call COULDNT_CONNECT", labels(run),
+                         {"COULDNT_CONNECT": ops})
+            self.phases_per_call(tag, run)
+
+    def timeout(self):
+        tag, ops = "timeout", 6
+        with Silent() as silent:
+            run = self.g.run(tag, ["--op", "http", "--param",
+                                   f"url=http://127.0.0.1:{silent.port}/", "--param",
+                                   "timeout=200ms", "--ops", str(ops), "--threads", "2"])
+        if run:
+            self.c.equal(f"{tag}: every call OPERATION_TIMEDOUT", labels(run),
+                         {"OPERATION_TIMEDOUT": ops})
+            self.c.check(f"{tag}: no call ended before the 200ms limit",
+                         run["result"]["min_ns"] >= 190_000_000, run["result"]["min_ns"])
+
+    def tls(self, have_cert):
+        if not have_cert:
+            print("skip  TLS checks: no openssl to make a certificate", flush=True)
+            return
+        ops, url = 20, "url=" + self.url("/ok", tls=True)
+        cacert = "cacert=" + os.path.join(self.root, "cert.pem")
+        for tag, params, want in [
+                ("https with cacert", [url, cacert], "200"),
+                ("https unverified", [url], "PEER_FAILED_VERIFICATION"),
+                ("https insecure=true", [url, "insecure=true"], "200")]:
+            args = ["--op", "http", "--ops", str(ops), "--threads", "2"]
+            for p in params:
+                args += ["--param", p]
+            run = self.g.run(tag, args)
+            if run:
+                self.c.equal(f"{tag}: counts", labels(run), {want: ops})
+                self.phases_per_call(tag, run, tls=True)
+
+    def bad_input(self):
+        path = os.path.join(self.tmp, "bad-requests.txt")
+        with open(path, "w") as f:
+            f.write(f"GET {self.url('/ok')}\n# fine so far\nGET 127.0.0.1/no-scheme\n")
+        self.g.bad("requests file with a bad line", ["--op", "http", "--param",
+                                                     "requests=" + path], path + ":3:")
+        self.g.bad("url and requests", ["--op", "http", "--param", "url=" + self.url("/"),
+                                        "--param", "requests=" + path], "either url")
+        self.g.bad("no url", ["--op", "http"], "either url")
+        self.g.bad("missing requests file", ["--op", "http", "--param", "requests=/nonexistent"],
+                   "/nonexistent")
+
+
+def make_certificate(root):
+    openssl = shutil.which("openssl")
+    if not openssl:
+        return False
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", os.path.join(root, "key.pem"),
+                    "-out", os.path.join(root, "cert.pem")],
+                   check=True, capture_output=True)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mpiexec", required=True)
+    ap.add_argument("--gorgon", required=True)
+    ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
+    opts = ap.parse_args()
+    if not os.access(opts.nginx, os.X_OK):
+        print(f"skip: no nginx at {opts.nginx} (scripts/setup.sh installs it)")
+        return SKIP
+    c = Checks(f"[http, {opts.ranks} ranks]")
+    with tempfile.TemporaryDirectory(prefix="gorgon_http_") as tmp:
+        t = HttpTest(opts, c, tmp)
+        os.makedirs(t.root)
+        have_cert = make_certificate(t.root)
+        config = SERVER.replace("PORT", str(t.port))
+        if have_cert:
+            config += TLS_SERVER.replace("PORT", str(t.tls_port))
+        ports = [t.port] + ([t.tls_port] if have_cert else [])
+        with Nginx(opts.nginx, t.root, config, ports):
+            t.fixed_url()
+            t.requests_file()
+            t.url_with_body()
+            t.tls(have_cert)
+            t.refused()
+            t.timeout()
+            t.bad_input()
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
