@@ -14,6 +14,7 @@ PACKAGES=(
   libjs-chart.js chromium
   python3 python3-h5py python3-numpy
   slurm-wlm slurm-wlm-basic-plugins munge libpmix-dev
+  nginx wrk openssl
 )
 
 missing=()
