@@ -77,6 +77,7 @@ void write_column(hid_t group, const char* name, hid_t file_type, hid_t mem_type
       }
       const hsize_t mem_dims = std::max<hsize_t>(count, 1);
       Hid mem_space = check_id(H5Screate_simple(1, &mem_dims, nullptr), "H5Screate_simple");
+      if (count == 0 && !s.collective) return;
       if (count > 0) {
         fill(s.staging, static_cast<std::size_t>(count));
         check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count,

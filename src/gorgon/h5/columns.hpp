@@ -28,7 +28,8 @@ std::vector<Slice> agree_slices(MPI_Comm comm, const std::vector<std::uint64_t>&
 
 struct ColumnSettings {
   MPI_Comm comm = MPI_COMM_NULL;
-  hid_t dxpl = H5P_DEFAULT;     ///< collective transfer
+  hid_t dxpl = H5P_DEFAULT;     ///< the transfer: independent, or collective when `collective`
+  bool collective = false;      ///< every rank calls H5Dwrite in every round
   std::uint64_t chunk_rows = 0;  ///< rows per chunk and per round
   bool compress = false;         ///< byte shuffle + deflate
   std::uint64_t* staging = nullptr;  ///< room for chunk_rows values of up to 8 bytes
@@ -38,10 +39,12 @@ struct ColumnSettings {
 using Fill = std::function<void(void* dst, std::size_t n)>;
 
 /// Creates column `name` in `group` (file type `file_type`) with slice.total rows and writes
-/// this rank's rows in slice.rounds collective rounds. Round k writes the part of this rank's
-/// rows inside its k-th chunk window, so every chunk is written whole in one round except
-/// where two ranks' slices meet. Every round's outcome is agreed by every rank: a failure
-/// on one throws on all. Collective.
+/// this rank's rows in slice.rounds rounds. Round k writes the part of this rank's rows inside
+/// its k-th chunk window, so every chunk is written whole in one round except where two
+/// ranks' slices meet. With a collective transfer every rank calls H5Dwrite in every round
+/// (empty selections when it has nothing to write); with an independent one only ranks with
+/// rows do. Every round's outcome is agreed by every rank: a failure on one throws on all.
+/// Collective (dataset creation and the agreements).
 void write_column(hid_t group, const char* name, hid_t file_type, hid_t mem_type,
                   const Slice& slice, const Fill& fill, const ColumnSettings& s);
 

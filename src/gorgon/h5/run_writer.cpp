@@ -155,7 +155,8 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
   // 4. The raw columns, through one staging buffer of at most chunk_rows values.
   const std::uint64_t most = std::max({view.call_rows, view.subcall_rows, std::uint64_t{1}});
   std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
-  const ColumnSettings cs{s.world, s.dxpl, s.chunk_rows, s.compress, staging.data()};
+  const ColumnSettings cs{s.world, s.column_dxpl, s.collective_columns, s.chunk_rows, s.compress,
+                          staging.data()};
   auto column = [&](hid_t g, const char* name, const Slice& slice, auto type, const auto& segs,
                     auto copy) {
     using T = decltype(type);

@@ -19,6 +19,7 @@
 #include "gorgon/h5/hid.hpp"
 #include "gorgon/h5/io.hpp"
 #include "gorgon/h5/metadata.hpp"
+#include "gorgon/h5/reader.hpp"
 #include "gorgon/h5/run_writer.hpp"
 
 namespace gorgon::h5 {
@@ -101,6 +102,20 @@ void move_into_place(const std::string& temp, const std::string& path, bool over
     throw FileError("cannot rename '" + temp + "' to '" + path + "': " + std::strerror(errno));
 }
 
+/// Rank 0, before the rename: the closed file opens and every run's metadata and summary
+/// read back (a metadata write an MPI-IO layer failed to report would show here).
+void verify(const std::string& temp, std::size_t runs) {
+  try {
+    const Reader file(temp);
+    if (file.run_count() != runs)
+      throw FileError("it holds " + std::to_string(file.run_count()) + " runs instead of " +
+                      std::to_string(runs));
+    for (std::size_t i = 0; i < runs; ++i) (void)file.run(i);
+  } catch (const FileError& e) {
+    throw FileError(std::string("the file did not read back: ") + e.what());
+  }
+}
+
 }  // namespace
 
 struct Writer::Impl {
@@ -108,10 +123,15 @@ struct Writer::Impl {
   MPI_Comm world = MPI_COMM_NULL;
   int rank = 0;
   WriterOptions options;
-  Hid file, dxpl, runs;
+  Hid file, dxpl, column_dxpl, runs;
   std::size_t written = 0;
   bool closed = false, aborted = false;
   long fail_at_run = -1;  // test hook: GORGON_H5_TEST_FAIL=<run index>
+
+  /// Filters need collective writes in parallel HDF5.
+  [[nodiscard]] bool collective_columns() const {
+    return options.compress || options.collective_columns;
+  }
 
   /// Runs `body`, turning any error into one agreed runtime_error naming the file.
   template <typename F>
@@ -155,6 +175,11 @@ Writer::Writer(const std::string& path, MPI_Comm world, WriterOptions options)
       all_or_none(world, [&] {
         m.dxpl = check_id(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
         check(H5Pset_dxpl_mpio(m.dxpl.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+        m.column_dxpl = check_id(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
+        check(H5Pset_dxpl_mpio(m.column_dxpl.get(), m.collective_columns()
+                                                        ? H5FD_MPIO_COLLECTIVE
+                                                        : H5FD_MPIO_INDEPENDENT),
+              "H5Pset_dxpl_mpio");
         detail::write_root_attributes(m.file.get(), meta);
         m.runs = detail::create_group(m.file.get(), format::kRuns);
       });
@@ -175,6 +200,8 @@ void Writer::write_run(const RunSummary& summary, const RankRun* local) {
     s.world = m.world;
     s.runs = m.runs.get();
     s.dxpl = m.dxpl.get();
+    s.column_dxpl = m.column_dxpl.get();
+    s.collective_columns = m.collective_columns();
     s.chunk_rows = m.options.chunk_rows;
     s.compress = m.options.compress;
     s.inject_failure = static_cast<long>(m.written) == m.fail_at_run;
@@ -192,11 +219,14 @@ void Writer::close() {
       all_or_none(m.world, [&] {
         m.runs.reset();
         m.dxpl.reset();
+        m.column_dxpl.reset();
         if (!m.file.reset())
           throw FileError("cannot close the file (" + detail::hdf5_error_message() + ")");
       });
       all_or_none(m.world, [&] {
-        if (m.rank == 0) move_into_place(m.temp, m.path, m.options.overwrite);
+        if (m.rank != 0) return;
+        verify(m.temp, m.written);
+        move_into_place(m.temp, m.path, m.options.overwrite);
       });
     });
     m.closed = true;
@@ -217,8 +247,13 @@ void Writer::abort() noexcept {
     int open_here = m.file.valid() ? 1 : 0, open_everywhere = 0;
     if (MPI_Allreduce(&open_here, &open_everywhere, 1, MPI_INT, MPI_MIN, m.world) == MPI_SUCCESS &&
         open_everywhere == 1) {
+      // Closing flushes metadata. After a full disk (or quota) that flush would fail too and
+      // leave HDF5 with a broken file handle; emptying the doomed file first gives it room.
+      if (m.rank == 0) (void)::truncate(m.temp.c_str(), 0);
+      MPI_Barrier(m.world);
       m.runs.reset();
       m.dxpl.reset();
+      m.column_dxpl.reset();
       m.file.reset();
     } else {
       (void)m.runs.release();

@@ -27,6 +27,11 @@ struct WriterOptions {
   bool compress = false;   ///< byte-shuffle + deflate the raw columns (gorgon_mpi --compress)
   std::string command_line;  ///< recorded in the file; "" records /proc/self/cmdline
   std::uint64_t chunk_rows = std::uint64_t{1} << 20;  ///< rows per chunk of the raw columns
+  /// Write the raw columns with collective MPI-IO transfers even when uncompressed (always
+  /// with `compress`). By default each rank writes its contiguous slices independently:
+  /// as fast here, and an I/O error then reaches the rank that met it, so every rank learns
+  /// of it (see docs/hdf5-format.md, "How the file is written").
+  bool collective_columns = false;
 };
 
 class Writer {
