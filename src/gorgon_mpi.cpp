@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "gorgon/cli.hpp"
+#include "gorgon/control.hpp"
 
 int main(int argc, char** argv) {
   int provided = 0;
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
     std::cerr << "gorgon_mpi: error: MPI_Init_thread failed\n";
     return 1;
   }
+  // SIGINT, SIGTERM, SIGUSR1 (Slurm's --signal): stop taking calls, report what completed.
+  gorgon::install_stop_handlers();
   int status = 1;
   try {
     status = gorgon::run_cli(argc, argv, MPI_COMM_WORLD, std::cout, std::cerr);

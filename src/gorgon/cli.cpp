@@ -3,20 +3,28 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <ostream>
 
 #include "gorgon/check.hpp"
+#include "gorgon/clock.hpp"
+#include "gorgon/control.hpp"
 #include "gorgon/error.hpp"
 #include "gorgon/gorgon_api.hpp"
 #include "gorgon/h5/writer.hpp"
 #include "gorgon/plugin.hpp"
+#include "gorgon/progress.hpp"
 #include "gorgon/registry.hpp"
 #include "gorgon/report.hpp"
 #include "gorgon/runspec.hpp"
+#include "gorgon/thresholds.hpp"
 #include "gorgon/units.hpp"
 
 #ifndef GORGON_VERSION
@@ -40,6 +48,10 @@ struct Options {
   bool list_ops = false;
   std::vector<std::string> plugins;
   std::uint64_t check_calls = 3;  ///< --check [K]
+  std::string duration, warmup, time_limit, progress_every = "10s";
+  std::string rate;
+  std::vector<std::string> fail_if;
+  bool quiet = false;
 };
 
 void build_parser(CLI::App& app, Options& o) {
@@ -68,6 +80,22 @@ void build_parser(CLI::App& app, Options& o) {
   app.add_flag("--compress", o.compress, "Compress the -o file's columns (shuffle + deflate)")
       ->needs(output);
   app.add_flag("--list-ops", o.list_ops, "List the operations and their parameters");
+  app.add_option("--duration", o.duration,
+                 "Call until this much time has passed (e.g. 30s) instead of --ops calls");
+  app.add_option("--warmup", o.warmup,
+                 "Calls (e.g. 1000) or time (e.g. 5s) before measuring; not in the statistics");
+  app.add_option("--rate", o.rate,
+                 "Open loop: this many calls/s in total; latency counts from each call's "
+                 "intended start");
+  app.add_option("--fail-if", o.fail_if,
+                 "Exit 3 when a limit fails, e.g. 'p99<50ms', 'errors<1%', 'SUCCESS:rate>100' "
+                 "(repeatable)");
+  app.add_option("--time-limit", o.time_limit,
+                 "Stop cleanly after this long (default: before the Slurm job's end)");
+  app.add_option("--progress-every", o.progress_every,
+                 "Progress line interval when stderr is not a terminal")
+      ->capture_default_str();
+  app.add_flag("--quiet,-q", o.quiet, "No progress display");
   app.add_option("--plugin", o.plugins,
                  "Load operations from a shared library (repeatable), see docs/operations.md");
   app.add_option("--check", o.check_calls,
@@ -91,6 +119,18 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
   o.base.ops = parse_count(o.ops_text);
   o.base.seed = parse_count(o.seed_text);
   o.base.params = parse_params(o.params);
+  if (!o.duration.empty()) {
+    o.base.duration_ns = parse_duration_ns(o.duration);
+    if (o.base.duration_ns == 0) throw ConfigError("--duration must be longer than 0");
+  }
+  if (!o.warmup.empty()) set_warmup(o.base, o.warmup);
+  if (!o.rate.empty()) {
+    double r = 0;
+    auto [end, ec] = std::from_chars(o.rate.data(), o.rate.data() + o.rate.size(), r);
+    if (ec != std::errc() || end != o.rate.data() + o.rate.size() || !(r > 0) || r > 1e12)
+      throw ConfigError("invalid --rate '" + o.rate + "' (expected calls per second > 0)");
+    o.base.rate = r;
+  }
   if (o.base.ranks < 0) throw ConfigError("--ranks must be at least 1");
   if (o.base.ranks == 0) o.base.ranks = 0;  // all
   std::vector<RunSpec> runs;
@@ -114,6 +154,29 @@ void check_writable(const std::string& path) {
   if (!f) throw ConfigError("cannot write '" + path + "' (check the directory exists and is writable)");
   f.close();
   std::remove(probe.c_str());
+}
+
+/// How long the suite may run: --time-limit, or the time the Slurm job has left less a
+/// margin (so the files are written before the job is killed). 0 for no limit.
+std::uint64_t time_left(const std::string& limit) {
+  if (!limit.empty()) {
+    const std::uint64_t ns = parse_duration_ns(limit);
+    if (ns == 0) throw ConfigError("--time-limit must be longer than 0");
+    return ns;
+  }
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (job == nullptr) return 0;
+  const std::string cmd = std::string("squeue -h -o %L -j ") + job + " 2>/dev/null";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return 0;
+  char buf[64] = {0};
+  const bool got = std::fgets(buf, sizeof buf, p) != nullptr;
+  ::pclose(p);
+  if (!got) return 0;
+  const std::uint64_t left = parse_slurm_time_left(buf);
+  if (left == 0) return 0;
+  const std::uint64_t margin = std::min<std::uint64_t>(60'000'000'000ull, left / 10);
+  return left - margin;
 }
 
 std::string command_line(int argc, const char* const* argv) {
@@ -168,6 +231,20 @@ int check_mode(Options& o, MPI_Comm world, std::ostream& out, std::ostream& err)
 
 }  // namespace
 
+std::uint64_t parse_slurm_time_left(const char* text) {
+  unsigned long days = 0, a = 0, b = 0, c = 0;
+  std::uint64_t seconds = 0;
+  if (std::sscanf(text, "%lu-%lu:%lu:%lu", &days, &a, &b, &c) == 4)
+    seconds = ((days * 24 + a) * 60 + b) * 60 + c;
+  else if (std::sscanf(text, "%lu:%lu:%lu", &a, &b, &c) == 3)
+    seconds = (a * 60 + b) * 60 + c;
+  else if (std::sscanf(text, "%lu:%lu", &a, &b) == 2)
+    seconds = a * 60 + b;
+  else if (std::sscanf(text, "%lu", &a) == 1)
+    seconds = a;
+  return seconds * 1'000'000'000ull;
+}
+
 int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out,
             std::ostream& err) {
   int rank = 0, size = 1;
@@ -213,14 +290,20 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
   if (app.count("--check") > 0) return check_mode(o, world, out, err);
 
   std::vector<RunSpec> suite;
+  std::vector<Threshold> limits;
+  std::uint64_t time_left_ns = 0;  // 0: no limit
   std::vector<std::unique_ptr<Reporter>> reporters;
   std::unique_ptr<h5::Writer> file;  // aborted (temporary file removed) unless closed
   try {
     // Files may differ between nodes: agree on the outcome before any collective run.
     all_or_none(world, [&] {
       suite = build_suite(o, size);
+      for (const auto& text : o.fail_if) limits.push_back(parse_threshold(text));
       if (root && !o.json.empty()) check_writable(o.json);
+      if (root) time_left_ns = time_left(o.time_limit);
+      (void)parse_duration_ns(o.progress_every);
     });
+    MPI_Bcast(&time_left_ns, 1, MPI_UINT64_T, 0, world);
     if (!o.output.empty())
       file = std::make_unique<h5::Writer>(
           o.output, world, h5::WriterOptions{o.force, o.compress, command_line(argc, argv)});
@@ -235,22 +318,56 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
     reporters.push_back(std::make_unique<TextReporter>(out));
     if (!o.json.empty()) reporters.push_back(std::make_unique<JsonReporter>(o.json));
   }
+  const std::uint64_t deadline = time_left_ns ? now_ns() + time_left_ns : 0;
 
   std::vector<RunSummary> summaries;
+  std::vector<std::string> failures;
+  bool interrupted = false;
   try {
-    for (std::size_t i = 0; i < suite.size(); ++i) {
+    for (std::size_t i = 0; i < suite.size() && !interrupted; ++i) {
       const RunSpec& spec = suite[i];
-      WorldRun run = run_on_world(spec, registry().find(spec.operation), world);
+      // A stop asked for between runs (on any rank) ends the suite before the next one.
+      int stop_here = stop_requested() ? 1 : 0, stop_any = 0;
+      check_mpi(MPI_Allreduce(&stop_here, &stop_any, 1, MPI_INT, MPI_MAX, world), "MPI_Allreduce");
+      if (stop_any) {
+        interrupted = true;
+        break;
+      }
+      RunControl control;
+      control.deadline_ns = deadline;
+      std::unique_ptr<ProgressDisplay> display;
+      if (root && !o.quiet) {
+        display = std::make_unique<ProgressDisplay>(
+            err, isatty(STDERR_FILENO) == 1, parse_duration_ns(o.progress_every),
+            spec.timed() ? 0 : spec.ops, spec.duration_ns);
+        control.on_progress = [&display](const ProgressSnapshot& snap, const auto& names) {
+          display->update(snap, names);
+        };
+      }
+      WorldRun run = run_on_world(spec, registry().find(spec.operation), world, control);
+      if (display) display->finish();
       if (file) file->write_run(run.summary, run.local ? &*run.local : nullptr);
+      int was_interrupted = run.local && run.local->interrupted ? 1 : 0, any_interrupted = 0;
+      check_mpi(MPI_Allreduce(&was_interrupted, &any_interrupted, 1, MPI_INT, MPI_MAX, world),
+                "MPI_Allreduce");
+      interrupted = any_interrupted != 0;
       if (root) {
         for (auto& r : reporters) r->report_run(run.summary, i, suite.size());
+        for (const auto& f : failed_thresholds(limits, run.summary))
+          failures.push_back(suite.size() > 1 ? fmt::format("run {}: {}", i + 1, f) : f);
         summaries.push_back(std::move(run.summary));
       }
     }
     all_or_none(world, [&] {
       if (!root) return;
+      if (interrupted && summaries.size() < suite.size())
+        err << fmt::format("gorgon_mpi: interrupted ({}): {} of {} runs done\n",
+                           stop_reason().empty() ? "another rank" : stop_reason(),
+                           summaries.size(), suite.size());
+      if (summaries.empty()) return;
       const RunSummary merged = merge_suite(summaries);
       for (auto& r : reporters) r->report_suite(summaries, merged);
+      for (const auto& f : failures) out << "Threshold " << f << "\n";
     });
     if (file) file->close();
   } catch (const ConfigError& e) {
@@ -260,7 +377,9 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
     if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
     return kExitRunFailed;
   }
-  return kExitOk;
+  int status = interrupted ? kExitInterrupted : failures.empty() ? kExitOk : kExitThreshold;
+  MPI_Bcast(&status, 1, MPI_INT, 0, world);
+  return status;
 }
 
 }  // namespace gorgon

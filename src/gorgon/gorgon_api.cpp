@@ -49,7 +49,8 @@ SharedError agree_on_error(MPI_Comm world, const SharedError& local) {
   return agreed;
 }
 
-WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world) {
+WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world,
+                      const RunControl& control) {
   int rank = 0;
   MPI_Comm_rank(world, &rank);
   MPI_Comm sub = MPI_COMM_NULL;
@@ -62,7 +63,7 @@ WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm wor
       MPI_Comm& c;
       ~Free() { MPI_Comm_free(&c); }
     } free_sub{sub};
-    result.local = execute_run(spec, op, sub);
+    result.local = execute_run(spec, op, sub, control);
     result.summary = reduce_run(*result.local, sub);
   });
   return result;

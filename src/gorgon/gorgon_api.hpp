@@ -85,7 +85,8 @@ struct WorldRun {
 
 /// Runs one RunSpec on the first spec.ranks ranks of `world` (the others wait). Collective
 /// over `world`. An error on any rank is thrown on every rank.
-WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world);
+WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world,
+                      const RunControl& control = {});
 
 /// An error every rank agreed on.
 struct SharedError {

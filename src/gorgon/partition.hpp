@@ -23,11 +23,31 @@ NumberRange rank_slice(std::uint64_t seed, std::uint64_t n, int ranks, int rank)
 std::uint64_t chunk_size(std::uint64_t slice, int threads);
 
 /// Hands out consecutive chunks of a range to any number of threads, lock-free.
+///
+/// Unbounded form (runs of a given duration, whose call count is not known): rank r of R
+/// takes chunk k as [base + (k*R + r) * chunk, + chunk), so the numbers of every rank and
+/// thread stay unique without any coordination between ranks.
 class ChunkDispenser {
  public:
   ChunkDispenser(NumberRange range, std::uint64_t chunk) : range_(range), chunk_(chunk) {}
+  static ChunkDispenser unbounded(std::uint64_t base, int ranks, int rank, std::uint64_t chunk) {
+    ChunkDispenser d({base, UINT64_MAX}, chunk);
+    d.ranks_ = static_cast<std::uint64_t>(ranks);
+    d.rank_ = static_cast<std::uint64_t>(rank);
+    return d;
+  }
+  ChunkDispenser(ChunkDispenser&& o) noexcept
+      : range_(o.range_), chunk_(o.chunk_), ranks_(o.ranks_), rank_(o.rank_),
+        next_(o.next_.load()) {}
+
   /// The next chunk; empty when the range is used up.
   NumberRange next() noexcept {
+    if (ranks_ > 0) {
+      const std::uint64_t k = next_.fetch_add(1, std::memory_order_relaxed);
+      const std::uint64_t begin = range_.begin + (k * ranks_ + rank_) * chunk_;
+      if (begin < range_.begin || UINT64_MAX - begin < chunk_) return {0, 0};  // wrapped
+      return {begin, begin + chunk_};
+    }
     const std::uint64_t at = next_.fetch_add(chunk_, std::memory_order_relaxed);
     if (at >= range_.size()) return {range_.end, range_.end};
     return {range_.begin + at, range_.begin + std::min(at + chunk_, range_.size())};
@@ -36,6 +56,7 @@ class ChunkDispenser {
  private:
   NumberRange range_;
   std::uint64_t chunk_;
+  std::uint64_t ranks_ = 0, rank_ = 0;  // unbounded form when ranks_ > 0
   std::atomic<std::uint64_t> next_{0};
 };
 

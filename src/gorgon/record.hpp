@@ -159,6 +159,23 @@ struct SubCallBlock {
   std::unique_ptr<std::uint32_t[]> name;
 };
 
+/// One block of start delays (rate mode: how late each call started against its schedule).
+struct DelayBlock {
+  static constexpr std::size_t kRowBytes = 8;
+  explicit DelayBlock(std::size_t cap) : capacity(cap), delay_ns(new std::uint64_t[cap]) {}
+  void touch() noexcept { detail::touch_pages(delay_ns.get(), capacity); }
+  std::size_t capacity;
+  std::unique_ptr<std::uint64_t[]> delay_ns;
+};
+
+class DelayColumns : public BlockedColumns<DelayBlock> {
+ public:
+  void push(std::uint64_t delay) {
+    std::size_t row;
+    next_slot(row).delay_ns[row] = delay;
+  }
+};
+
 class CallColumns : public BlockedColumns<CallBlock> {
  public:
   void push(std::uint64_t number, std::uint64_t start, std::uint64_t duration,
@@ -193,6 +210,9 @@ struct ThreadRecord {
   SubCallColumns subcalls;
   StringTable labels;          ///< call labels, ids local to this thread
   StringTable subcall_names;   ///< sub-call names, ids local to this thread
+  /// Rate mode only, one row per call: actual start minus intended start. (In rate mode a
+  /// call's start_ns is its intended start and its duration counts from there.)
+  DelayColumns delays;
   std::uint64_t busy_ns = 0;   ///< sum of call durations
   std::uint64_t first_start_ns = 0;
   std::uint64_t last_end_ns = 0;

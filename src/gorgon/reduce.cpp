@@ -160,8 +160,15 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
   std::vector<std::uint64_t> gcount(K), gsum(K), gmin(K), gmax(K);
   mpi::all_reduce(world, count.data(), static_cast<int>(K), gcount.data(), std::plus<>());
   mpi::all_reduce(world, sum.data(), static_cast<int>(K), gsum.data(), std::plus<>());
-  mpi::reduce(world, mins.data(), static_cast<int>(K), gmin.data(), mpi::minimum<std::uint64_t>(), 0);
-  mpi::reduce(world, maxs.data(), static_cast<int>(K), gmax.data(), mpi::maximum<std::uint64_t>(), 0);
+  // Raw MPI_UINT64_T, not Boost's minimum<uint64_t> (= MPI_UNSIGNED_LONG): Open MPI 4.1.2-4.1.4
+  // compares MPI_UNSIGNED_LONG as signed in MIN/MAX (open-mpi/ompi#10525), so a rank without a
+  // key (local min UINT64_MAX) won every minimum.
+  check_mpi(MPI_Reduce(mins.data(), gmin.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MIN, 0,
+                       comm),
+            "MPI_Reduce");
+  check_mpi(MPI_Reduce(maxs.data(), gmax.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MAX, 0,
+                       comm),
+            "MPI_Reduce");
 
   // Spread: exact two-pass, the sum of squared deviations from the global mean.
   std::vector<double> m2(K, 0.0), gm2(K, 0.0);
@@ -216,6 +223,11 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
     mine.insert(mine.end(), {std::uint64_t(t.thread), t.calls, t.busy_ns});
   mpi::gather(world, mine, thread_rows, 0);
   const std::uint64_t rank_row[3] = {rank_calls, rank_busy, run.end_ns - run.start_ns};
+  // Open-loop late calls and warm-up calls, summed over the ranks.
+  std::uint64_t local_extra[2] = {run.late_calls, 0}, extra[2] = {0, 0};
+  for (const auto& w : run.warmup)
+    if (w) local_extra[1] += w->calls.size();
+  check_mpi(MPI_Reduce(local_extra, extra, 2, MPI_UINT64_T, MPI_SUM, 0, comm), "MPI_Reduce");
   std::vector<std::uint64_t> rank_rows(root ? 3 * static_cast<std::size_t>(world.size()) : 0);
   mpi::gather(world, rank_row, 3, rank_rows.data(), 0);
 
@@ -223,10 +235,17 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
   if (!root) return s;
   s.operation = run.spec.operation;
   s.params.assign(run.spec.params.begin(), run.spec.params.end());
-  s.ops = run.spec.ops;
+  s.ops = run.spec.timed() ? gcount[0] : run.spec.ops;  // duration mode: the calls made
   s.seed = run.spec.seed;
   s.ranks = run.ranks;
   s.threads = run.threads;
+  s.mode = run.spec.timed() ? "duration" : "count";
+  s.duration_ns = run.spec.duration_ns;
+  s.rate = run.spec.rate;
+  s.late_calls = extra[0];
+  s.warmup_calls = extra[1];
+  s.status = run.interrupted ? "interrupted" : "complete";
+  s.stop_reason = run.stop_reason;
   auto summary_of = [&](std::size_t k) {
     Summary x;
     x.count = gcount[k];

@@ -29,6 +29,8 @@ std::string balance_line(const RunSummary& summary);
 std::string run_title(const RunSummary& summary, std::size_t index, std::size_t count);
 /// "p50", "p99.9": the key of a percentile in JSON.
 std::string fmt_percentile(double p);
+/// The interruption and open-loop rate lines of a run ("" when there is nothing to say).
+std::string status_lines(const RunSummary& summary);
 /// A call rate the way reports print it: "512", "9.5", "0.250".
 std::string format_rate(double per_second);
 

@@ -41,6 +41,13 @@ nlohmann::json to_json(const RunSummary& s) {
   j["ranks"] = s.ranks;
   j["threads"] = s.threads;
   j["runs"] = s.runs;
+  j["mode"] = s.mode;
+  j["duration_ns"] = s.duration_ns;
+  j["rate"] = s.rate;
+  j["late_calls"] = s.late_calls;
+  j["warmup_calls"] = s.warmup_calls;
+  j["status"] = s.status;
+  j["stop_reason"] = s.stop_reason;
   j["wall_ns"] = s.wall_ns;
   j["result"] = summary_json(s.total, s.wall_ns);
   j["labels"] = nlohmann::json::array();

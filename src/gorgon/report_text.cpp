@@ -61,13 +61,33 @@ std::string balance_line(const RunSummary& s) {
 std::string run_title(const RunSummary& s, std::size_t index, std::size_t count) {
   std::string params;
   for (const auto& [k, v] : s.params) params += (params.empty() ? "" : ", ") + k + "=" + v;
-  return fmt::format("Run {} of {}: {}{} x {} calls, {} ranks x {} threads, seed {}\n",
-                     index + 1, count, s.operation, params.empty() ? "" : " (" + params + ")",
-                     s.ops, s.ranks, s.threads, s.seed);
+  std::string what = s.mode == "duration"
+                         ? fmt::format("for {}", format_duration(s.duration_ns))
+                         : fmt::format("x {} calls", s.ops);
+  if (s.rate > 0) what += fmt::format(" at {} calls/s", format_rate(s.rate));
+  if (s.warmup_calls > 0) what += fmt::format(" after {} warm-up calls", s.warmup_calls);
+  return fmt::format("Run {} of {}: {}{} {}, {} ranks x {} threads, seed {}\n", index + 1, count,
+                     s.operation, params.empty() ? "" : " (" + params + ")", what, s.ranks,
+                     s.threads, s.seed);
+}
+
+std::string status_lines(const RunSummary& s) {
+  std::string out;
+  if (s.status != "complete")
+    out += fmt::format("Interrupted ({}): the report covers the {} calls that completed\n",
+                       s.stop_reason.empty() ? "stopped" : s.stop_reason, s.total.count);
+  if (s.rate > 0)
+    out += fmt::format("Rate: asked {} calls/s, achieved {} calls/s; {} calls started late ({:.2f}%)\n",
+                       format_rate(s.rate), format_rate(s.total.rate(s.wall_ns)), s.late_calls,
+                       s.total.count ? 100.0 * static_cast<double>(s.late_calls) /
+                                           static_cast<double>(s.total.count)
+                                     : 0.0);
+  return out;
 }
 
 void TextReporter::report_run(const RunSummary& run, std::size_t index, std::size_t count) {
-  out_ << run_title(run, index, count) << small_report(run) << balance_line(run) << '\n';
+  out_ << run_title(run, index, count) << status_lines(run) << small_report(run)
+       << balance_line(run) << '\n';
   out_.flush();
 }
 

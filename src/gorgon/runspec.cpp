@@ -28,6 +28,24 @@ std::string json_scalar_text(const nlohmann::json& v, const std::string& where) 
   throw ConfigError(where + ": expected a string, number or boolean");
 }
 
+/// A count from the file; its error names the file and key like every other error here.
+std::uint64_t count_in(const nlohmann::json& v, const std::string& at) {
+  const std::string text = json_scalar_text(v, at);
+  try {
+    return parse_count(text);
+  } catch (const ConfigError& e) {
+    throw ConfigError(at + ": " + e.what());
+  }
+}
+
+std::uint64_t duration_in(const nlohmann::json& v, const std::string& at) {
+  try {
+    return parse_duration_ns(json_scalar_text(v, at));
+  } catch (const ConfigError& e) {
+    throw ConfigError(at + ": " + e.what());
+  }
+}
+
 void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& where,
                 bool allow_runs) {
   if (!obj.is_object()) throw ConfigError(where + ": expected a JSON object");
@@ -37,26 +55,43 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
       if (!value.is_string()) throw ConfigError(at + " must be a string");
       run.operation = value.get<std::string>();
     } else if (key == "ops") {
-      run.ops = parse_count(json_scalar_text(value, at));
+      run.ops = count_in(value, at);
     } else if (key == "seed") {
-      run.seed = parse_count(json_scalar_text(value, at));
+      run.seed = count_in(value, at);
     } else if (key == "ranks") {
       run.ranks = parse_positive_int(json_scalar_text(value, at), "ranks in " + at);
     } else if (key == "threads") {
       run.threads = parse_positive_int(json_scalar_text(value, at), "threads in " + at);
+    } else if (key == "duration") {
+      run.duration_ns = duration_in(value, at);
+      if (run.duration_ns == 0) throw ConfigError(at + " must be longer than 0");
+    } else if (key == "warmup") {
+      set_warmup(run, json_scalar_text(value, at));
+    } else if (key == "rate") {
+      if (!value.is_number() || value.get<double>() <= 0)
+        throw ConfigError(at + " must be a number of calls per second > 0");
+      run.rate = value.get<double>();
     } else if (key == "params") {
       if (!value.is_object()) throw ConfigError(at + " must be an object");
       for (const auto& [k, v] : value.items()) run.params[k] = json_scalar_text(v, at + "." + k);
     } else if (key == "runs" && allow_runs) {
       continue;
     } else {
-      throw ConfigError(at + " is not a known key (op, ops, seed, ranks, threads, params" +
+      throw ConfigError(at + " is not a known key (op, ops, seed, ranks, threads, duration, "
+                        "warmup, rate, params" +
                         std::string(allow_runs ? ", runs)" : ")"));
     }
   }
 }
 
 }  // namespace
+
+void set_warmup(RunSpec& run, const std::string& text) {
+  const bool is_count = !text.empty() &&
+                        text.find_first_not_of("0123456789") == std::string::npos;
+  run.warmup_calls = is_count ? parse_count(text) : 0;
+  run.warmup_ns = is_count ? 0 : parse_duration_ns(text);
+}
 
 std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base) {
   std::vector<RunSpec> runs;
@@ -99,14 +134,17 @@ std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& bas
 }
 
 void validate(RunSpec& run, int world_size) {
-  if (run.ops < 1) throw ConfigError("the number of calls (--ops) must be at least 1");
+  if (run.ops < 1 && !run.timed())
+    throw ConfigError("the number of calls (--ops) must be at least 1");
+  if (run.rate < 0 || run.rate != run.rate)
+    throw ConfigError("--rate must be a number of calls per second > 0");
   if (run.threads < 1) throw ConfigError("--threads must be at least 1");
   if (run.ranks == 0) run.ranks = world_size;
   if (run.ranks < 1) throw ConfigError("--ranks must be at least 1");
   if (run.ranks > world_size)
     throw ConfigError("a run asks for " + std::to_string(run.ranks) + " ranks but only " +
                       std::to_string(world_size) + " were launched");
-  if (run.seed > UINT64_MAX - run.ops)
+  if (run.seed > UINT64_MAX - run.ops - run.warmup_calls)
     throw ConfigError("--seed plus --ops overflows the 64-bit call numbers");
   const OperationInfo& op = registry().find(run.operation);
   const Params params(op.params, run.params, op.name);

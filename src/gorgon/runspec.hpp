@@ -14,7 +14,17 @@ struct RunSpec {
   std::uint64_t seed = 0;
   int ranks = 0;    ///< 0: every rank of the world
   int threads = 1;
+  std::uint64_t duration_ns = 0;   ///< > 0: call until this much time has passed (not `ops`)
+  std::uint64_t warmup_calls = 0;  ///< calls before measuring, not in the statistics
+  std::uint64_t warmup_ns = 0;     ///< or: time spent calling before measuring
+  double rate = 0;                 ///< > 0: open loop, this many calls/s over all threads
+
+  [[nodiscard]] bool timed() const noexcept { return duration_ns > 0; }
+  [[nodiscard]] bool paced() const noexcept { return rate > 0; }
 };
+
+/// "5s" -> warmup_ns, "1000" -> warmup_calls (the same syntax as --warmup).
+void set_warmup(RunSpec& run, const std::string& text);
 
 /// Parses "1x1,2x1,2x4" (ranks x threads per run) into runs copied from `base`.
 std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base);

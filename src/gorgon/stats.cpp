@@ -61,6 +61,12 @@ T& find_or_add(std::vector<T>& v, const std::string& name, Key key) {
 void RunSummary::merge(const RunSummary& o) {
   runs += o.runs;
   ops += o.ops;
+  late_calls += o.late_calls;
+  warmup_calls += o.warmup_calls;
+  if (o.status != "complete") {
+    status = o.status;
+    stop_reason = o.stop_reason;
+  }
   wall_ns += o.wall_ns;
   total.merge(o.total);
   for (const auto& l : o.labels) {

@@ -78,6 +78,13 @@ struct RunSummary {
   int ranks = 0;
   int threads = 0;
   int runs = 1;                ///< how many runs were merged into this summary
+  std::string mode = "count";  ///< "count" (ops calls) or "duration" (calls until time is up)
+  std::uint64_t duration_ns = 0;   ///< duration mode: the time asked for
+  double rate = 0;                 ///< open loop: the calls/s asked for (0: closed loop)
+  std::uint64_t late_calls = 0;    ///< open loop: calls that started a schedule slot late
+  std::uint64_t warmup_calls = 0;  ///< calls made before measuring, not in the statistics
+  std::string status = "complete";  ///< "complete" or "interrupted"
+  std::string stop_reason;          ///< why it was interrupted (SIGTERM, time limit, ...)
   std::uint64_t wall_ns = 0;   ///< total time (sum over runs for a suite)
   Summary total;               ///< every call, whatever its label
   std::vector<LabelSummary> labels;  ///< sorted by label

@@ -1,0 +1,66 @@
+// Cost of the live progress display: noop calls/s with progress on (rounds every 200 ms and a
+// display drawn every round) against progress off (--quiet: rounds every second for stop
+// requests only, nothing drawn), measured alternately in the same run. Target: on is at most
+// 2% slower.
+//
+//   mpiexec -np R bench_progress_overhead [calls per rank=2e7] [threads=1]
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "gorgon/progress.hpp"
+#include "gorgon/registry.hpp"
+#include "gorgon/runner.hpp"
+#include "gorgon/units.hpp"
+
+namespace {
+
+double calls_per_s(const gorgon::RunSpec& spec, const gorgon::RunControl& control) {
+  const gorgon::RankRun run =
+      gorgon::execute_run(spec, gorgon::registry().find("noop"), MPI_COMM_WORLD, control);
+  std::uint64_t calls = 0;
+  for (const auto& r : run.records) calls += r->calls.size();
+  double rate = static_cast<double>(calls) * 1e9 / static_cast<double>(run.end_ns - run.start_ns);
+  MPI_Allreduce(MPI_IN_PLACE, &rate, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  return rate;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  gorgon::RunSpec spec;
+  spec.operation = "noop";
+  spec.ops = (argc > 1 ? gorgon::parse_count(argv[1]) : 20'000'000) * static_cast<std::uint64_t>(ranks);
+  spec.threads = argc > 2 ? std::atoi(argv[2]) : 1;
+
+  std::ostringstream sink;  // the display's output, drawn but not shown
+  gorgon::ProgressDisplay display(sink, false, 200'000'000, spec.ops, 0);
+  gorgon::RunControl on;
+  on.round_ns = 200'000'000;
+  on.on_progress = [&](const gorgon::ProgressSnapshot& s, const auto& names) {
+    display.update(s, names);
+  };
+  gorgon::RunControl off;
+  off.round_ns = 1'000'000'000;
+
+  double best_on = 0, best_off = 0;
+  for (int round = 0; round < 3; ++round) {  // alternate, keep the best of each
+    best_off = std::max(best_off, calls_per_s(spec, off));
+    best_on = std::max(best_on, calls_per_s(spec, on));
+  }
+  if (rank == 0) {
+    std::printf("ranks x threads:          %d x %d, %llu noop calls per run\n", ranks,
+                spec.threads, static_cast<unsigned long long>(spec.ops));
+    std::printf("progress off (--quiet):   %.0f calls/s\n", best_off);
+    std::printf("progress on:              %.0f calls/s\n", best_on);
+    std::printf("on / off:                 %.3f   (target >= 0.980)\n", best_on / best_off);
+  }
+  MPI_Finalize();
+  return 0;
+}

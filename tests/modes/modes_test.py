@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Duration, warm-up, rate and threshold modes, and interruption by signals, through
+gorgon_mpi under mpiexec. Only hangs are bounded in time (a generous detector); every
+figure checked is a count or a ratio measured in the same run."""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ARGS = None
+HANG = 180
+
+
+def command(*options, ranks=None):
+    return [ARGS.mpiexec, "--oversubscribe", "-np", str(ranks or ARGS.ranks), ARGS.gorgon] + [
+        str(o) for o in options]
+
+
+def gorgon(*options, ranks=None):
+    return subprocess.run(command(*options, ranks=ranks), capture_output=True, text=True,
+                          timeout=HANG)
+
+
+def summary(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+class Modes(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.json = os.path.join(self.tmp.name, "s.json")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_duration_runs_until_time_is_up_with_unique_numbers(self):
+        p = gorgon("--op", "sleep", "--param", "time=2ms", "--duration", "1500ms", "--threads", 2,
+                   "-q", "--json", self.json)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = summary(self.json)["runs"][0]
+        self.assertEqual(run["mode"], "duration")
+        self.assertEqual(run["status"], "complete")
+        self.assertEqual(run["ops"], run["result"]["count"])
+        # Each thread calls back to back for 1.5 s: at most 1.5 s / 2 ms calls per thread.
+        threads = ARGS.ranks * 2
+        self.assertGreater(run["result"]["count"], 0)
+        self.assertLessEqual(run["result"]["count"], threads * (1500 // 2 + 1))
+        self.assertIn("for 1s 500ms", p.stdout)
+
+    def test_warmup_calls_are_not_in_the_statistics(self):
+        p = gorgon("--op", "hash", "--param", "iterations=5", "--ops", 1000, "--warmup", 300,
+                   "--threads", 2, "-q", "--json", self.json)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = summary(self.json)["runs"][0]
+        self.assertEqual(run["warmup_calls"], 300)
+        self.assertEqual(run["result"]["count"], 1000)
+        labels = {l["label"]: l["count"] for l in run["labels"]}
+        self.assertEqual(labels, {"FAIL": 200, "SUCCESS": 800})  # numbers 0..999 exactly
+        self.assertIn("after 300 warm-up calls", p.stdout)
+
+    def test_warmup_by_time(self):
+        p = gorgon("--op", "sleep", "--param", "time=1ms", "--ops", 100, "--warmup", "200ms",
+                   "-q", "--json", self.json)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = summary(self.json)["runs"][0]
+        self.assertGreater(run["warmup_calls"], 0)
+        self.assertEqual(run["result"]["count"], 100)
+
+    def test_rate_is_achieved_when_the_operation_keeps_up(self):
+        # 200 calls/s over all threads for 2 s, each call 1 ms: the schedule is easy to keep.
+        p = gorgon("--op", "sleep", "--param", "time=1ms", "--duration", "2s", "--rate", 200,
+                   "--threads", 2, "-q", "--json", self.json)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = summary(self.json)["runs"][0]
+        achieved = run["result"]["count"] / (run["duration_ns"] / 1e9)
+        self.assertAlmostEqual(achieved / 200.0, 1.0, delta=0.05)
+        self.assertIn("Rate: asked 200 calls/s", p.stdout)
+
+    def test_late_calls_counted_when_the_operation_is_slower_than_the_schedule(self):
+        # Each thread is asked for 100 calls/s but a call takes 20 ms: almost every call is late,
+        # and latency (from the intended start) grows far past the 20 ms service time.
+        threads = ARGS.ranks
+        p = gorgon("--op", "sleep", "--param", "time=20ms", "--ops", 50 * threads,
+                   "--rate", 100 * threads, "-q", "--json", self.json)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = summary(self.json)["runs"][0]
+        self.assertEqual(run["result"]["count"], 50 * threads)
+        self.assertGreater(run["late_calls"], 0.8 * run["result"]["count"])
+        self.assertGreater(run["result"]["max_ns"], 10 * 20e6)
+
+    def test_thresholds_pass_and_fail(self):
+        p = gorgon("--op", "noop", "--ops", 1000, "-q", "--fail-if", "errors<1%",
+                   "--fail-if", "count>=1000", "--fail-if", "ok:p99<1s")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("Threshold", p.stdout)
+        p = gorgon("--op", "sleep", "--param", "time=2ms", "--ops", 20, "-q",
+                   "--fail-if", "p50<1ms", "--fail-if", "rate>1000000", "--fail-if", "errors<1%")
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.count("Threshold "), 2)
+        self.assertRegex(p.stdout, r"Threshold p50<1ms failed: measured \dms")
+        self.assertIn("Threshold rate>1000000 failed", p.stdout)
+
+    def test_bad_mode_options_exit_2(self):
+        for bad in (["--duration", "0s"], ["--duration", "soon"], ["--rate", "0"],
+                    ["--rate", "-5"], ["--warmup", "abc"], ["--fail-if", "p99"],
+                    ["--fail-if", "latency<5ms"], ["--fail-if", "p99<fast"],
+                    ["--time-limit", "0s"]):
+            p = gorgon("--op", "noop", *bad)
+            self.assertEqual(p.returncode, 2, f"{bad}: {p.stdout} {p.stderr}")
+            self.assertEqual(p.stderr.count("gorgon_mpi: error:"), 1, f"{bad}: {p.stderr}")
+
+    def test_time_limit_stops_cleanly(self):
+        p = gorgon("--op", "sleep", "--param", "time=5ms", "--ops", 1000000, "--threads", 2,
+                   "--time-limit", "1s", "-q", "--json", self.json)
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+        run = summary(self.json)["runs"][0]
+        self.assertEqual(run["status"], "interrupted")
+        self.assertEqual(run["stop_reason"], "time limit")
+        self.assertGreater(run["result"]["count"], 0)
+        self.assertLess(run["result"]["count"], 1000000)
+
+
+class Signals(unittest.TestCase):
+    """A signal to one rank midway: every rank stops, the report covers what completed."""
+
+    def interrupt(self, sig, target):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.json")
+            proc = subprocess.Popen(
+                command("--op", "sleep", "--param", "time=5ms", "--ops", 10 ** 7, "--threads", 2,
+                        "--progress-every", "200ms", "--json", path),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Wait until the run is under way (the progress lines say so), then signal.
+            started = False
+            deadline = time.monotonic() + HANG
+            while not started and time.monotonic() < deadline:
+                line = proc.stderr.readline()
+                started = line.startswith("progress:")
+                if not line and proc.poll() is not None:
+                    break
+            self.assertTrue(started, "the run never reported progress")
+            if target == "mpiexec":
+                os.kill(proc.pid, sig)
+            else:
+                ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                       text=True).stdout.split()
+                self.assertEqual(len(ranks), ARGS.ranks)
+                os.kill(int(ranks[-1]), sig)  # the last rank, not rank 0
+            out, err = proc.communicate(timeout=HANG)
+            self.assertEqual(proc.returncode, 4, out + err)
+            run = summary(path)["runs"][0]
+            name = signal.Signals(sig).name
+            self.assertEqual(run["status"], "interrupted")
+            self.assertEqual(run["stop_reason"], name)
+            count = run["result"]["count"]
+            self.assertGreater(count, 0)
+            self.assertLess(count, 10 ** 7)
+            self.assertEqual(sum(r["calls"] for r in run["balance"]["ranks"]), count)
+            self.assertIn(f"Interrupted ({name}): the report covers the {count} calls", out)
+
+    def test_sigint_to_a_rank(self):
+        self.interrupt(signal.SIGINT, "rank")
+
+    def test_sigterm_to_a_rank(self):
+        self.interrupt(signal.SIGTERM, "rank")
+
+    def test_sigusr1_to_a_rank(self):
+        self.interrupt(signal.SIGUSR1, "rank")
+
+    def test_sigusr1_to_mpiexec_is_forwarded(self):
+        self.interrupt(signal.SIGUSR1, "mpiexec")
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mpiexec", required=True)
+    parser.add_argument("--gorgon", required=True)
+    parser.add_argument("--ranks", type=int, required=True)
+    ARGS, rest = parser.parse_known_args()
+    print(f"modes_test: {ARGS.ranks} rank(s)")
+    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
