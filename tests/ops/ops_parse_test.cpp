@@ -148,7 +148,7 @@ TEST(Registry, TheOperationsAndTheirParameters) {
   using V = std::vector<std::string>;
   EXPECT_EQ(names(registry().find("http")),
             (V{"url", "requests", "method", "body", "header", "timeout", "connect_timeout",
-               "insecure", "cacert"}));
+               "insecure", "cacert", "proxy"}));
   EXPECT_EQ(names(registry().find("exec")),
             (V{"command", "shell", "capture_failures", "capture_dir"}));
   EXPECT_EQ(names(registry().find("file")), (V{"dir", "ops", "size", "cleanup"}));
