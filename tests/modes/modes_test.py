@@ -132,9 +132,10 @@ class Signals(unittest.TestCase):
     def interrupt(self, sig, target):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "s.json")
+            h5 = os.path.join(tmp, "calls.h5")
             proc = subprocess.Popen(
                 command("--op", "sleep", "--param", "time=5ms", "--ops", 10 ** 7, "--threads", 2,
-                        "--progress-every", "200ms", "--json", path),
+                        "--progress-every", "200ms", "--json", path, "-o", h5),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             # Wait until the run is under way (the progress lines say so), then signal.
             started = False
@@ -163,6 +164,15 @@ class Signals(unittest.TestCase):
             self.assertLess(count, 10 ** 7)
             self.assertEqual(sum(r["calls"] for r in run["balance"]["ranks"]), count)
             self.assertIn(f"Interrupted ({name}): the report covers the {count} calls", out)
+            # The file, read by an independent reader: valid, marked, every completed call.
+            check = subprocess.run(
+                ["/usr/bin/python3", "-c",
+                 "import h5py,sys; r=h5py.File(sys.argv[1],'r')['runs/000']; "
+                 "print(r.attrs['status'], r.attrs['stop_reason'], r['calls/number'].shape[0], "
+                 "len(set(r['calls/number'][:])))", h5],
+                capture_output=True, text=True, timeout=HANG)
+            self.assertEqual(check.returncode, 0, check.stderr)
+            self.assertEqual(check.stdout.split(), ["interrupted", name, str(count), str(count)])
 
     def test_sigint_to_a_rank(self):
         self.interrupt(signal.SIGINT, "rank")

@@ -187,6 +187,13 @@ RunInfo Reader::run(std::size_t index) const {
     s.runs = 1;
     r.mode = read_string_attr(run, f::kAttrMode);
     r.status = read_string_attr(run, f::kAttrStatus);
+    s.mode = r.mode;
+    s.status = r.status;
+    if (has_attr(run, f::kAttrStopReason)) s.stop_reason = read_string_attr(run, f::kAttrStopReason);
+    if (has_attr(run, f::kAttrDurationNs)) s.duration_ns = read_attr<std::uint64_t>(run, f::kAttrDurationNs);
+    if (has_attr(run, f::kAttrLateCalls)) s.late_calls = read_attr<std::uint64_t>(run, f::kAttrLateCalls);
+    if (has_attr(run, f::kAttrWarmupCalls)) s.warmup_calls = read_attr<std::uint64_t>(run, f::kAttrWarmupCalls);
+    if (has_attr(run, f::kAttrRate)) s.rate = read_attr<double>(run, f::kAttrRate);
     r.start_ns = read_attr<std::uint64_t>(run, f::kAttrStartNs);
     Hid params = open_group(run, f::kParams);
     for (auto& [key, value] : attributes_as_text(params.get())) s.params.emplace_back(key, value);

@@ -23,6 +23,9 @@ namespace {
 struct RunAttrs {
   std::vector<std::string> text;    // operation, then the params' keys, then their values
   std::vector<std::uint64_t> nums;  // ops, seed, ranks, threads, wall_ns, start_ns
+  std::vector<std::string> state;   // mode, status, stop_reason
+  std::vector<std::uint64_t> extra;  // duration_ns, late_calls, warmup_calls
+  double rate = 0;
 };
 
 std::vector<std::uint32_t> map_ids(const std::vector<std::string>& local,
@@ -71,8 +74,13 @@ void write_group(hid_t g, std::size_t index, const RunAttrs& a,
   write_attr(g, f::kAttrSeed, a.nums[1]);
   write_attr(g, f::kAttrRanks, static_cast<std::int32_t>(a.nums[2]));
   write_attr(g, f::kAttrThreads, static_cast<std::int32_t>(a.nums[3]));
-  write_attr(g, f::kAttrMode, std::string(f::kModeCount));
-  write_attr(g, f::kAttrStatus, std::string(f::kStatusComplete));
+  write_attr(g, f::kAttrMode, a.state[0]);
+  write_attr(g, f::kAttrStatus, a.state[1]);
+  write_attr(g, f::kAttrStopReason, a.state[2]);
+  write_attr(g, f::kAttrDurationNs, a.extra[0]);
+  write_attr(g, f::kAttrLateCalls, a.extra[1]);
+  write_attr(g, f::kAttrWarmupCalls, a.extra[2]);
+  write_attr(g, f::kAttrRate, a.rate);
   write_attr(g, f::kAttrWallNs, a.nums[4]);
   write_attr(g, f::kAttrStartNs, a.nums[5]);
   write_attr(g, f::kAttrClock, std::string(f::kClockName));
@@ -133,11 +141,17 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
     for (const auto& p : summary.params) attrs.text.push_back(p.second);
     attrs.nums = {summary.ops, summary.seed, static_cast<std::uint64_t>(summary.ranks),
                   static_cast<std::uint64_t>(summary.threads), summary.wall_ns, local->start_ns};
+    attrs.state = {summary.mode, summary.status, summary.stop_reason};
+    attrs.extra = {summary.duration_ns, summary.late_calls, summary.warmup_calls};
+    attrs.rate = summary.rate;
     starts.resize(static_cast<std::size_t>(std::max(summary.ranks, 0)));
     tables = make_tables(summary, labels, names, starts);
   });
   boost::mpi::broadcast(comm, attrs.text, 0);
   boost::mpi::broadcast(comm, attrs.nums, 0);
+  boost::mpi::broadcast(comm, attrs.state, 0);
+  boost::mpi::broadcast(comm, attrs.extra, 0);
+  boost::mpi::broadcast(comm, attrs.rate, 0);
   for_each_column(tables, [&](const char*, const char*, auto& column, std::size_t) {
     boost::mpi::broadcast(comm, column, 0);
   });
