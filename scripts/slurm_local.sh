@@ -88,6 +88,17 @@ stepds() {
   done
 }
 
+# descendants PID: the pids of every process below PID.
+descendants() {
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      n = 1; q[1] = root
+      for (i = 1; i <= n; i++)
+        for (p in parent) if (parent[p] == q[i]) { q[++n] = p; print p }
+    }'
+}
+
 write_config() {
   local cpus mem mpi
   cpus="${GORGON_SLURM_CPUS:-$(( $(nproc) > 8 ? $(nproc) : 8 ))}"
@@ -133,6 +144,7 @@ ReturnToService=2
 # The node declares more CPUs than the machine has; trust the configuration.
 SlurmdParameters=config_overrides
 MinJobAge=600
+JobRequeue=0
 KillWait=10
 InactiveLimit=0
 MessageTimeout=20
@@ -174,8 +186,8 @@ start() {
       || { show_logs; die "munged did not start"; }
 
     export SLURM_CONF="$CONF"
-    # -i: ignore unreadable state (a fresh or half-cleaned directory).
-    slurmctld -i -f "$CONF" || { show_logs; die "slurmctld did not start"; }
+    # -c: start with no jobs (a cluster stopped by a crash would otherwise requeue its jobs).
+    slurmctld -c -f "$CONF" || { show_logs; die "slurmctld did not start"; }
     slurmd -f "$CONF" || { show_logs; die "slurmd did not start"; }
   fi
 
@@ -224,12 +236,13 @@ stop_daemons() {
   stop_pid slurmd "$SLURMD_PID"
   stop_pid slurmctld "$CTLD_PID"
   stop_pid munged "$MUNGE_PID"
-  # Job steps outlive slurmd by design; ours must not outlive the cluster.
+  # Job steps outlive slurmd by design; ours (and the job processes under them) must not
+  # outlive the cluster.
   deadline=$(( SECONDS + 10 ))
   while [ -n "$(stepds)" ] && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
   for p in $(stepds); do
-    echo "slurm_local: killing leftover slurmstepd (pid $p)" >&2
-    kill -KILL "$p" 2>/dev/null || true
+    echo "slurm_local: killing leftover slurmstepd (pid $p) and its processes: $(descendants "$p" | tr '\n' ' ')" >&2
+    kill -KILL "$p" $(descendants "$p") 2>/dev/null || true
   done
   [ -n "$quiet" ] || echo "slurm_local: stopped ($STATE_DIR)"
 }
