@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds if needed, then runs the hash operation as
-# a suite of ranks x threads configurations on 4 ranks, prints the report and writes the
-# JSON summary (and, when the HDF5 writer is built, the raw file) under out/.
+# a suite of ranks x threads configurations on 4 ranks, prints the report, and writes under
+# out/ the JSON summary, the HDF5 file of every call and the HTML report made from it.
 #   scripts/run.sh [extra gorgon_mpi options...]
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -12,4 +12,7 @@ mkdir -p "$OUT"
 set -x
 mpirun --oversubscribe -np 4 "$GORGON_ROOT/build/gorgon_mpi" \
   --op hash --ops 40000 --runs 1x1,2x1,2x2,4x2 \
-  --json "$OUT/hash.json" "$@"
+  --json "$OUT/hash.json" -o "$OUT/hash.h5" --force "$@"
+"$GORGON_ROOT/build/analysis/gorgon_report" "$OUT/hash.h5" --html "$OUT/hash.html" >/dev/null
+set +x
+echo "report: $OUT/hash.html (raw calls: $OUT/hash.h5, summary: $OUT/hash.json)"
