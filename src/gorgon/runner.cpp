@@ -197,11 +197,12 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
                                           : "operation set-up failed: " + setup_error);
 
   // Numbers. Count mode: this rank's slice of [seed, seed + ops); warm-up calls take the
-  // numbers after it. Duration mode: both phases share one unbounded interleaved sequence.
+  // numbers after it. Duration mode: N warm-up calls take [seed, seed + N) and the measured
+  // calls an unbounded interleaved sequence after them; a timed warm-up shares that sequence.
   const NumberRange slice = rank_slice(spec.seed, spec.ops, run.ranks, run.rank);
   const std::uint64_t chunk = spec.timed() ? 64 : chunk_size(slice.size(), threads);
   ChunkDispenser measured =
-      spec.timed() ? ChunkDispenser::unbounded(spec.seed, run.ranks, run.rank, chunk)
+      spec.timed() ? ChunkDispenser::unbounded(spec.seed + spec.warmup_calls, run.ranks, run.rank, chunk)
                    : ChunkDispenser(slice, chunk);
   const std::uint64_t warm_base = spec.seed + (spec.timed() ? 0 : spec.ops);
   ChunkDispenser warm_numbers =
