@@ -49,8 +49,20 @@ std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars) {
   for (std::uint32_t b = lo; b < hi; ++b) {
     const std::uint64_t n = h.count_at(b);
     if (!n) continue;
-    const std::uint64_t v = std::max<std::uint64_t>(1, Histogram::bucket_low(b));
-    bars[static_cast<std::size_t>(std::clamp(bar_of(v, per_octave), first, last) - first)].count += n;
+    const std::uint64_t b_lo = std::max<std::uint64_t>(1, Histogram::bucket_low(b));
+    const std::uint64_t b_hi = std::max(b_lo + 1, Histogram::bucket_high(b));
+    std::size_t i = static_cast<std::size_t>(std::clamp(bar_of(b_lo, per_octave), first, last) - first);
+    if (b_hi - b_lo == 1 || i + 1 == bars.size() || bars[i].high_ns >= b_hi) {
+      bars[i].count += static_cast<double>(n);  // the bucket lies in one bar
+      continue;
+    }
+    // Consecutive pieces [from, to) of the bucket, each in one bar, together the bucket.
+    const double width = static_cast<double>(b_hi - b_lo);
+    for (std::uint64_t from = b_lo; from < b_hi && i < bars.size(); ++i) {
+      const std::uint64_t to = i + 1 == bars.size() ? b_hi : std::clamp(bars[i].high_ns, from, b_hi);
+      bars[i].count += static_cast<double>(n) * static_cast<double>(to - from) / width;
+      from = to;
+    }
   }
   return bars;
 }

@@ -13,12 +13,15 @@ namespace gorgon::analysis {
 struct Bar {
   std::uint64_t low_ns = 0;
   std::uint64_t high_ns = 0;
-  std::uint64_t count = 0;
+  double count = 0;  ///< fractional: see histogram_bars
 };
 
 /// The histogram regrouped into bars of equal width on a log scale, from the bar of the
 /// smallest value to that of the largest, empty bars included. The bars per power of two are
 /// chosen so that there are at most about `max_bars` (and between 1 and 16 per power of two).
+/// A histogram bucket that straddles two bars is shared between them in proportion to the
+/// overlap (values taken as spread evenly over the bucket), so that bars of a smooth
+/// distribution come out smooth rather than combed by the buckets' linear layout.
 std::vector<Bar> histogram_bars(const Histogram& histogram, std::size_t max_bars = 80);
 
 /// A point of the percentile spectrum: `one_in` = 1 / (1 - percentile/100).

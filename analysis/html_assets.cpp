@@ -43,6 +43,11 @@ tr.sub td.name{padding-left:26px;color:#475467}
 margin-right:4px;text-transform:uppercase;letter-spacing:.04em}
 table.meta th{color:var(--muted);font-weight:500;background:none;text-align:left;width:1%}
 table.meta td{white-space:pre-wrap;word-break:break-all}
+table.compare th,table.compare td{padding:4px 7px;font-size:13px}
+table.compare thead th{vertical-align:bottom}
+table.compare .first{border-left:1px solid var(--line)}
+.warning{background:#fff4e5;color:#8a4b00;border:1px solid #f6c77d;border-radius:6px;
+padding:8px 12px;margin:10px 0}
 td.up{color:var(--up);font-weight:600}
 td.down{color:var(--down);font-weight:600}
 .note{color:var(--muted);font-size:13px;margin:8px 0}
@@ -75,6 +80,10 @@ function gorgonError(message) {
 }
 window.addEventListener('error', function (e) {
   gorgonError((e && e.message) || 'script error');
+});
+// The page must not load anything: a request the Content-Security-Policy blocked is an error.
+document.addEventListener('securitypolicyviolation', function (e) {
+  gorgonError('blocked request: ' + e.blockedURI + ' (' + e.violatedDirective + ')');
 });
 window.addEventListener('unhandledrejection', function (e) {
   gorgonError('unhandled rejection: ' + (e && e.reason && e.reason.message || e.reason));
@@ -114,6 +123,7 @@ std::string_view page_script() {
   function sig(v) { return String(+v.toPrecision(3)); }
   function fmtNs(v) {
     if (v === null || v === undefined || isNaN(v)) return '';
+    if (v === 0) return '0';
     var a = Math.abs(v);
     if (a >= 3600e9) return sig(v / 3600e9) + 'h';
     if (a >= 60e9) return sig(v / 60e9) + 'min';
@@ -123,6 +133,7 @@ std::string_view page_script() {
     return sig(v) + 'ns';
   }
   function fmtRate(v) {
+    if (v === 0) return '0';
     if (v >= 100) return Math.round(v).toLocaleString('en-US');
     if (v >= 1) return v.toFixed(1);
     return v.toFixed(3);
@@ -139,6 +150,22 @@ std::string_view page_script() {
       var e = Math.floor(Math.log10(v) + 1e-9), m = v / Math.pow(10, e);
       return [1, 2, 5].some(function (x) { return Math.abs(m - x) < 1e-6; }) ? format(v) : '';
     };
+  }
+  // Grid lines only where a log axis has a label.
+  var labelledGrid = { color: function (c) { return c.tick && c.tick.label ? '#e4e7ec' : 'transparent'; } };
+  // Histogram bars are equal steps on a log scale: label the bars that hold a round value
+  // (powers of ten; also 2 and 5 times them when the bars span less than 1.5 decades).
+  function roundLabels(bars) {
+    var labels = {}, lo = Math.max(bars[0][0], 1), hi = bars[bars.length - 1][1];
+    var mults = Math.log10(hi / lo) < 1.5 ? [1, 2, 5] : [1];
+    bars.forEach(function (b, i) {
+      for (var e = Math.floor(Math.log10(Math.max(b[0], 1))); e <= Math.ceil(Math.log10(b[1])); ++e)
+        mults.forEach(function (m) {
+          var v = m * Math.pow(10, e);
+          if (b[0] <= v && v < b[1]) labels[i] = fmtNs(v);
+        });
+    });
+    return labels;
   }
   function timeAxis() {
     return { type: 'linear', title: { display: true, text: 'time since start (s)' },
@@ -166,23 +193,23 @@ std::string_view page_script() {
           label: function (c) { return c.dataset.label + ': ' + fmtRate(c.parsed.y) + ' calls/s'; } } } } } };
     },
     latency: function (run) {
-      var s = run.series, half = s.bin_s / 2;
+      var s = run.series, half = s.pct_bin_s / 2;
       var sets = s.percentiles.map(function (p, k) {
-        return { label: p.name, data: p.ns.map(function (y, i) { return { x: s.t[i] + half, y: y }; }),
+        return { label: p.name, data: p.ns.map(function (y, i) { return { x: s.pct_t[i] + half, y: y }; }),
                  borderColor: pctColors[k % 4], backgroundColor: pctColors[k % 4], borderWidth: 1.5,
                  pointRadius: 0, spanGaps: false };
       });
       return { type: 'line', data: { datasets: sets }, options: {
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: { x: timeAxis(), y: { type: 'logarithmic', title: { display: true, text: 'latency' },
-                  ticks: { callback: logTick(fmtNs) } } },
+                  ticks: { callback: logTick(fmtNs) }, grid: labelledGrid } },
         plugins: { legend: legendFor(2), tooltip: { callbacks: {
           title: function (items) { return 't = ' + sig(items[0].parsed.x) + ' s'; },
           label: function (c) { return c.dataset.label + ': ' + fmtNs(c.parsed.y); } } } } } };
     },
     histogram: function (run, el) {
       var d = run.dist[+el.dataset.dist], k = +el.dataset.dist;
-      var bars = d.bars;
+      var bars = d.bars, ticks = roundLabels(bars);
       return { type: 'bar', data: {
           labels: bars.map(function (b) { return fmtNs(b[0]); }),
           datasets: [{ label: d.name, data: bars.map(function (b) { return b[2]; }),
@@ -190,14 +217,15 @@ std::string_view page_script() {
                        borderWidth: 0, barPercentage: 1.0, categoryPercentage: 1.0 }] },
         options: {
           scales: { x: { title: { display: true, text: 'latency (log scale)' },
-                         ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 },
+                         ticks: { maxRotation: 0, autoSkip: false,
+                                  callback: function (v, i) { return ticks[i] || ''; } },
                          grid: { display: false } },
                     y: { beginAtZero: true, title: { display: true, text: 'calls' },
                          ticks: { callback: function (v) { return fmtCount(v); }, maxTicksLimit: 5 } } },
           plugins: { legend: { display: false }, tooltip: { callbacks: {
             title: function (items) { var b = bars[items[0].dataIndex];
                                       return fmtNs(b[0]) + ' \u2013 ' + fmtNs(b[1]); },
-            label: function (c) { return fmtCount(c.parsed.y) + ' calls'; } } } } } };
+            label: function (c) { return fmtCount(c.parsed.y) + ' calls'; } } } } } };  // (shares of buckets: rounded)
     },
     spectrum: function (run) {
       var sets = run.dist.map(function (d, k) {
@@ -210,13 +238,14 @@ std::string_view page_script() {
         interaction: { mode: 'nearest', intersect: false },
         scales: {
           x: { type: 'logarithmic', title: { display: true, text: 'percentile' },
-               ticks: { callback: function (v) {
+               grid: labelledGrid,
+               ticks: { maxRotation: 0, autoSkip: false, callback: function (v) {
                  var e = Math.log10(v);
                  if (Math.abs(e - Math.round(e)) > 1e-9) return '';
                  return e < 0.5 ? '0%' : (100 - 100 / v).toFixed(Math.max(0, Math.round(e) - 2)) + '%';
                } } },
           y: { type: 'logarithmic', title: { display: true, text: 'latency' },
-               ticks: { callback: logTick(fmtNs) } } },
+               grid: labelledGrid, ticks: { callback: logTick(fmtNs) } } },
         plugins: { legend: legendFor(sets.length), tooltip: { callbacks: {
           label: function (c) { return c.dataset.label + ' ' + fmtPct(c.raw.p) + ': ' + fmtNs(c.parsed.y); } } } } } };
     },
@@ -259,8 +288,10 @@ std::string_view page_script() {
 
   function balance(labels, calls, busy) {
     return { type: 'bar', data: { labels: labels, datasets: [
-        { label: 'calls', data: calls, backgroundColor: alpha(color(0), 0.8), yAxisID: 'y' },
-        { label: 'busy time', data: busy, backgroundColor: alpha(color(1), 0.8), yAxisID: 'busy' }] },
+        { label: 'calls', data: calls, backgroundColor: alpha(color(0), 0.8), yAxisID: 'y',
+          maxBarThickness: 48 },
+        { label: 'busy time', data: busy, backgroundColor: alpha(color(1), 0.8), yAxisID: 'busy',
+          maxBarThickness: 48 }] },
       options: {
         scales: { x: { ticks: { autoSkip: true, maxRotation: 0 }, grid: { display: false } },
                   y: { beginAtZero: true, position: 'left', title: { display: true, text: 'calls' },
@@ -298,6 +329,10 @@ std::string_view page_script() {
       gorgonError('chart "' + kind + '": ' + (e && e.message || e));
     }
   });
+  // Resources the page loaded besides itself (none: everything is inline).
+  var requests = performance.getEntriesByType('resource').length;
+  if (requests) gorgonError(requests + ' resource(s) loaded by the page');
+  document.body.setAttribute('data-requests', String(requests));
   document.body.setAttribute('data-charts-expected', String(canvases.length));
   document.body.setAttribute('data-charts-drawn', String(count));
   if (!window.gorgonErrors.length && count === canvases.length)

@@ -66,6 +66,8 @@ json series_json(const TimeSeries& t) {
   j["total_per_s"] = t.total_per_s;
   j["labels"] = t.labels;
   j["per_s"] = t.per_s;
+  j["pct_bin_s"] = static_cast<double>(t.percentile_bin_ns) / 1e9;
+  j["pct_t"] = t.percentile_time_s;
   json pct = json::array();
   for (std::size_t k = 0; k < std::size(kReportPercentiles); ++k) {
     json col = json::array();
@@ -169,9 +171,11 @@ std::string cards(const RunSummary& s) {
   out += card("Calls", std::to_string(s.total.count));
   out += card("Calls/s", format_rate(s.total.rate(s.wall_ns)));
   out += card("Ranks &times; threads", fmt::format("{} \u00d7 {}", s.ranks, s.threads));
-  out += card("p50", format_duration(s.total.percentile_ns(50)));
-  out += card("p99", format_duration(s.total.percentile_ns(99)));
-  out += card("Max", format_duration(s.total.max_ns));
+  out += card("p50", format_precise(s.total.percentile_ns(50)));
+  out += card("p99", format_precise(s.total.percentile_ns(99)));
+  out += card("Max", format_precise(s.total.max_ns));
+  if (s.rate > 0) out += card("Asked rate", format_rate(s.rate) + "/s");
+  if (s.late_calls) out += card("Late calls", std::to_string(s.late_calls));
   return out + "</div>\n";
 }
 
@@ -192,6 +196,10 @@ std::string run_section(const ReportData& data, std::size_t i) {
   while (!title.empty() && title.back() == '\n') title.pop_back();
 
   std::string out = fmt::format("<section class=\"run\" id=\"run-{}\">\n<h2>{}</h2>\n", index + 1, h(title));
+  if (s.status != "complete")
+    out += "<p class=\"warning\">This run was " + h(s.status) +
+           (s.stop_reason.empty() ? std::string() : " (" + h(s.stop_reason) + ")") +
+           ": its figures cover the calls made until it stopped.</p>\n";
   out += cards(s);
   out += "<h3>Summary</h3>\n" + summary_table(s);
   out += "<p class=\"note\">" + h(balance_line(s)) + "</p>\n";
@@ -287,24 +295,28 @@ std::string comparison_section(const Comparison& c) {
     out += "<th colspan=\"3\" class=\"group\">" + fmt_percentile(p) + "</th>";
   out += "</tr><tr>";
   for (std::size_t k = 0; k <= std::size(kReportPercentiles); ++k)
-    out += "<th>current</th><th>baseline</th><th>change</th>";
+    out += "<th class=\"first\">current</th><th>baseline</th><th>change</th>";
   out += "</tr></thead><tbody>\n";
   for (const auto& r : c.rows) {
     const bool both = r.current && r.baseline;
     const bool sub = !r.parent.empty();
     out += fmt::format("<tr{}><td class=\"name\">{}</td>", sub ? " class=\"sub\"" : "",
                        sub ? "<span class=\"tag\">sub-call</span> " + h(r.name) : h(r.name));
-    auto val = [&](const std::optional<Summary>& s, const std::string& v) {
-      return "<td class=\"num\">" + (s ? h(v) : std::string("&ndash;")) + "</td>";
+    auto cell = [&](const char* cls, const std::optional<Summary>& s, const std::string& v) {
+      return fmt::format("<td class=\"{}\">{}</td>", cls, s ? h(v) : std::string("&ndash;"));
     };
-    out += val(r.current, format_rate(r.current_per_s));
+    auto val = [&](const std::optional<Summary>& s, const std::string& v) { return cell("num", s, v); };
+    auto first_val = [&](const std::optional<Summary>& s, const std::string& v) {
+      return cell("num first", s, v);
+    };
+    out += first_val(r.current, format_rate(r.current_per_s));
     out += val(r.baseline, format_rate(r.baseline_per_s));
     out += both ? change_cell(percent_change(r.current_per_s, r.baseline_per_s), true)
                 : "<td class=\"num\">&ndash;</td>";
     for (double p : kReportPercentiles) {
       const std::uint64_t now = r.current ? r.current->percentile_ns(p) : 0;
       const std::uint64_t base = r.baseline ? r.baseline->percentile_ns(p) : 0;
-      out += val(r.current, format_precise(now));
+      out += first_val(r.current, format_precise(now));
       out += val(r.baseline, format_precise(base));
       out += both ? change_cell(percent_change(double(now), double(base)), false)
                   : "<td class=\"num\">&ndash;</td>";

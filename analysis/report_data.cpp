@@ -1,6 +1,7 @@
 #include "report_data.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -154,25 +155,54 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
     out.labels.push_back("other (" + std::to_string(order.size() - kept) + " labels)");
   out.per_s.assign(out.labels.size(), std::vector<double>(nbins, 0.0));
 
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::uint64_t busy_bins = 0;
   for (std::size_t j = 0; j < nbins; ++j) {
     const Bin& b = bins_[j];
     const std::int64_t lo = (first_index_ + static_cast<std::int64_t>(j)) * width_;
     const std::int64_t covered =
         std::min(lo + width_, latest_end_) - std::max(lo, earliest_start_);
+    const bool shown = 2 * covered >= width_ || nbins == 1;
     const double seconds = static_cast<double>(covered > 0 ? covered : width_) / 1e9;
     out.time_s.push_back(static_cast<double>(lo) / 1e9);
     out.calls.push_back(b.calls);
-    out.total_per_s.push_back(static_cast<double>(b.calls) / seconds);
-    for (std::size_t i = 0; i < b.per_label.size(); ++i)
-      if (b.per_label[i]) out.per_s[series_of[i]][j] += static_cast<double>(b.per_label[i]) / seconds;
-    if (b.calls == 0) {
+    out.total_per_s.push_back(shown ? static_cast<double>(b.calls) / seconds : nan);
+    for (auto& series : out.per_s) series[j] = shown ? 0.0 : nan;
+    if (shown)
+      for (std::size_t i = 0; i < b.per_label.size(); ++i)
+        if (b.per_label[i]) out.per_s[series_of[i]][j] += static_cast<double>(b.per_label[i]) / seconds;
+    if (b.calls) ++busy_bins;
+  }
+
+  // Percentile bins: groups of `g` bins (aligned like a coarser builder's bins).
+  std::int64_t g = 1;
+  if (busy_bins) {
+    const double per_bin = static_cast<double>(calls_) / static_cast<double>(busy_bins);
+    while (per_bin * static_cast<double>(g) < 1000 && nbins / static_cast<std::size_t>(2 * g) >= 16) g *= 2;
+  }
+  out.percentile_bin_ns = static_cast<std::uint64_t>(width_ * g);
+  Histogram group;
+  std::int64_t current = nbins ? floor_div(first_index_, g) : 0;
+  auto flush = [&] {
+    out.percentile_time_s.push_back(static_cast<double>(current * g * width_) / 1e9);
+    if (group.empty()) {
       out.percentiles_ns.emplace_back(std::nullopt);
     } else {
       std::array<std::uint64_t, std::size(kReportPercentiles)> p{};
-      for (std::size_t k = 0; k < p.size(); ++k) p[k] = b.latency.percentile(kReportPercentiles[k]);
+      for (std::size_t k = 0; k < p.size(); ++k) p[k] = group.percentile(kReportPercentiles[k]);
       out.percentiles_ns.emplace_back(p);
     }
+    group = Histogram{};
+  };
+  for (std::size_t j = 0; j < nbins; ++j) {
+    const std::int64_t index = floor_div(first_index_ + static_cast<std::int64_t>(j), g);
+    if (index != current) {
+      flush();
+      current = index;
+    }
+    group.merge(bins_[j].latency);
   }
+  if (nbins) flush();
   return out;
 }
 

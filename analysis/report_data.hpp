@@ -38,12 +38,20 @@ struct TimeSeries {
   std::uint64_t bin_ns = 0;             ///< width of a bin
   std::vector<double> time_s;           ///< start of each bin, seconds from the run's start
   std::vector<std::uint64_t> calls;     ///< calls completed in each bin (every label)
-  std::vector<double> total_per_s;      ///< calls/s in each bin (every label)
+  /// Calls/s in each bin (every label). NaN for an edge bin less than half covered by the
+  /// run (its rate would be noise), to be left out of charts.
+  std::vector<double> total_per_s;
   /// One series per label (the busiest first; past `max_labels`, the rest as one "other").
   std::vector<std::string> labels;
-  std::vector<std::vector<double>> per_s;  ///< [series][bin] calls/s
-  /// kReportPercentiles of the latency of the calls completed in each bin; nullopt when a
-  /// bin has no call.
+  std::vector<std::vector<double>> per_s;  ///< [series][bin] calls/s, NaN as above
+
+  /// Latency percentiles need more calls than a rate: they are read in bins of
+  /// `percentile_bin_ns`, a power-of-two multiple of bin_ns, chosen so that a bin holds
+  /// about 1000 calls where the run allows it (and there are still at least 16 bins).
+  std::uint64_t percentile_bin_ns = 0;
+  std::vector<double> percentile_time_s;  ///< start of each percentile bin
+  /// kReportPercentiles of the latency of the calls completed in each percentile bin;
+  /// nullopt when a bin has no call.
   std::vector<std::optional<std::array<std::uint64_t, std::size(kReportPercentiles)>>>
       percentiles_ns;
 };
