@@ -97,9 +97,10 @@ class HttpClient {
       curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (!setup_->cacert.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, setup_->cacert.c_str());
-    // Set even when empty: "" means no proxy, and spares libcurl looking up http_proxy,
+    // Set even when empty: "" means no proxy, and both spare libcurl looking up http_proxy,
     // no_proxy and friends in the environment on every request.
     curl_easy_setopt(curl_, CURLOPT_PROXY, setup_->proxy.c_str());
+    curl_easy_setopt(curl_, CURLOPT_NOPROXY, "");
     prepared_.resize(setup_->requests.size());
     for (std::size_t i = 0; i < prepared_.size(); ++i) {
       PreparedRequest& p = prepared_[i];
