@@ -12,7 +12,7 @@ std::atomic<int> g_signal{0};
 std::atomic<const char*> g_reason{nullptr};
 
 extern "C" void on_stop_signal(int sig) {
-  if (detail::stop_flag.load()) {  // the second one: give up at once
+  if (g_signal.load() != 0) {  // a second signal (not a stop passed on): give up at once
     std::signal(sig, SIG_DFL);
     std::raise(sig);
     return;
