@@ -1,6 +1,8 @@
 #include "gorgon/h5/columns.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "gorgon/error.hpp"
@@ -38,61 +40,110 @@ std::vector<Slice> agree_slices(MPI_Comm comm, const std::vector<std::uint64_t>&
   return out;
 }
 
-void write_column(hid_t group, const char* name, hid_t file_type, hid_t mem_type,
-                  const Slice& slice, const Fill& fill, const ColumnSettings& s) {
-  const std::string what = std::string("column '") + name + "'";
-  Hid dset;
-  all_or_none(s.comm, [&] {
-    const hsize_t dims = slice.total;
-    Hid space = check_id(H5Screate_simple(1, &dims, nullptr), "H5Screate_simple");
-    Hid dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate");
-    check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
-    if (slice.total > 0) {  // an empty column stays contiguous: chunks need a size > 0
-      const hsize_t chunk = std::min<hsize_t>(s.chunk_rows, slice.total);
-      check(H5Pset_chunk(dcpl.get(), 1, &chunk), "H5Pset_chunk");
-      if (s.compress) {
-        check(H5Pset_shuffle(dcpl.get()), "H5Pset_shuffle");
-        check(H5Pset_deflate(dcpl.get(), 1), "H5Pset_deflate");
-      }
-    }
-    dset = check_id(H5Dcreate2(group, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(),
-                               H5P_DEFAULT),
-                    "cannot create " + what);
-  });
-  if (slice.total == 0) return;
+namespace {
 
+/// One H5Dwrite of `count` values at row `start` (count 0: an empty selection).
+void write_rows(hid_t dset, hid_t mem_type, hid_t dxpl, hsize_t start, hsize_t count,
+                const void* data, const std::string& what) {
+  Hid file_space = check_id(H5Dget_space(dset), "H5Dget_space");
+  const hsize_t mem_dims = std::max<hsize_t>(count, 1);
+  Hid mem_space = check_id(H5Screate_simple(1, &mem_dims, nullptr), "H5Screate_simple");
+  if (count > 0) {
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+          "H5Sselect_hyperslab");
+  } else {
+    check(H5Sselect_none(file_space.get()), "H5Sselect_none");
+    check(H5Sselect_none(mem_space.get()), "H5Sselect_none");
+  }
+  check(H5Dwrite(dset, mem_type, mem_space.get(), file_space.get(), dxpl, data),
+        "cannot write " + what);
+}
+
+
+Hid create_column(hid_t group, const Column& c, hsize_t rows, const ColumnSettings& s) {
+  Hid space = check_id(H5Screate_simple(1, &rows, nullptr), "H5Screate_simple");
+  Hid dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate");
+  check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+  if (rows > 0) {  // an empty column stays contiguous: chunks need a size > 0
+    const hsize_t chunk = std::min<hsize_t>(s.chunk_rows, rows);
+    check(H5Pset_chunk(dcpl.get(), 1, &chunk), "H5Pset_chunk");
+    if (s.compress) {
+      check(H5Pset_shuffle(dcpl.get()), "H5Pset_shuffle");
+      check(H5Pset_deflate(dcpl.get(), 1), "H5Pset_deflate");
+    }
+  }
+  return check_id(H5Dcreate2(group, c.name, c.file_type, space.get(), H5P_DEFAULT, dcpl.get(),
+                             H5P_DEFAULT),
+                  std::string("cannot create column '") + c.name + "'");
+}
+
+/// Independent: every piece straight from where it is.
+void write_pieces(hid_t dset, Column& c, const Slice& slice, const ColumnSettings& s) {
+  const std::string what = std::string("column '") + c.name + "'";
+  std::uint64_t at = slice.offset;
+  const void* data = nullptr;
+  while (const std::size_t n = c.source(s.staging_values, s.staging, &data)) {
+    write_rows(dset, c.mem_type, s.dxpl, at, n, data, what);
+    at += n;
+  }
+  if (at != slice.offset + slice.rows) throw std::logic_error(what + ": rows miscounted");
+}
+
+/// Collective: rounds of one chunk window, each gathered into the staging buffer.
+void write_rounds(hid_t dset, Column& c, const Slice& slice, const ColumnSettings& s) {
+  const std::string what = std::string("column '") + c.name + "'";
+  auto* staging = reinterpret_cast<unsigned char*>(s.staging);
   const std::uint64_t first_window = slice.offset / s.chunk_rows;
   const std::uint64_t end = slice.offset + slice.rows;
   for (std::uint64_t k = 0; k < slice.rounds; ++k) {
     all_or_none(s.comm, [&] {
-      Hid file_space = check_id(H5Dget_space(dset.get()), "H5Dget_space");
-      hsize_t start = 0, count = 0;
+      std::uint64_t lo = 0, hi = 0;
       if (slice.rows > 0) {
-        const std::uint64_t lo = std::max(slice.offset, (first_window + k) * s.chunk_rows);
-        const std::uint64_t hi = std::min(end, (first_window + k + 1) * s.chunk_rows);
-        if (lo < hi) {
-          start = lo;
-          count = hi - lo;
-        }
+        lo = std::max(slice.offset, (first_window + k) * s.chunk_rows);
+        hi = std::max(lo, std::min(end, (first_window + k + 1) * s.chunk_rows));
       }
-      const hsize_t mem_dims = std::max<hsize_t>(count, 1);
-      Hid mem_space = check_id(H5Screate_simple(1, &mem_dims, nullptr), "H5Screate_simple");
-      if (count == 0 && !s.collective) return;
-      if (count > 0) {
-        fill(s.staging, static_cast<std::size_t>(count));
-        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count,
-                                  nullptr),
-              "H5Sselect_hyperslab");
-      } else {
-        check(H5Sselect_none(file_space.get()), "H5Sselect_none");
-        check(H5Sselect_none(mem_space.get()), "H5Sselect_none");
+      for (std::size_t filled = 0; filled < hi - lo;) {
+        unsigned char* dst = staging + filled * c.value_size;
+        const void* data = nullptr;
+        const std::size_t n = c.source(static_cast<std::size_t>(hi - lo - filled), dst, &data);
+        if (n == 0) throw std::logic_error(what + ": rows miscounted");
+        if (data != dst) std::memcpy(dst, data, n * c.value_size);
+        filled += n;
       }
-      check(H5Dwrite(dset.get(), mem_type, mem_space.get(), file_space.get(), s.dxpl, s.staging),
-            "cannot write " + what);
+      write_rows(dset, c.mem_type, s.dxpl, lo, hi - lo, staging, what);
     });
   }
+}
+
+}  // namespace
+
+void write_columns(hid_t group, std::vector<Column>& columns, const Slice& slice,
+                   const ColumnSettings& s) {
+  std::vector<Hid> sets(columns.size());
   all_or_none(s.comm, [&] {
-    if (!dset.reset()) throw FileError("cannot close " + what + ": " + hdf5_error_message());
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      sets[i] = create_column(group, columns[i], slice.total, s);
+  });
+  if (slice.total > 0 && !s.collective) {
+    std::string error;  // this rank's; agreed once for the whole table
+    try {
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        write_pieces(sets[i].get(), columns[i], slice, s);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    all_or_none(s.comm, [&] {
+      if (!error.empty()) throw FileError(error);
+    });
+  } else if (slice.total > 0) {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      write_rounds(sets[i].get(), columns[i], slice, s);
+  }
+  all_or_none(s.comm, [&] {
+    for (std::size_t i = 0; i < sets.size(); ++i)
+      if (!sets[i].reset())
+        throw FileError(std::string("cannot close column '") + columns[i].name +
+                        "': " + hdf5_error_message());
   });
 }
 

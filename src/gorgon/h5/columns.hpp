@@ -1,8 +1,9 @@
 #pragma once
 // The raw columns of a run (calls/*, subcalls/*): 1-D chunked datasets that every rank
-// writes its slice of, collectively, at offsets from an exclusive scan of the row counts.
-// Values are copied from the record blocks through one bounded staging buffer per rank, so
-// writing adds no memory per call. Internal to src/gorgon/h5.
+// writes its slice of at offsets from an exclusive scan of the row counts. Values are written
+// from the record blocks in place, or (when they need converting, or a collective round needs
+// them in one piece) through one bounded staging buffer per rank, so writing adds no memory
+// per call. Internal to src/gorgon/h5.
 #include <mpi.h>
 
 #include <cstdint>
@@ -32,27 +33,39 @@ struct ColumnSettings {
   bool collective = false;      ///< every rank calls H5Dwrite in every round
   std::uint64_t chunk_rows = 0;  ///< rows per chunk and per round
   bool compress = false;         ///< byte shuffle + deflate
-  std::uint64_t* staging = nullptr;  ///< room for chunk_rows values of up to 8 bytes
+  std::uint64_t* staging = nullptr;  ///< room for `staging_values` values of up to 8 bytes
+  std::size_t staging_values = 0;    ///< at least min(chunk_rows, this rank's rows)
 };
 
-/// Produces the next `n` values of this rank's column into `dst`.
-using Fill = std::function<void(void* dst, std::size_t n)>;
+/// This rank's values of a column, in order, one piece per call: at most `max` values, either
+/// where they already are (a record block) or converted into `scratch`. Sets `*data` to the
+/// piece and returns its length; 0 when every value has been given.
+using Source = std::function<std::size_t(std::size_t max, void* scratch, const void** data)>;
 
-/// Creates column `name` in `group` (file type `file_type`) with slice.total rows and writes
-/// this rank's rows in slice.rounds rounds. Round k writes the part of this rank's rows inside
-/// its k-th chunk window, so every chunk is written whole in one round except where two
-/// ranks' slices meet. With a collective transfer every rank calls H5Dwrite in every round
-/// (empty selections when it has nothing to write); with an independent one only ranks with
-/// rows do. Every round's outcome is agreed by every rank: a failure on one throws on all.
-/// Collective (dataset creation and the agreements).
-void write_column(hid_t group, const char* name, hid_t file_type, hid_t mem_type,
-                  const Slice& slice, const Fill& fill, const ColumnSettings& s);
+/// One column of a table: its name, types and values.
+struct Column {
+  const char* name;
+  hid_t file_type;
+  hid_t mem_type;
+  std::size_t value_size;
+  Source source;
+};
 
 template <typename T>
-void write_column(hid_t group, const char* name, const Slice& slice, const Fill& fill,
-                  const ColumnSettings& s) {
-  write_column(group, name, TypeOf<T>::file(), TypeOf<T>::memory(), slice, fill, s);
+Column column_of(const char* name, Source source) {
+  return {name, TypeOf<T>::file(), TypeOf<T>::memory(), sizeof(T), std::move(source)};
 }
+
+/// Creates the columns of one table (equal length: slice.total rows) in `group` and writes
+/// this rank's rows [slice.offset, slice.offset + slice.rows) of each from its source.
+/// Independent transfers: one H5Dwrite per piece, then one agreement over every rank for the
+/// whole table (a failure on one rank throws on all). Collective transfers: per column,
+/// slice.rounds rounds in which every rank calls H5Dwrite (an empty selection when it has
+/// nothing left); round k writes this rank's rows in its k-th chunk window, so a chunk is
+/// written whole in one round except where two ranks' slices meet; every round is agreed.
+/// Collective.
+void write_columns(hid_t group, std::vector<Column>& columns, const Slice& slice,
+                   const ColumnSettings& s);
 
 /// A block of one thread's records and the rows used in it.
 template <typename Block>
@@ -69,21 +82,20 @@ class BlockCursor {
   using Segment = BlockSegment<Block>;
   explicit BlockCursor(const std::vector<Segment>& segments) : segments_(segments) {}
 
-  /// Calls f(block, first row, count, thread, position in the output) until `n` rows.
+  /// The next piece of at most `max` rows, all in one block: calls f(block, first row,
+  /// count, thread) and returns count, or returns 0 at the end.
   template <typename F>
-  void next(std::size_t n, F&& f) {
-    std::size_t done = 0;
-    while (done < n && seg_ < segments_.size()) {
-      const Segment& s = segments_[seg_];
-      const std::size_t take = std::min(n - done, s.used - row_);
-      if (take > 0) f(*s.block, row_, take, s.thread, done);
-      done += take;
-      row_ += take;
-      if (row_ == s.used) {
-        ++seg_;
-        row_ = 0;
-      }
+  std::size_t next(std::size_t max, F&& f) {
+    while (seg_ < segments_.size() && row_ == segments_[seg_].used) {
+      ++seg_;
+      row_ = 0;
     }
+    if (seg_ == segments_.size() || max == 0) return 0;
+    const Segment& s = segments_[seg_];
+    const std::size_t take = std::min(max, s.used - row_);
+    f(*s.block, row_, take, s.thread);
+    row_ += take;
+    return take;
   }
 
  private:

@@ -6,7 +6,9 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <cstring>
+#include <deque>
 #include <limits>
+#include <type_traits>
 
 #include "gorgon/gorgon_api.hpp"
 #include "gorgon/h5/columns.hpp"
@@ -169,60 +171,82 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
   // 4. The raw columns, through one staging buffer of at most chunk_rows values.
   const std::uint64_t most = std::max({view.call_rows, view.subcall_rows, std::uint64_t{1}});
   std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
-  const ColumnSettings cs{s.world, s.column_dxpl, s.collective_columns, s.chunk_rows, s.compress,
-                          staging.data()};
-  auto column = [&](hid_t g, const char* name, const Slice& slice, auto type, const auto& segs,
-                    auto copy) {
+  const ColumnSettings cs{s.world,      s.column_dxpl,  s.collective_columns, s.chunk_rows,
+                          s.compress,   staging.data(), staging.size()};
+  // A column's source: `copy` converts a piece into the scratch buffer or, with `direct`,
+  // the piece is written from the record block in place. Each source has its own cursor.
+  std::deque<BlockCursor<CallBlock>> call_cursors;
+  std::deque<BlockCursor<SubCallBlock>> sub_cursors;
+  auto source = [&](auto& cursors, const auto& segs, auto type, auto copy, auto direct) -> Source {
     using T = decltype(type);
-    BlockCursor cursor(segs);
-    write_column<T>(g, name, slice, [&](void* dst, std::size_t n) {
-      T* out = static_cast<T*>(dst);
-      cursor.next(n, [&](const auto& b, std::size_t i, std::size_t c, std::size_t t,
-                         std::size_t at) { copy(b, i, c, t, out + at); });
-    }, cs);
-  };
-  auto u64 = [](auto member) {
-    return [member](const auto& b, std::size_t i, std::size_t c, std::size_t, std::uint64_t* o) {
-      std::memcpy(o, (b.*member).get() + i, c * sizeof(std::uint64_t));
+    auto& cursor = cursors.emplace_back(segs);
+    return [&cursor, copy, direct](std::size_t max, void* scratch, const void** data) {
+      return cursor.next(max, [&](const auto& b, std::size_t i, std::size_t c, std::size_t t) {
+        if constexpr (std::is_same_v<decltype(direct), std::nullptr_t>) {
+          copy(b, i, c, t, static_cast<T*>(scratch));
+          *data = scratch;
+        } else {
+          *data = (b.*direct).get() + i;
+        }
+      });
     };
   };
+  auto in_place = [&](auto& cursors, const auto& segs, auto member) {
+    return source(cursors, segs, std::uint64_t{}, nullptr, member);
+  };
   const std::uint32_t my_rank = static_cast<std::uint32_t>(local != nullptr ? local->rank : 0);
-  const Slice& cs_calls = slices[0];
-  column(calls.get(), f::kNumber, cs_calls, std::uint64_t{}, view.calls, u64(&CallBlock::number));
-  column(calls.get(), f::kStartNs, cs_calls, std::uint64_t{}, view.calls, u64(&CallBlock::start_ns));
-  column(calls.get(), f::kDurationNs, cs_calls, std::uint64_t{}, view.calls,
-         u64(&CallBlock::duration_ns));
-  column(calls.get(), f::kLabel, cs_calls, std::uint32_t{}, view.calls,
-         [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t, std::uint32_t* o) {
-           const auto& ids = label_ids[t];
-           for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
-         });
-  column(calls.get(), f::kRank, cs_calls, std::uint32_t{}, view.calls,
-         [&](const CallBlock&, std::size_t, std::size_t c, std::size_t, std::uint32_t* o) {
-           std::fill(o, o + c, my_rank);
-         });
-  column(calls.get(), f::kThread, cs_calls, std::uint16_t{}, view.calls,
-         [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t, std::uint16_t* o) {
-           std::fill(o, o + c, static_cast<std::uint16_t>(local->records[t]->thread));
-         });
+  std::vector<Column> call_columns;
+  call_columns.push_back(column_of<std::uint64_t>(
+      f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
+  call_columns.push_back(column_of<std::uint64_t>(
+      f::kStartNs, in_place(call_cursors, view.calls, &CallBlock::start_ns)));
+  call_columns.push_back(column_of<std::uint64_t>(
+      f::kDurationNs, in_place(call_cursors, view.calls, &CallBlock::duration_ns)));
+  call_columns.push_back(column_of<std::uint32_t>(
+      f::kLabel, source(call_cursors, view.calls, std::uint32_t{},
+                        [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t,
+                            std::uint32_t* o) {
+                          const auto& ids = label_ids[t];
+                          for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
+                        },
+                        nullptr)));
+  call_columns.push_back(column_of<std::uint32_t>(
+      f::kRank, source(call_cursors, view.calls, std::uint32_t{},
+                       [my_rank](const CallBlock&, std::size_t, std::size_t c, std::size_t,
+                                 std::uint32_t* o) { std::fill(o, o + c, my_rank); },
+                       nullptr)));
+  call_columns.push_back(column_of<std::uint16_t>(
+      f::kThread, source(call_cursors, view.calls, std::uint16_t{},
+                         [local](const CallBlock&, std::size_t, std::size_t c, std::size_t t,
+                                 std::uint16_t* o) {
+                           std::fill(o, o + c, static_cast<std::uint16_t>(local->records[t]->thread));
+                         },
+                         nullptr)));
+  write_columns(calls.get(), call_columns, slices[0], cs);
+
   if (s.inject_failure)
     all_or_none(s.world, [&] {
       if (comm.rank() == comm.size() - 1)
         throw std::runtime_error("injected failure (GORGON_H5_TEST_FAIL) after the calls of run " +
                                  std::to_string(index));
     });
-  const Slice& cs_sub = slices[1];
-  column(subcalls.get(), f::kCallNumber, cs_sub, std::uint64_t{}, view.subcalls,
-         u64(&SubCallBlock::call_number));
-  column(subcalls.get(), f::kName, cs_sub, std::uint32_t{}, view.subcalls,
-         [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t, std::uint32_t* o) {
-           const auto& ids = name_ids[t];
-           for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
-         });
-  column(subcalls.get(), f::kStartNs, cs_sub, std::uint64_t{}, view.subcalls,
-         u64(&SubCallBlock::start_ns));
-  column(subcalls.get(), f::kDurationNs, cs_sub, std::uint64_t{}, view.subcalls,
-         u64(&SubCallBlock::duration_ns));
+
+  std::vector<Column> sub_columns;
+  sub_columns.push_back(column_of<std::uint64_t>(
+      f::kCallNumber, in_place(sub_cursors, view.subcalls, &SubCallBlock::call_number)));
+  sub_columns.push_back(column_of<std::uint32_t>(
+      f::kName, source(sub_cursors, view.subcalls, std::uint32_t{},
+                       [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t,
+                           std::uint32_t* o) {
+                         const auto& ids = name_ids[t];
+                         for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
+                       },
+                       nullptr)));
+  sub_columns.push_back(column_of<std::uint64_t>(
+      f::kStartNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::start_ns)));
+  sub_columns.push_back(column_of<std::uint64_t>(
+      f::kDurationNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::duration_ns)));
+  write_columns(subcalls.get(), sub_columns, slices[1], cs);
 }
 
 }  // namespace gorgon::h5::detail
