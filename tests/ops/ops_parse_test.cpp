@@ -73,11 +73,11 @@ TEST(RequestLine, GetWithoutBody) {
 }
 
 TEST(RequestLine, Errors) {
-  EXPECT_THROW(parse_request_line("get http://x/"), ConfigError);          // lower case
-  EXPECT_THROW(parse_request_line("GET"), ConfigError);                    // no URL
-  EXPECT_THROW(parse_request_line("GET ftp://x/"), ConfigError);           // not http
-  EXPECT_THROW(parse_request_line("GET http://x/ -H"), ConfigError);       // -H alone
-  EXPECT_THROW(parse_request_line("GET http://x/ -H 'A: b"), ConfigError); // open quote
+  EXPECT_THROW(parse_request_line("get http://x/"), ConfigError);           // lower case
+  EXPECT_THROW(parse_request_line("GET"), ConfigError);                     // no URL
+  EXPECT_THROW(parse_request_line("GET ftp://x/"), ConfigError);            // not http
+  EXPECT_THROW(parse_request_line("GET http://x/ -H"), ConfigError);        // -H alone
+  EXPECT_THROW(parse_request_line("GET http://x/ -H 'A: b"), ConfigError);  // open quote
   EXPECT_THROW(parse_request_line("GET http://x/ -H 'no colon'"), ConfigError);
   EXPECT_THROW(parse_request_line("HEAD http://x/ body"), ConfigError);
 }
@@ -163,12 +163,12 @@ TEST(Registry, SetUpErrorsAreConfigErrors) {
   EXPECT_THROW(make("http", {{"url", "http://h/"}, {"requests", "f"}}), ConfigError);
   EXPECT_THROW(make("http", {{"requests", "/nonexistent/requests.txt"}}), ConfigError);
   EXPECT_THROW(make("http", {{"url", "http://h/"}, {"header", "bad"}}), ConfigError);
-  EXPECT_THROW(make("http", {{"url", "http://h/"}, {"cacert", "/nonexistent.pem"}}),
-               ConfigError);
+  EXPECT_THROW(make("http", {{"url", "http://h/"}, {"cacert", "/nonexistent.pem"}}), ConfigError);
   EXPECT_NO_THROW(make("http", {{"url", "http://h/{n}"}, {"method", "PUT"}, {"body", "{n}"}}));
   EXPECT_THROW(make("exec", {}), ConfigError);
   EXPECT_THROW(make("exec", {{"command", "echo 'x"}}), ConfigError);
-  EXPECT_THROW(make("exec", {{"command", "true"}, {"capture_failures", "true"},
+  EXPECT_THROW(make("exec", {{"command", "true"},
+                             {"capture_failures", "true"},
                              {"capture_dir", "/nonexistent/dir"}}),
                ConfigError);
   EXPECT_NO_THROW(make("exec", {{"command", "true"}}));

@@ -85,42 +85,45 @@ std::vector<std::string> split_command(std::string_view line) {
 
 namespace {
 
-#define GORGON_NAME(x) \
-  case x:              \
-    return #x;
+struct Named {
+  int value;
+  const char* name;
+};
+#define GORGON_NAMED(x) \
+  Named { x, #x }
 
-[[maybe_unused]] const char* errno_table(int error) {
-  switch (error) {
-    GORGON_NAME(EPERM) GORGON_NAME(ENOENT) GORGON_NAME(ESRCH) GORGON_NAME(EINTR)
-    GORGON_NAME(EIO) GORGON_NAME(ENXIO) GORGON_NAME(E2BIG) GORGON_NAME(ENOEXEC)
-    GORGON_NAME(EBADF) GORGON_NAME(ECHILD) GORGON_NAME(EAGAIN) GORGON_NAME(ENOMEM)
-    GORGON_NAME(EACCES) GORGON_NAME(EFAULT) GORGON_NAME(EBUSY) GORGON_NAME(EEXIST)
-    GORGON_NAME(EXDEV) GORGON_NAME(ENODEV) GORGON_NAME(ENOTDIR) GORGON_NAME(EISDIR)
-    GORGON_NAME(EINVAL) GORGON_NAME(ENFILE) GORGON_NAME(EMFILE) GORGON_NAME(ETXTBSY)
-    GORGON_NAME(EFBIG) GORGON_NAME(ENOSPC) GORGON_NAME(ESPIPE) GORGON_NAME(EROFS)
-    GORGON_NAME(EMLINK) GORGON_NAME(EPIPE) GORGON_NAME(ENAMETOOLONG) GORGON_NAME(ENOSYS)
-    GORGON_NAME(ENOTEMPTY) GORGON_NAME(ELOOP) GORGON_NAME(EDQUOT) GORGON_NAME(ESTALE)
-    GORGON_NAME(ETIMEDOUT) GORGON_NAME(ECONNREFUSED) GORGON_NAME(EOVERFLOW)
-    default:
-      return nullptr;
-  }
+[[maybe_unused]] constexpr Named kErrnoNames[] = {
+    GORGON_NAMED(EPERM),        GORGON_NAMED(ENOENT),       GORGON_NAMED(ESRCH),
+    GORGON_NAMED(EINTR),        GORGON_NAMED(EIO),          GORGON_NAMED(ENXIO),
+    GORGON_NAMED(E2BIG),        GORGON_NAMED(ENOEXEC),      GORGON_NAMED(EBADF),
+    GORGON_NAMED(ECHILD),       GORGON_NAMED(EAGAIN),       GORGON_NAMED(ENOMEM),
+    GORGON_NAMED(EACCES),       GORGON_NAMED(EFAULT),       GORGON_NAMED(EBUSY),
+    GORGON_NAMED(EEXIST),       GORGON_NAMED(EXDEV),        GORGON_NAMED(ENODEV),
+    GORGON_NAMED(ENOTDIR),      GORGON_NAMED(EISDIR),       GORGON_NAMED(EINVAL),
+    GORGON_NAMED(ENFILE),       GORGON_NAMED(EMFILE),       GORGON_NAMED(ETXTBSY),
+    GORGON_NAMED(EFBIG),        GORGON_NAMED(ENOSPC),       GORGON_NAMED(ESPIPE),
+    GORGON_NAMED(EROFS),        GORGON_NAMED(EMLINK),       GORGON_NAMED(EPIPE),
+    GORGON_NAMED(ENAMETOOLONG), GORGON_NAMED(ENOSYS),       GORGON_NAMED(ENOTEMPTY),
+    GORGON_NAMED(ELOOP),        GORGON_NAMED(EDQUOT),       GORGON_NAMED(ESTALE),
+    GORGON_NAMED(ETIMEDOUT),    GORGON_NAMED(ECONNREFUSED), GORGON_NAMED(EOVERFLOW)};
+
+[[maybe_unused]] constexpr Named kSignalNames[] = {
+    GORGON_NAMED(SIGHUP),    GORGON_NAMED(SIGINT),  GORGON_NAMED(SIGQUIT),  GORGON_NAMED(SIGILL),
+    GORGON_NAMED(SIGTRAP),   GORGON_NAMED(SIGABRT), GORGON_NAMED(SIGBUS),   GORGON_NAMED(SIGFPE),
+    GORGON_NAMED(SIGKILL),   GORGON_NAMED(SIGUSR1), GORGON_NAMED(SIGSEGV),  GORGON_NAMED(SIGUSR2),
+    GORGON_NAMED(SIGPIPE),   GORGON_NAMED(SIGALRM), GORGON_NAMED(SIGTERM),  GORGON_NAMED(SIGCHLD),
+    GORGON_NAMED(SIGCONT),   GORGON_NAMED(SIGSTOP), GORGON_NAMED(SIGTSTP),  GORGON_NAMED(SIGTTIN),
+    GORGON_NAMED(SIGTTOU),   GORGON_NAMED(SIGURG),  GORGON_NAMED(SIGXCPU),  GORGON_NAMED(SIGXFSZ),
+    GORGON_NAMED(SIGVTALRM), GORGON_NAMED(SIGPROF), GORGON_NAMED(SIGWINCH), GORGON_NAMED(SIGSYS)};
+
+#undef GORGON_NAMED
+
+template <std::size_t N>
+[[maybe_unused]] const char* find_name(const Named (&table)[N], int value) {
+  for (const Named& n : table)
+    if (n.value == value) return n.name;
+  return nullptr;
 }
-
-[[maybe_unused]] const char* signal_table(int signal) {
-  switch (signal) {
-    GORGON_NAME(SIGHUP) GORGON_NAME(SIGINT) GORGON_NAME(SIGQUIT) GORGON_NAME(SIGILL)
-    GORGON_NAME(SIGTRAP) GORGON_NAME(SIGABRT) GORGON_NAME(SIGBUS) GORGON_NAME(SIGFPE)
-    GORGON_NAME(SIGKILL) GORGON_NAME(SIGUSR1) GORGON_NAME(SIGSEGV) GORGON_NAME(SIGUSR2)
-    GORGON_NAME(SIGPIPE) GORGON_NAME(SIGALRM) GORGON_NAME(SIGTERM) GORGON_NAME(SIGCHLD)
-    GORGON_NAME(SIGCONT) GORGON_NAME(SIGSTOP) GORGON_NAME(SIGTSTP) GORGON_NAME(SIGTTIN)
-    GORGON_NAME(SIGTTOU) GORGON_NAME(SIGURG) GORGON_NAME(SIGXCPU) GORGON_NAME(SIGXFSZ)
-    GORGON_NAME(SIGVTALRM) GORGON_NAME(SIGPROF) GORGON_NAME(SIGWINCH) GORGON_NAME(SIGSYS)
-    default:
-      return nullptr;
-  }
-}
-
-#undef GORGON_NAME
 
 }  // namespace
 
@@ -128,7 +131,7 @@ std::string errno_name(int error) {
 #ifdef GORGON_HAVE_GLIBC_NAMES
   const char* name = strerrorname_np(error);
 #else
-  const char* name = errno_table(error);
+  const char* name = find_name(kErrnoNames, error);
 #endif
   return name != nullptr ? std::string(name) : "errno " + std::to_string(error);
 }
@@ -138,7 +141,7 @@ std::string signal_name(int signal) {
   const char* abbrev = sigabbrev_np(signal);  // "KILL", without the prefix
   if (abbrev != nullptr) return std::string("SIG") + abbrev;
 #else
-  if (const char* name = signal_table(signal)) return name;
+  if (const char* name = find_name(kSignalNames, signal)) return name;
 #endif
   return "signal " + std::to_string(signal);
 }

@@ -59,8 +59,7 @@ class ExecRunner {
     if (null_.get() < 0) throw std::runtime_error("cannot open /dev/null: " + errno_name(errno));
     if (setup_->capture_failures) {
       output_.reset(memfd_create("gorgon-exec-output", MFD_CLOEXEC));
-      if (output_.get() < 0)
-        throw std::runtime_error("memfd_create failed: " + errno_name(errno));
+      if (output_.get() < 0) throw std::runtime_error("memfd_create failed: " + errno_name(errno));
     }
     const int out = setup_->capture_failures ? output_.get() : null_.get();
     posix_spawn_file_actions_init(&actions_);
@@ -139,8 +138,8 @@ class ExecRunner {
   /// capture file in one write (O_APPEND: the threads' records do not mix).
   void keep_output(std::uint64_t number, Context& g, std::string_view label) {
     if (log_.get() < 0) {
-      const std::string path = setup_->capture_dir + "/gorgon-exec-failures." +
-                               std::to_string(g.rank()) + ".log";
+      const std::string path =
+          setup_->capture_dir + "/gorgon-exec-failures." + std::to_string(g.rank()) + ".log";
       log_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
       if (log_.get() < 0)
         throw std::runtime_error("cannot open " + path + ": " + errno_name(errno));
@@ -148,10 +147,11 @@ class ExecRunner {
     record_.assign("=== call ");
     record_ += std::to_string(number) + ": ";
     record_ += label;
-    record_ += " (rank " + std::to_string(g.rank()) + ", thread " + std::to_string(g.thread()) +
-               ")\n";
+    record_ +=
+        " (rank " + std::to_string(g.rank()) + ", thread " + std::to_string(g.thread()) + ")\n";
     struct stat st {};
-    const std::size_t size = ::fstat(output_.get(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+    const std::size_t size =
+        ::fstat(output_.get(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
     const std::size_t keep = std::min(size, kMaxCapturedBytes);
     const std::size_t head = record_.size();
     record_.resize(head + keep);

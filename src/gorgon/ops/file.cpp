@@ -19,7 +19,7 @@ namespace {
 
 enum class Step { Create, Write, Fsync, Read, Stat, Unlink };
 constexpr std::array<const char*, 6> kStepNames = {"create", "write", "fsync",
-                                                  "read",   "stat",  "unlink"};
+                                                   "read",   "stat",  "unlink"};
 
 const char* step_name(Step s) { return kStepNames[static_cast<std::size_t>(s)]; }
 bool is_writer(Step s) { return s == Step::Create || s == Step::Write || s == Step::Fsync; }
@@ -95,8 +95,8 @@ class FileRunner {
       case Step::Write:
         if (fd_ < 0 && (fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC)) < 0) return errno;
         for (std::size_t done = 0; done < data_.size();) {
-          const ssize_t n = ::pwrite(fd_, data_.data() + done, data_.size() - done,
-                                     static_cast<off_t>(done));
+          const ssize_t n =
+              ::pwrite(fd_, data_.data() + done, data_.size() - done, static_cast<off_t>(done));
           if (n < 0 && errno == EINTR) continue;
           if (n < 0) return errno;
           if (n == 0) return ENOSPC;
@@ -111,8 +111,8 @@ class FileRunner {
         if (fd < 0) return errno;
         int error = 0;
         for (std::size_t done = 0; done < data_.size();) {
-          const ssize_t n = ::pread(fd, data_.data() + done, data_.size() - done,
-                                    static_cast<off_t>(done));
+          const ssize_t n =
+              ::pread(fd, data_.data() + done, data_.size() - done, static_cast<off_t>(done));
           if (n < 0 && errno == EINTR) continue;
           if (n < 0) error = errno;
           if (n <= 0) break;  // an error, or the end of a shorter file
@@ -156,7 +156,7 @@ class FileRunner {
   std::string rank_dir_;  ///< empty until the first call
   std::string path_;      ///< the current call's file
   std::size_t prefix_ = 0;
-  int fd_ = -1;           ///< the file being written, between create/write/fsync steps
+  int fd_ = -1;  ///< the file being written, between create/write/fsync steps
 };
 
 std::shared_ptr<const FileSetup> file_setup(const Params& p) {

@@ -14,37 +14,53 @@
 namespace gorgon::detail {
 namespace {
 
-/// The short name of a curl error ("COULDNT_CONNECT"), or nullptr for an uncommon one.
-const char* curl_error_name(CURLcode code) {
-  switch (code) {
+struct CurlErrorName {
+  CURLcode code;
+  const char* name;
+};
 #define GORGON_CURLE(x) \
-  case CURLE_##x:       \
-    return #x;
-    GORGON_CURLE(UNSUPPORTED_PROTOCOL) GORGON_CURLE(URL_MALFORMAT)
-    GORGON_CURLE(COULDNT_RESOLVE_PROXY) GORGON_CURLE(COULDNT_RESOLVE_HOST)
-    GORGON_CURLE(COULDNT_CONNECT) GORGON_CURLE(WEIRD_SERVER_REPLY) GORGON_CURLE(HTTP2)
-    GORGON_CURLE(PARTIAL_FILE) GORGON_CURLE(HTTP_RETURNED_ERROR) GORGON_CURLE(WRITE_ERROR)
-    GORGON_CURLE(READ_ERROR) GORGON_CURLE(OUT_OF_MEMORY) GORGON_CURLE(OPERATION_TIMEDOUT)
-    GORGON_CURLE(RANGE_ERROR) GORGON_CURLE(SSL_CONNECT_ERROR) GORGON_CURLE(TOO_MANY_REDIRECTS)
-    GORGON_CURLE(GOT_NOTHING) GORGON_CURLE(SEND_ERROR) GORGON_CURLE(RECV_ERROR)
-    GORGON_CURLE(SSL_CERTPROBLEM) GORGON_CURLE(SSL_CIPHER) GORGON_CURLE(PEER_FAILED_VERIFICATION)
-    GORGON_CURLE(BAD_CONTENT_ENCODING) GORGON_CURLE(SSL_CACERT_BADFILE)
-    GORGON_CURLE(SSL_SHUTDOWN_FAILED) GORGON_CURLE(AGAIN) GORGON_CURLE(SSL_ISSUER_ERROR)
-    GORGON_CURLE(HTTP2_STREAM) GORGON_CURLE(HTTP3) GORGON_CURLE(SSL_CLIENTCERT)
+  CurlErrorName { CURLE_##x, #x }
+/// The curl errors a load test meets, by their short names (CURLE_ dropped).
+constexpr CurlErrorName kCurlErrors[] = {GORGON_CURLE(UNSUPPORTED_PROTOCOL),
+                                         GORGON_CURLE(URL_MALFORMAT),
+                                         GORGON_CURLE(COULDNT_RESOLVE_PROXY),
+                                         GORGON_CURLE(COULDNT_RESOLVE_HOST),
+                                         GORGON_CURLE(COULDNT_CONNECT),
+                                         GORGON_CURLE(WEIRD_SERVER_REPLY),
+                                         GORGON_CURLE(HTTP2),
+                                         GORGON_CURLE(PARTIAL_FILE),
+                                         GORGON_CURLE(HTTP_RETURNED_ERROR),
+                                         GORGON_CURLE(WRITE_ERROR),
+                                         GORGON_CURLE(READ_ERROR),
+                                         GORGON_CURLE(OUT_OF_MEMORY),
+                                         GORGON_CURLE(OPERATION_TIMEDOUT),
+                                         GORGON_CURLE(RANGE_ERROR),
+                                         GORGON_CURLE(SSL_CONNECT_ERROR),
+                                         GORGON_CURLE(TOO_MANY_REDIRECTS),
+                                         GORGON_CURLE(GOT_NOTHING),
+                                         GORGON_CURLE(SEND_ERROR),
+                                         GORGON_CURLE(RECV_ERROR),
+                                         GORGON_CURLE(SSL_CERTPROBLEM),
+                                         GORGON_CURLE(SSL_CIPHER),
+                                         GORGON_CURLE(PEER_FAILED_VERIFICATION),
+                                         GORGON_CURLE(BAD_CONTENT_ENCODING),
+                                         GORGON_CURLE(SSL_CACERT_BADFILE),
+                                         GORGON_CURLE(SSL_SHUTDOWN_FAILED),
+                                         GORGON_CURLE(AGAIN),
+                                         GORGON_CURLE(SSL_ISSUER_ERROR),
+                                         GORGON_CURLE(HTTP2_STREAM),
+                                         GORGON_CURLE(HTTP3),
+                                         GORGON_CURLE(SSL_CLIENTCERT)};
 #undef GORGON_CURLE
-    default:
-      return nullptr;
-  }
-}
 
+/// "COULDNT_CONNECT"; "CURLE_<code>" for an error not in the table.
 Result curl_error_label(CURLcode code) {
-  if (const char* name = curl_error_name(code)) return name;
+  for (const auto& e : kCurlErrors)
+    if (e.code == code) return e.name;
   return "CURLE_" + std::to_string(static_cast<int>(code));
 }
 
-std::size_t discard_body(char*, std::size_t size, std::size_t count, void*) {
-  return size * count;
-}
+std::size_t discard_body(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
 /// What every thread of one run shares, read-only: the requests and the transfer options.
 struct HttpSetup {
@@ -143,9 +159,9 @@ class HttpClient {
   void apply(const PreparedRequest& p) {
     const std::string& m = p.request->method;
     curl_easy_setopt(curl_, CURLOPT_URL, p.url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER,
-                     p.header_nodes.empty() ? static_cast<curl_slist*>(nullptr)
-                                           : p.header_nodes.data());
+    curl_easy_setopt(
+        curl_, CURLOPT_HTTPHEADER,
+        p.header_nodes.empty() ? static_cast<curl_slist*>(nullptr) : p.header_nodes.data());
     if (m == "HEAD") {
       curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
       curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
@@ -201,8 +217,9 @@ std::shared_ptr<const HttpSetup> http_setup(const Params& p) {
     throw ConfigError("operation 'http': give either url=URL or requests=FILE");
   if (!file.empty()) {
     if (!method.empty() || !body.empty())
-      throw ConfigError("operation 'http': with requests=FILE, methods and bodies go in the "
-                        "file; drop method= and body=");
+      throw ConfigError(
+          "operation 'http': with requests=FILE, methods and bodies go in the "
+          "file; drop method= and body=");
     s->requests = read_requests_file(file);
   } else {
     std::string line = (method.empty() ? (body.empty() ? "GET" : "POST") : method) + " " + url;
@@ -245,8 +262,9 @@ OperationInfo http_operation() {
            {"requests", ParamType::String, "",
             "file of requests, one a line: METHOD URL [-H 'Name: value']... [BODY]; "
             "call n sends line n % lines (instead of url)"},
-           {"method", ParamType::String, "", "with url: GET, POST, ... (default GET, or POST "
-                                             "when a body is given)"},
+           {"method", ParamType::String, "",
+            "with url: GET, POST, ... (default GET, or POST "
+            "when a body is given)"},
            {"body", ParamType::String, "", "with url: the request body; {n} is replaced"},
            {"header", ParamType::String, "",
             "headers added to every request, 'Name: value', several separated by \\n"},

@@ -85,8 +85,8 @@ HttpRequest parse_request_line(std::string_view line) {
   if (url.empty()) throw ConfigError("expected a URL after the method " + r.method);
   check_http_url(url);
   r.url = NumberTemplate(url);
-  for (rest = trim(rest); rest.size() >= 2 && rest.substr(0, 2) == "-H" &&
-                          (rest.size() == 2 || is_blank(rest[2]));
+  for (rest = trim(rest);
+       rest.size() >= 2 && rest.substr(0, 2) == "-H" && (rest.size() == 2 || is_blank(rest[2]));
        rest = trim(rest)) {
     rest.remove_prefix(2);
     r.headers.push_back(checked_header(next_header(rest)));
