@@ -18,6 +18,30 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/lib/cmake/gorgon/gorgonConfig.cmake" || fail "no package config installed"
 test -x "$work/prefix/bin/gorgon_mpi" || fail "gorgon_mpi not installed"
 
+echo "== every installed header compiles on its own against the package"
+# A header that includes one that was not installed fails here, with its name.
+mkdir -p "$work/headers"
+{
+  echo 'cmake_minimum_required(VERSION 3.20)'
+  echo 'project(gorgon_headers CXX)'
+  echo 'set(CMAKE_CXX_STANDARD 20)'
+  echo 'find_package(gorgon REQUIRED)'
+  echo 'add_library(headers OBJECT)'
+  echo 'target_link_libraries(headers PRIVATE gorgon::gorgon)'
+} >"$work/headers/CMakeLists.txt"
+n=0
+while IFS= read -r header; do
+  rel="${header#"$work/prefix/include/"}"
+  n=$((n + 1))
+  printf '#include <%s>\n#include <%s>\n' "$rel" "$rel" >"$work/headers/h$n.cpp"
+  echo "target_sources(headers PRIVATE h$n.cpp)" >>"$work/headers/CMakeLists.txt"
+done < <(find "$work/prefix/include/gorgon" -name '*.hpp' | sort)
+[ "$n" -gt 0 ] || fail "no header installed"
+cmake -S "$work/headers" -B "$work/headers/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
+  >"$work/headers.log" 2>&1 && cmake --build "$work/headers/build" -j 2 >>"$work/headers.log" 2>&1 \
+  || { cat "$work/headers.log"; fail "an installed header does not compile on its own"; }
+echo "   $n headers"
+
 echo "== build examples/ against the installed package"
 cmake -S "$examples" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure against the installed package"; }
