@@ -1,0 +1,223 @@
+// The text report: hand-checked lines, then whole outputs against golden files.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "golden.hpp"
+#include "gorgon/report.hpp"
+#include "sample_runs.hpp"
+
+namespace {
+
+using gorgon::RunSummary;
+using namespace gorgon::test;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+// ---- small helpers ----------------------------------------------------------------------------
+
+TEST(FormatRate, Layouts) {
+  EXPECT_EQ(gorgon::format_rate(512), "512");
+  EXPECT_EQ(gorgon::format_rate(100), "100");
+  EXPECT_EQ(gorgon::format_rate(1234.6), "1235");
+  EXPECT_EQ(gorgon::format_rate(99.94), "99.9");
+  EXPECT_EQ(gorgon::format_rate(9.5), "9.5");
+  EXPECT_EQ(gorgon::format_rate(1), "1.0");
+  EXPECT_EQ(gorgon::format_rate(0.25), "0.250");
+  EXPECT_EQ(gorgon::format_rate(0), "0.000");
+}
+
+TEST(FmtPercentile, Keys) {
+  EXPECT_EQ(gorgon::fmt_percentile(50), "p50");
+  EXPECT_EQ(gorgon::fmt_percentile(99.9), "p99.9");
+  EXPECT_EQ(gorgon::fmt_percentile(99.99), "p99.99");
+  EXPECT_EQ(gorgon::fmt_percentile(0), "p0");
+  EXPECT_EQ(gorgon::fmt_percentile(100), "p100");
+}
+
+// ---- run_title and balance_line ---------------------------------------------------------------
+
+TEST(RunTitle, NamesOperationParamsCallsRanksThreadsSeed) {
+  EXPECT_EQ(gorgon::run_title(run_a(), 0, 2),
+            "Run 1 of 2: hash (iterations=4000) x 15 calls, 2 ranks x 2 threads, seed 0\n");
+  EXPECT_EQ(gorgon::run_title(run_b(), 1, 2),
+            "Run 2 of 2: noop x 1000 calls, 1 ranks x 1 threads, seed 1000\n");
+  RunSummary two = run_a();
+  two.params.emplace_back("mode", "fast");
+  EXPECT_EQ(gorgon::run_title(two, 2, 3),
+            "Run 3 of 3: hash (iterations=4000, mode=fast) x 15 calls, 2 ranks x 2 threads, "
+            "seed 0\n");
+  expect_golden("run_titles.txt",
+                gorgon::run_title(run_a(), 0, 2) + gorgon::run_title(run_b(), 1, 2));
+}
+
+TEST(RunTitle, DurationRateAndWarmup) {
+  RunSummary r = run_b();
+  r.mode = "duration";
+  r.duration_ns = 30 * kS;
+  EXPECT_EQ(gorgon::run_title(r, 0, 1),
+            "Run 1 of 1: noop for 30s 0ms, 1 ranks x 1 threads, seed 1000\n");
+  r.rate = 250;
+  r.warmup_calls = 100;
+  EXPECT_EQ(gorgon::run_title(r, 0, 1),
+            "Run 1 of 1: noop for 30s 0ms at 250 calls/s after 100 warm-up calls, 1 ranks x 1 "
+            "threads, seed 1000\n");
+  r.mode = "count";
+  r.rate = 0.5;
+  EXPECT_EQ(gorgon::run_title(r, 0, 1),
+            "Run 1 of 1: noop x 1000 calls at 0.500 calls/s after 100 warm-up calls, 1 ranks x 1 "
+            "threads, seed 1000\n");
+}
+
+TEST(StatusLines, InterruptedAndRate) {
+  RunSummary r = run_b();
+  EXPECT_EQ(gorgon::status_lines(r), "");  // complete, closed loop: nothing to say
+  r.status = "interrupted";
+  r.stop_reason = "SIGTERM";
+  EXPECT_EQ(gorgon::status_lines(r),
+            "Interrupted (SIGTERM): the report covers the 1000 calls that completed\n");
+  r.stop_reason.clear();
+  EXPECT_EQ(gorgon::status_lines(r),
+            "Interrupted (stopped): the report covers the 1000 calls that completed\n");
+  r.status = "complete";
+  // Asked 2e6 calls/s; 1000 calls in 1 ms achieved 1e6; 250 of 1000 late: 25.00%.
+  r.rate = 2e6;
+  r.late_calls = 250;
+  EXPECT_EQ(gorgon::status_lines(r),
+            "Rate: asked 2000000 calls/s, achieved 1000000 calls/s; 250 calls started late "
+            "(25.00%)\n");
+  RunSummary empty;
+  empty.rate = 10;
+  EXPECT_EQ(gorgon::status_lines(empty),
+            "Rate: asked 10.0 calls/s, achieved 0.000 calls/s; 0 calls started late (0.00%)\n");
+}
+
+TEST(BalanceLine, RanksThreadsBusyAndSlowest) {
+  // Calls per rank 8 and 7; per thread 4, 4, 3, 4; busy per thread from (1,1)'s 10.152 ms to
+  // (1,0)'s 3.626 s; rank 1 has the longest wall time, 4 s.
+  EXPECT_EQ(gorgon::balance_line(run_a()),
+            "Balance: calls per rank 7..8, per thread 3..4; busy per thread 10ms..3s 626ms; "
+            "slowest rank 1 (4s 0ms)\n");
+  EXPECT_EQ(gorgon::balance_line(run_b()), "Balance: no per-rank data\n");
+
+  RunSummary ranks_only = run_a();
+  ranks_only.thread_balance.clear();
+  EXPECT_EQ(gorgon::balance_line(ranks_only),
+            "Balance: calls per rank 7..8, per thread 0..0; busy per thread 0ns..0ns; "
+            "slowest rank 1 (4s 0ms)\n");
+  expect_golden("balance_lines.txt", gorgon::balance_line(run_a()) + gorgon::balance_line(run_b()));
+}
+
+// ---- small_report -------------------------------------------------------------------------------
+
+TEST(SmallReport, HandCheckedLinesOfRunA) {
+  const auto lines = lines_of(gorgon::small_report(run_a()));
+  // Total time, Result, FAIL, its digest<, SUCCESS, its digest< and init<.
+  ASSERT_EQ(lines.size(), 7u);
+  EXPECT_EQ(lines[0], "Total time:    4s 0ms");
+  EXPECT_EQ(lines[1].substr(0, 37), "      Result         15      3.8 ops/");  // 15 calls / 4 s
+  // FAIL: 2, 3, 4 ms. Mean 3 ms, stddev 1 ms. p50 is rank 2 (3 ms, read at its bucket's
+  // midpoint 3.006 ms), p90 and up rank 3: 4 ms, whose midpoint 4.006 ms is clamped to max.
+  EXPECT_EQ(
+      lines[2],
+      "        FAIL          3    0.750 ops/sec. Avg time:       3ms Max:       4ms Min:  "
+      "     2ms Std:       1ms p50:       3ms p90:       4ms p99:       4ms p99.9:       4ms");
+  // digest< under FAIL: 1, 1.5, 2 ms. Mean 1.5 ms prints truncated as 1ms; stddev 500 us.
+  EXPECT_EQ(
+      lines[3],
+      "     digest<          3    0.750 ops/sec. Avg time:       1ms Max:       2ms Min:  "
+      "     1ms Std:     500us p50:       1ms p90:       2ms p99:       2ms p99.9:       2ms");
+  EXPECT_EQ(lines[4].substr(0, 37), "     SUCCESS         12      3.0 ops/");
+  EXPECT_EQ(lines[5].substr(0, 24), "     digest<         12 ");
+  // init< under SUCCESS: 87, 90, 93 ns four times; below 128 ns buckets are exact.
+  // Mean 90; m2 = 8 * 9 = 72 over 11: stddev 2.56 ns.
+  EXPECT_EQ(
+      lines[6],
+      "       init<         12      3.0 ops/sec. Avg time:      90ns Max:      93ns Min:  "
+      "    87ns Std:       2ns p50:      90ns p90:      93ns p99:      93ns p99.9:      93ns");
+}
+
+TEST(SmallReport, HandCheckedRunB) {
+  // 1000 calls of 50..59 ns (100 each) in 1 ms: 1e6 calls/s; mean 54.5 prints as 54ns;
+  // p50 is the 500th value (54), p90 the 900th (58), p99 the 990th (59).
+  const std::string stats =
+      "       1000  1000000 ops/sec. Avg time:      54ns Max:      59ns Min:      50ns Std:  "
+      "     2ns p50:      54ns p90:      58ns p99:      59ns p99.9:      59ns\n";
+  EXPECT_EQ(gorgon::small_report(run_b()),
+            "Total time:       1ms\n      Result" + stats + "          ok" + stats);
+}
+
+TEST(SmallReport, EmptyRunPrintsZeros) {
+  EXPECT_EQ(gorgon::small_report(RunSummary{}),
+            "Total time:       0ns\n      Result          0    0.000 ops/sec. Avg time:       0ns "
+            "Max:       0ns Min:       0ns Std:       0ns p50:       0ns p90:       0ns p99:      "
+            " 0ns p99.9:       0ns\n");
+}
+
+TEST(SmallReport, SubCallLinesFollowTheirLabel) {
+  const auto lines = lines_of(gorgon::small_report(gorgon::merge_suite({run_a(), run_b()})));
+  ASSERT_EQ(lines.size(), 8u);
+  const char* names[] = {"Total time:", "Result",  "FAIL",  "digest<",
+                         "SUCCESS",     "digest<", "init<", "ok"};
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    EXPECT_NE(lines[i].find(names[i]), std::string::npos) << i << ": " << lines[i];
+  EXPECT_EQ(lines[0], "Total time:    4s 1ms");
+  EXPECT_EQ(lines[1].substr(0, 24), "      Result       1015 ");
+}
+
+TEST(SmallReport, Golden) {
+  expect_golden("small_report_run_a.txt", gorgon::small_report(run_a()));
+  expect_golden("small_report_run_b.txt", gorgon::small_report(run_b()));
+}
+
+// ---- TextReporter ---------------------------------------------------------------------------
+
+TEST(TextReporter, SuiteOfTwoRunsGolden) {
+  const std::vector<RunSummary> runs = {run_a(), run_b()};
+  const RunSummary suite = gorgon::merge_suite(runs);
+  std::ostringstream out;
+  gorgon::TextReporter reporter(out);
+  for (std::size_t i = 0; i < runs.size(); ++i) reporter.report_run(runs[i], i, runs.size());
+  reporter.report_suite(runs, suite);
+  const std::string text = out.str();
+  // Each run: title, report, balance, blank line; then the suite header and its report.
+  EXPECT_EQ(text, gorgon::run_title(runs[0], 0, 2) + gorgon::small_report(runs[0]) +
+                      gorgon::balance_line(runs[0]) + "\n" + gorgon::run_title(runs[1], 1, 2) +
+                      gorgon::small_report(runs[1]) + gorgon::balance_line(runs[1]) + "\n" +
+                      "Suite of 2 runs, 1015 calls\n" + gorgon::small_report(suite));
+  expect_golden("text_reporter_suite.txt", text);
+}
+
+TEST(TextReporter, StatusLinesFollowTheTitle) {
+  RunSummary r = run_b();
+  r.status = "interrupted";
+  r.stop_reason = "time limit";
+  std::ostringstream out;
+  gorgon::TextReporter(out).report_run(r, 0, 1);
+  const auto lines = lines_of(out.str());
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "Run 1 of 1: noop x 1000 calls, 1 ranks x 1 threads, seed 1000");
+  EXPECT_EQ(lines[1], "Interrupted (time limit): the report covers the 1000 calls that completed");
+  EXPECT_EQ(lines[2], "Total time:       1ms");
+}
+
+TEST(TextReporter, SingleRunHasNoSuiteSection) {
+  std::ostringstream out;
+  gorgon::TextReporter reporter(out);
+  reporter.report_run(run_a(), 0, 1);
+  const std::string after_run = out.str();
+  reporter.report_suite({run_a()}, gorgon::merge_suite({run_a()}));
+  EXPECT_EQ(out.str(), after_run);
+  EXPECT_EQ(after_run.substr(0, 12), "Run 1 of 1: ");
+  EXPECT_EQ(after_run.find("Suite"), std::string::npos);
+  expect_golden("text_reporter_single.txt", out.str());
+}
+
+}  // namespace
