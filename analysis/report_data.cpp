@@ -92,9 +92,23 @@ TimeSeriesBuilder::Bin& TimeSeriesBuilder::bin_for(std::int64_t t) {
 void TimeSeriesBuilder::add(std::uint64_t start_ns, std::uint64_t duration_ns,
                             std::uint32_t label, std::uint32_t rank) {
   std::int64_t offset = options_.origin_ns;
-  if (rank < options_.rank_offset_ns.size()) offset += options_.rank_offset_ns[rank];
-  const std::int64_t start = static_cast<std::int64_t>(start_ns) - offset;
-  const std::int64_t end = start + static_cast<std::int64_t>(duration_ns);
+  if (rank < options_.rank_offset_ns.size()) {
+    const std::int64_t more = options_.rank_offset_ns[rank];
+    if (__builtin_add_overflow(offset, more, &offset))
+      offset = more > 0 ? std::numeric_limits<std::int64_t>::max()
+                        : std::numeric_limits<std::int64_t>::min();
+  }
+  // Times are clamped to +-2^61 ns (73 years) so that a damaged file cannot overflow the
+  // bin arithmetic; real runs are nowhere near.
+  static constexpr std::int64_t kLimit = std::int64_t{1} << 61;
+  const auto clamp = [](std::int64_t t) { return std::clamp(t, -kLimit, kLimit); };
+  const auto capped = [](std::uint64_t t, std::int64_t cap) {
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(t, static_cast<std::uint64_t>(cap)));
+  };
+  const std::int64_t start = clamp(capped(start_ns, kLimit * 2) - clamp(offset));
+  const std::int64_t end = clamp(start + capped(duration_ns, kLimit));
+  if (options_.label_count && label >= options_.label_count)
+    label = static_cast<std::uint32_t>(options_.label_count);  // the "invalid label" slot
   if (calls_ == 0) {
     earliest_start_ = start;
     latest_end_ = end;
@@ -127,10 +141,35 @@ std::size_t TimeSeriesBuilder::bytes_held() const noexcept {
   return bytes;
 }
 
+std::int64_t TimeSeriesBuilder::group_factor(double calls_wanted, std::size_t min_groups) const {
+  std::uint64_t busy = 0;
+  for (const auto& b : bins_) busy += b.calls ? 1 : 0;
+  if (!busy) return 1;
+  const double per_bin = static_cast<double>(calls_) / static_cast<double>(busy);
+  std::int64_t g = 1;
+  while (per_bin * static_cast<double>(g) < calls_wanted &&
+         bins_.size() / static_cast<std::size_t>(2 * g) >= min_groups)
+    g *= 2;
+  return g;
+}
+
+template <typename F>
+void TimeSeriesBuilder::for_each_group(std::int64_t g, F&& f) const {
+  // Groups of g bins aligned on multiples of g, as a builder with g times wider bins has.
+  std::size_t j = 0;
+  while (j < bins_.size()) {
+    const std::int64_t group = floor_div(first_index_ + static_cast<std::int64_t>(j), g);
+    std::size_t end = j;
+    while (end < bins_.size() &&
+           floor_div(first_index_ + static_cast<std::int64_t>(end), g) == group)
+      ++end;
+    f(group * g * width_, j, end);
+    j = end;
+  }
+}
+
 TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names) const {
   TimeSeries out;
-  out.bin_ns = static_cast<std::uint64_t>(width_);
-  const std::size_t nbins = bins_.size();
 
   // Label series, busiest first; past max_labels the rest is folded into one "other".
   std::vector<std::uint64_t> totals;
@@ -149,60 +188,58 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
   for (std::size_t s = 0; s < kept; ++s) {
     series_of[order[s]] = s;
     out.labels.push_back(order[s] < label_names.size() ? label_names[order[s]]
-                                                       : "label #" + std::to_string(order[s]));
+                         : options_.label_count && order[s] == options_.label_count
+                             ? std::string("(invalid label)")
+                             : "label #" + std::to_string(order[s]));
   }
   if (kept < order.size())
     out.labels.push_back("other (" + std::to_string(order.size() - kept) + " labels)");
-  out.per_s.assign(out.labels.size(), std::vector<double>(nbins, 0.0));
+  out.per_s.resize(out.labels.size());
 
+  // Rates: groups of about 200 calls (a rate read from 200 calls is within ~7%), while at
+  // least 40 groups remain.
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::uint64_t busy_bins = 0;
-  for (std::size_t j = 0; j < nbins; ++j) {
-    const Bin& b = bins_[j];
-    const std::int64_t lo = (first_index_ + static_cast<std::int64_t>(j)) * width_;
-    const std::int64_t covered =
-        std::min(lo + width_, latest_end_) - std::max(lo, earliest_start_);
-    const bool shown = 2 * covered >= width_ || nbins == 1;
-    const double seconds = static_cast<double>(covered > 0 ? covered : width_) / 1e9;
+  const std::int64_t g_rate = group_factor(200, 40);
+  const std::int64_t width = width_ * g_rate;
+  out.bin_ns = static_cast<std::uint64_t>(width);
+  std::size_t groups = 0;
+  for_each_group(g_rate, [&](std::int64_t, std::size_t, std::size_t) { ++groups; });
+  std::vector<double> counts(out.labels.size());
+  for_each_group(g_rate, [&](std::int64_t lo, std::size_t from, std::size_t to) {
+    std::uint64_t calls = 0;
+    std::fill(counts.begin(), counts.end(), 0.0);
+    for (std::size_t j = from; j < to; ++j) {
+      calls += bins_[j].calls;
+      for (std::size_t i = 0; i < bins_[j].per_label.size(); ++i)
+        counts[series_of[i]] += static_cast<double>(bins_[j].per_label[i]);
+    }
+    // An edge bin less than half covered by the run would give a noisy rate: left out.
+    const std::int64_t covered = std::min(lo + width, latest_end_) - std::max(lo, earliest_start_);
+    const bool shown = 2 * covered >= width || groups == 1;
+    const double seconds = static_cast<double>(covered > 0 ? covered : width) / 1e9;
     out.time_s.push_back(static_cast<double>(lo) / 1e9);
-    out.calls.push_back(b.calls);
-    out.total_per_s.push_back(shown ? static_cast<double>(b.calls) / seconds : nan);
-    for (auto& series : out.per_s) series[j] = shown ? 0.0 : nan;
-    if (shown)
-      for (std::size_t i = 0; i < b.per_label.size(); ++i)
-        if (b.per_label[i]) out.per_s[series_of[i]][j] += static_cast<double>(b.per_label[i]) / seconds;
-    if (b.calls) ++busy_bins;
-  }
+    out.calls.push_back(calls);
+    out.total_per_s.push_back(shown ? static_cast<double>(calls) / seconds : nan);
+    for (std::size_t k = 0; k < counts.size(); ++k)
+      out.per_s[k].push_back(shown ? counts[k] / seconds : nan);
+  });
 
-  // Percentile bins: groups of `g` bins (aligned like a coarser builder's bins).
-  std::int64_t g = 1;
-  if (busy_bins) {
-    const double per_bin = static_cast<double>(calls_) / static_cast<double>(busy_bins);
-    while (per_bin * static_cast<double>(g) < 1000 && nbins / static_cast<std::size_t>(2 * g) >= 16) g *= 2;
-  }
-  out.percentile_bin_ns = static_cast<std::uint64_t>(width_ * g);
-  Histogram group;
-  std::int64_t current = nbins ? floor_div(first_index_, g) : 0;
-  auto flush = [&] {
-    out.percentile_time_s.push_back(static_cast<double>(current * g * width_) / 1e9);
-    if (group.empty()) {
+  // Percentiles: groups of about 1000 calls (so that p99.9 is not just the maximum), while
+  // at least 16 groups remain.
+  const std::int64_t g_pct = group_factor(1000, 16);
+  out.percentile_bin_ns = static_cast<std::uint64_t>(width_ * g_pct);
+  for_each_group(g_pct, [&](std::int64_t lo, std::size_t from, std::size_t to) {
+    Histogram merged;
+    for (std::size_t j = from; j < to; ++j) merged.merge(bins_[j].latency);
+    out.percentile_time_s.push_back(static_cast<double>(lo) / 1e9);
+    if (merged.empty()) {
       out.percentiles_ns.emplace_back(std::nullopt);
     } else {
       std::array<std::uint64_t, std::size(kReportPercentiles)> p{};
-      for (std::size_t k = 0; k < p.size(); ++k) p[k] = group.percentile(kReportPercentiles[k]);
+      for (std::size_t k = 0; k < p.size(); ++k) p[k] = merged.percentile(kReportPercentiles[k]);
       out.percentiles_ns.emplace_back(p);
     }
-    group = Histogram{};
-  };
-  for (std::size_t j = 0; j < nbins; ++j) {
-    const std::int64_t index = floor_div(first_index_ + static_cast<std::int64_t>(j), g);
-    if (index != current) {
-      flush();
-      current = index;
-    }
-    group.merge(bins_[j].latency);
-  }
-  if (nbins) flush();
+  });
   return out;
 }
 

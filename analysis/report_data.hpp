@@ -34,8 +34,11 @@ struct CallChunk {
 };
 
 /// Calls per second per label and latency percentiles, in equal time bins of one run.
+/// Rates are read in bins of about 200 calls and percentiles in bins of about 1000 (powers
+/// of two times the builder's bins, as long as enough bins remain), so that short runs do
+/// not chart noise.
 struct TimeSeries {
-  std::uint64_t bin_ns = 0;             ///< width of a bin
+  std::uint64_t bin_ns = 0;             ///< width of a rate bin
   std::vector<double> time_s;           ///< start of each bin, seconds from the run's start
   std::vector<std::uint64_t> calls;     ///< calls completed in each bin (every label)
   /// Calls/s in each bin (every label). NaN for an edge bin less than half covered by the
@@ -45,10 +48,7 @@ struct TimeSeries {
   std::vector<std::string> labels;
   std::vector<std::vector<double>> per_s;  ///< [series][bin] calls/s, NaN as above
 
-  /// Latency percentiles need more calls than a rate: they are read in bins of
-  /// `percentile_bin_ns`, a power-of-two multiple of bin_ns, chosen so that a bin holds
-  /// about 1000 calls where the run allows it (and there are still at least 16 bins).
-  std::uint64_t percentile_bin_ns = 0;
+  std::uint64_t percentile_bin_ns = 0;   ///< width of a percentile bin
   std::vector<double> percentile_time_s;  ///< start of each percentile bin
   /// kReportPercentiles of the latency of the calls completed in each percentile bin;
   /// nullopt when a bin has no call.
@@ -69,6 +69,9 @@ class TimeSeriesBuilder {
     /// Per rank, subtracted from that rank's times (its clock minus rank 0's); empty: none.
     std::vector<std::int64_t> rank_offset_ns;
     std::size_t max_labels = 12;  ///< label series kept in the result; the rest is "other"
+    /// Size of the run's label table: a label index past it (a damaged file) is counted as
+    /// one "invalid label" instead of growing the per-label counts. 0: no check.
+    std::size_t label_count = 0;
   };
 
   TimeSeriesBuilder();
@@ -95,6 +98,12 @@ class TimeSeriesBuilder {
     std::uint64_t calls = 0;
   };
   static void merge_into(Bin& into, Bin&& from);
+  /// How many bins to read as one so that a group holds about `calls_wanted` calls, while
+  /// at least `min_groups` groups remain (a power of two; 1 when the bins are full enough).
+  [[nodiscard]] std::int64_t group_factor(double calls_wanted, std::size_t min_groups) const;
+  /// Calls f(start_ns, first_bin, end_bin) for each group of `g` bins.
+  template <typename F>
+  void for_each_group(std::int64_t g, F&& f) const;
   void coarsen();                                 // doubles the width, merges bin pairs
   Bin& bin_for(std::int64_t index);               // grows (and coarsens) as needed
 

@@ -18,9 +18,11 @@ TimeSeries build_time_series(ReportSource& source, std::size_t run, const RunSum
       o.rank_offset_ns[i] = r.clock_offset_ns;
     }
   }
+  const std::vector<std::string> labels = source.labels(run);
+  o.label_count = labels.size();
   TimeSeriesBuilder builder(std::move(o));
   source.stream_calls(run, [&](const CallChunk& chunk) { builder.add(chunk); });
-  return builder.finish(source.labels(run));
+  return builder.finish(labels);
 }
 
 ReportData build_report(ReportSource& source, const BuildOptions& options) {

@@ -193,6 +193,24 @@ TEST(TimeSeries, MemoryStaysBoundedWhateverTheCalls) {
   EXPECT_EQ(b.calls(), 2'000'000u);
 }
 
+TEST(TimeSeries, SurvivesDamagedColumns) {
+  TimeSeriesBuilder::Options o;
+  o.label_count = 2;
+  o.origin_ns = INT64_MAX;
+  o.rank_offset_ns = {INT64_MAX, INT64_MIN};
+  TimeSeriesBuilder b(o);
+  b.add(0, 0, 0, 0);
+  b.add(UINT64_MAX, UINT64_MAX, 4'000'000'000u, 1);  // label far past the table
+  b.add(UINT64_MAX / 2, 1, 1, 7);                    // a rank without an offset
+  EXPECT_LE(b.bins(), o.max_bins);
+  EXPECT_LT(b.bytes_held(), std::size_t{1} << 20);
+  const TimeSeries t = b.finish({"a", "b"});
+  std::uint64_t calls = 0;
+  for (auto c : t.calls) calls += c;
+  EXPECT_EQ(calls, 3u);
+  EXPECT_NE(std::find(t.labels.begin(), t.labels.end(), "(invalid label)"), t.labels.end());
+}
+
 TEST(TimeSeries, RejectsRaggedChunks) {
   TimeSeriesBuilder b;
   std::vector<std::uint64_t> two = {1, 2}, one = {1};
