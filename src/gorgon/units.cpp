@@ -34,7 +34,7 @@ std::uint64_t parse_duration_ns(std::string_view text) {
                       "' (use ns, us, ms, s, m or h)");
   const double ns = value * scale;
   if (!std::isfinite(ns) || ns >= 1.8e19) throw ConfigError("duration '" + shown + "' is too long");
-  return static_cast<std::uint64_t>(std::llround(ns));
+  return static_cast<std::uint64_t>(std::round(ns));  // not llround: past 2^63 it overflows
 }
 
 std::uint64_t parse_count(std::string_view text) {
