@@ -31,6 +31,19 @@ def summary(path):
         return json.load(f)
 
 
+def read_h5(path, expression):
+    """Evaluates `expression` over the file (`f`, opened with Debian's h5py) in an independent
+    Python and returns its value through JSON."""
+    p = subprocess.run(
+        ["/usr/bin/python3", "-c",
+         "import h5py, json, sys\nf = h5py.File(sys.argv[1], 'r')\n"
+         "print(json.dumps(" + expression + "))", path],
+        capture_output=True, text=True, timeout=HANG)
+    if p.returncode != 0:
+        raise AssertionError(f"reading {path}: {p.stderr}")
+    return json.loads(p.stdout)
+
+
 class Modes(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -54,8 +67,9 @@ class Modes(unittest.TestCase):
         self.assertIn("for 1s 500ms", p.stdout)
 
     def test_warmup_calls_are_not_in_the_statistics(self):
+        h5 = os.path.join(self.tmp.name, "w.h5")
         p = gorgon("--op", "hash", "--param", "iterations=5", "--ops", 1000, "--warmup", 300,
-                   "--threads", 2, "-q", "--json", self.json)
+                   "--threads", 2, "-q", "--json", self.json, "-o", h5)
         self.assertEqual(p.returncode, 0, p.stderr)
         run = summary(self.json)["runs"][0]
         self.assertEqual(run["warmup_calls"], 300)
@@ -63,6 +77,18 @@ class Modes(unittest.TestCase):
         labels = {l["label"]: l["count"] for l in run["labels"]}
         self.assertEqual(labels, {"FAIL": 200, "SUCCESS": 800})  # numbers 0..999 exactly
         self.assertIn("after 300 warm-up calls", p.stdout)
+        # In the file the warm-up calls are apart, under runs/000/warmup, with their labels.
+        got = read_h5(h5, "{'calls': sorted(int(n) for n in f['runs/000/calls/number']), "
+                          "'warm': sorted(int(n) for n in f['runs/000/warmup/calls/number']), "
+                          "'labels': [s.decode() for s in f['runs/000/warmup/labels']], "
+                          "'columns': sorted(f['runs/000/warmup/calls'].keys()), "
+                          "'attr': int(f['runs/000'].attrs['warmup_calls'])}")
+        self.assertEqual(got["calls"], list(range(0, 1000)))
+        self.assertEqual(got["warm"], list(range(1000, 1300)))  # the numbers after the run's
+        self.assertEqual(sorted(got["labels"]), ["FAIL", "SUCCESS"])
+        self.assertEqual(got["columns"],
+                         ["duration_ns", "label", "number", "rank", "start_ns", "thread"])
+        self.assertEqual(got["attr"], 300)
 
     def test_warmup_by_time(self):
         p = gorgon("--op", "sleep", "--param", "time=1ms", "--ops", 100, "--warmup", "200ms",
@@ -86,13 +112,20 @@ class Modes(unittest.TestCase):
         # Each thread is asked for 100 calls/s but a call takes 20 ms: almost every call is late,
         # and latency (from the intended start) grows far past the 20 ms service time.
         threads = ARGS.ranks
+        h5 = os.path.join(self.tmp.name, "r.h5")
         p = gorgon("--op", "sleep", "--param", "time=20ms", "--ops", 50 * threads,
-                   "--rate", 100 * threads, "-q", "--json", self.json)
+                   "--rate", 100 * threads, "-q", "--json", self.json, "-o", h5)
         self.assertEqual(p.returncode, 0, p.stderr)
         run = summary(self.json)["runs"][0]
         self.assertEqual(run["result"]["count"], 50 * threads)
         self.assertGreater(run["late_calls"], 0.8 * run["result"]["count"])
         self.assertGreater(run["result"]["max_ns"], 10 * 20e6)
+        # The file has each call's start delay: a call is late when it started one interval
+        # (10 ms for 100 calls/s per thread) or more after its intended start.
+        got = read_h5(h5, "[int(d) for d in f['runs/000/calls/start_delay_ns']]")
+        self.assertEqual(len(got), 50 * threads)
+        self.assertEqual(sum(1 for d in got if d >= 10_000_000), run["late_calls"])
+        self.assertFalse(read_h5(h5, "'warmup' in f['runs/000']"))
 
     def test_thresholds_pass_and_fail(self):
         p = gorgon("--op", "noop", "--ops", 1000, "-q", "--fail-if", "errors<1%",

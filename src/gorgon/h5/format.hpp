@@ -73,6 +73,14 @@ inline constexpr const char* kLabel = "label";              // uint32, index int
 inline constexpr const char* kRank = "rank";                // uint32, rank in the run
 inline constexpr const char* kThread = "thread";            // uint16
 
+// Rate mode only: how late each call actually started against its schedule (its start_ns is
+// the intended start and its duration counts from there).
+inline constexpr const char* kStartDelayNs = "start_delay_ns";  // uint64
+
+// Warm-up calls, when the run had any: /runs/NNN/warmup holds labels, subcall_names, calls/
+// and subcalls/ laid out as the run's own; they are in no summary or statistic.
+inline constexpr const char* kWarmup = "warmup";
+
 inline constexpr const char* kSubcalls = "subcalls";
 inline constexpr const char* kCallNumber = "call_number";   // uint64
 inline constexpr const char* kName = "name";                // uint32, index into subcall_names

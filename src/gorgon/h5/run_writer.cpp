@@ -7,6 +7,7 @@
 #include <boost/serialization/vector.hpp>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <type_traits>
 
@@ -39,25 +40,42 @@ std::vector<std::uint32_t> map_ids(const std::vector<std::string>& local,
   return ids;
 }
 
+/// The records of one rank (measured or warm-up), one per thread that has one.
+using Records = std::vector<const ThreadRecord*>;
+
+Records records_of(const std::vector<std::unique_ptr<ThreadRecord>>* from) {
+  Records out;
+  if (from != nullptr)
+    for (const auto& r : *from)
+      if (r) out.push_back(r.get());
+  return out;
+}
+
 /// This rank's raw records, seen as block segments and string tables.
 struct LocalView {
   std::vector<BlockCursor<CallBlock>::Segment> calls;
   std::vector<BlockCursor<SubCallBlock>::Segment> subcalls;
+  std::vector<BlockCursor<DelayBlock>::Segment> delays;
   std::uint64_t call_rows = 0, subcall_rows = 0;
   std::vector<std::string> labels, names;  // every thread's, unmerged
 };
 
-LocalView view_of(const RankRun* local) {
+LocalView view_of(const Records& records, bool with_delays) {
   LocalView v;
-  if (local == nullptr) return v;
-  for (std::size_t t = 0; t < local->records.size(); ++t) {
-    const ThreadRecord& rec = *local->records[t];
+  for (std::size_t t = 0; t < records.size(); ++t) {
+    const ThreadRecord& rec = *records[t];
     if (rec.thread > std::numeric_limits<std::uint16_t>::max())
       throw ConfigError("thread numbers above 65535 do not fit the file's thread column");
+    if (with_delays && rec.delays.size() != rec.calls.size())
+      throw std::logic_error("h5 writer: a thread has " + std::to_string(rec.delays.size()) +
+                             " start delays for " + std::to_string(rec.calls.size()) + " calls");
     rec.calls.for_each_block(
         [&](const CallBlock& b, std::size_t used) { v.calls.push_back({&b, used, t}); });
     rec.subcalls.for_each_block(
         [&](const SubCallBlock& b, std::size_t used) { v.subcalls.push_back({&b, used, t}); });
+    if (with_delays)
+      rec.delays.for_each_block(
+          [&](const DelayBlock& b, std::size_t used) { v.delays.push_back({&b, used, t}); });
     v.call_rows += rec.calls.size();
     v.subcall_rows += rec.subcalls.size();
     v.labels.insert(v.labels.end(), rec.labels.strings().begin(), rec.labels.strings().end());
@@ -67,9 +85,8 @@ LocalView view_of(const RankRun* local) {
   return v;
 }
 
-void write_group(hid_t g, std::size_t index, const RunAttrs& a,
-                 const std::vector<std::string>& labels, const std::vector<std::string>& names,
-                 const SummaryTables& t, const Transfer& tr) {
+void write_group(hid_t g, std::size_t index, const RunAttrs& a, const SummaryTables& t,
+                 const Transfer& tr) {
   write_attr(g, f::kAttrIndex, std::uint64_t{index});
   write_attr(g, f::kAttrOperation, a.text[0]);
   write_attr(g, f::kAttrOps, a.nums[0]);
@@ -90,9 +107,6 @@ void write_group(hid_t g, std::size_t index, const RunAttrs& a,
   const std::size_t np = (a.text.size() - 1) / 2;
   for (std::size_t i = 0; i < np; ++i)
     write_attr(params.get(), a.text[1 + i].c_str(), a.text[1 + np + i]);
-  write_string_table(g, f::kLabels, labels, tr);
-  write_string_table(g, f::kSubcallNames, names, tr);
-
   Hid summary = create_group(g, f::kSummary);
   write_attr(summary.get(), f::kAttrPercentiles,
              std::vector<double>(std::begin(kReportPercentiles), std::end(kReportPercentiles)));
@@ -110,6 +124,129 @@ void write_group(hid_t g, std::size_t index, const RunAttrs& a,
   });
 }
 
+/// One set of records (the run's measured calls, or its warm-up calls) made ready to write:
+/// this rank's view, the merged string tables, each thread's id maps, and the row slices.
+struct RecordSet {
+  Records records;
+  bool with_delays = false;
+  LocalView view;
+  std::vector<std::string> labels, names;
+  std::vector<std::vector<std::uint32_t>> label_ids, name_ids;
+  std::vector<Slice> slices;
+};
+
+/// Collective over s.world: every rank takes part, with or without records.
+RecordSet prepare(const RunWriteSettings& s, Records records, bool with_delays) {
+  RecordSet r;
+  r.records = std::move(records);
+  r.with_delays = with_delays;
+  all_or_none(s.world, [&] { r.view = view_of(r.records, with_delays); });
+  r.labels = merge_dictionary(s.world, r.view.labels);
+  r.names = merge_dictionary(s.world, r.view.names);
+  for (const ThreadRecord* rec : r.records) {
+    r.label_ids.push_back(map_ids(rec->labels.strings(), r.labels));
+    r.name_ids.push_back(map_ids(rec->subcall_names.strings(), r.names));
+  }
+  r.slices = agree_slices(s.world, {r.view.call_rows, r.view.subcall_rows}, s.chunk_rows);
+  return r;
+}
+
+/// Writes `r` under `parent`: the labels and subcall_names tables, calls/ (with
+/// start_delay_ns when r.with_delays) and subcalls/. `between` runs after the calls and
+/// before the sub-calls (a test hook). Collective over s.world.
+void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
+                   std::uint32_t my_rank, const std::function<void()>& between) {
+  int me = 0;
+  MPI_Comm_rank(s.world, &me);
+  const Transfer tr{s.dxpl, me == 0};
+  Hid calls, subcalls;
+  all_or_none(s.world, [&] {
+    write_string_table(parent, f::kLabels, r.labels, tr);
+    write_string_table(parent, f::kSubcallNames, r.names, tr);
+    calls = create_group(parent, f::kCalls);
+    subcalls = create_group(parent, f::kSubcalls);
+  });
+
+  // The raw columns, through one staging buffer of at most chunk_rows values.
+  const LocalView& view = r.view;
+  const std::uint64_t most = std::max({view.call_rows, view.subcall_rows, std::uint64_t{1}});
+  std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
+  const ColumnSettings cs{s.world,      s.column_dxpl,  s.collective_columns, s.chunk_rows,
+                          s.compress,   staging.data(), staging.size()};
+  // A column's source: `copy` converts a piece into the scratch buffer or, with `direct`,
+  // the piece is written from the record block in place. Each source has its own cursor.
+  std::deque<BlockCursor<CallBlock>> call_cursors;
+  std::deque<BlockCursor<SubCallBlock>> sub_cursors;
+  std::deque<BlockCursor<DelayBlock>> delay_cursors;
+  auto source = [&](auto& cursors, const auto& segs, auto type, auto copy, auto direct) -> Source {
+    using T = decltype(type);
+    auto& cursor = cursors.emplace_back(segs);
+    return [&cursor, copy, direct](std::size_t max, void* scratch, const void** data) {
+      return cursor.next(max, [&](const auto& b, std::size_t i, std::size_t c, std::size_t t) {
+        if constexpr (std::is_same_v<decltype(direct), std::nullptr_t>) {
+          copy(b, i, c, t, static_cast<T*>(scratch));
+          *data = scratch;
+        } else {
+          *data = (b.*direct).get() + i;
+        }
+      });
+    };
+  };
+  auto in_place = [&](auto& cursors, const auto& segs, auto member) {
+    return source(cursors, segs, std::uint64_t{}, nullptr, member);
+  };
+  std::vector<Column> call_columns;
+  call_columns.push_back(column_of<std::uint64_t>(
+      f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
+  call_columns.push_back(column_of<std::uint64_t>(
+      f::kStartNs, in_place(call_cursors, view.calls, &CallBlock::start_ns)));
+  call_columns.push_back(column_of<std::uint64_t>(
+      f::kDurationNs, in_place(call_cursors, view.calls, &CallBlock::duration_ns)));
+  call_columns.push_back(column_of<std::uint32_t>(
+      f::kLabel, source(call_cursors, view.calls, std::uint32_t{},
+                        [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t,
+                            std::uint32_t* o) {
+                          const auto& ids = r.label_ids[t];
+                          for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
+                        },
+                        nullptr)));
+  call_columns.push_back(column_of<std::uint32_t>(
+      f::kRank, source(call_cursors, view.calls, std::uint32_t{},
+                       [my_rank](const CallBlock&, std::size_t, std::size_t c, std::size_t,
+                                 std::uint32_t* o) { std::fill(o, o + c, my_rank); },
+                       nullptr)));
+  call_columns.push_back(column_of<std::uint16_t>(
+      f::kThread, source(call_cursors, view.calls, std::uint16_t{},
+                         [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t,
+                             std::uint16_t* o) {
+                           std::fill(o, o + c, static_cast<std::uint16_t>(r.records[t]->thread));
+                         },
+                         nullptr)));
+  if (r.with_delays)
+    call_columns.push_back(column_of<std::uint64_t>(
+        f::kStartDelayNs, in_place(delay_cursors, view.delays, &DelayBlock::delay_ns)));
+  write_columns(calls.get(), call_columns, r.slices[0], cs);
+
+  if (between) between();
+
+  std::vector<Column> sub_columns;
+  sub_columns.push_back(column_of<std::uint64_t>(
+      f::kCallNumber, in_place(sub_cursors, view.subcalls, &SubCallBlock::call_number)));
+  sub_columns.push_back(column_of<std::uint32_t>(
+      f::kName, source(sub_cursors, view.subcalls, std::uint32_t{},
+                       [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t,
+                           std::uint32_t* o) {
+                         const auto& ids = r.name_ids[t];
+                         for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
+                       },
+                       nullptr)));
+  sub_columns.push_back(column_of<std::uint64_t>(
+      f::kStartNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::start_ns)));
+  sub_columns.push_back(column_of<std::uint64_t>(
+      f::kDurationNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::duration_ns)));
+  write_columns(subcalls.get(), sub_columns, r.slices[1], cs);
+}
+
 }  // namespace
 
 void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& summary,
@@ -117,18 +254,13 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
   boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
   const bool root = comm.rank() == 0;
 
-  // 1. This rank's records, then the run's string tables and every rank's slice of rows.
-  LocalView view;
-  all_or_none(s.world, [&] { view = view_of(local); });
-  const auto labels = merge_dictionary(s.world, view.labels);
-  const auto names = merge_dictionary(s.world, view.names);
-  std::vector<std::vector<std::uint32_t>> label_ids, name_ids;
-  if (local != nullptr)
-    for (const auto& rec : local->records) {
-      label_ids.push_back(map_ids(rec->labels.strings(), labels));
-      name_ids.push_back(map_ids(rec->subcall_names.strings(), names));
-    }
-  const auto slices = agree_slices(s.world, {view.call_rows, view.subcall_rows}, s.chunk_rows);
+  // 1. This rank's records, the run's string tables and every rank's slice of rows. Rate
+  // mode (a rate asked for) adds the start delays; rank 0 tells the others, since a rank
+  // outside the run has neither records nor a spec.
+  bool paced = root && summary.rate > 0;
+  boost::mpi::broadcast(comm, paced, 0);
+  const RecordSet measured =
+      prepare(s, records_of(local != nullptr ? &local->records : nullptr), paced);
 
   // 2. Attributes and summary tables, from rank 0 to every rank.
   std::vector<std::uint64_t> starts;
@@ -147,7 +279,7 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
     attrs.extra = {summary.duration_ns, summary.late_calls, summary.warmup_calls};
     attrs.rate = summary.rate;
     starts.resize(static_cast<std::size_t>(std::max(summary.ranks, 0)));
-    tables = make_tables(summary, labels, names, starts);
+    tables = make_tables(summary, measured.labels, measured.names, starts);
   });
   boost::mpi::broadcast(comm, attrs.text, 0);
   boost::mpi::broadcast(comm, attrs.nums, 0);
@@ -158,95 +290,34 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
     boost::mpi::broadcast(comm, column, 0);
   });
 
-  // 3. The run's group: attributes, string tables, summary and balance (rank 0's data).
+  // 3. The run's group: attributes, summary and balance (rank 0's data).
   const Transfer tr{s.dxpl, root};
-  Hid group, calls, subcalls;
+  Hid group;
   all_or_none(s.world, [&] {
     group = create_group(s.runs, f::run_name(index));
-    write_group(group.get(), index, attrs, labels, names, tables, tr);
-    calls = create_group(group.get(), f::kCalls);
-    subcalls = create_group(group.get(), f::kSubcalls);
+    write_group(group.get(), index, attrs, tables, tr);
   });
 
-  // 4. The raw columns, through one staging buffer of at most chunk_rows values.
-  const std::uint64_t most = std::max({view.call_rows, view.subcall_rows, std::uint64_t{1}});
-  std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
-  const ColumnSettings cs{s.world,      s.column_dxpl,  s.collective_columns, s.chunk_rows,
-                          s.compress,   staging.data(), staging.size()};
-  // A column's source: `copy` converts a piece into the scratch buffer or, with `direct`,
-  // the piece is written from the record block in place. Each source has its own cursor.
-  std::deque<BlockCursor<CallBlock>> call_cursors;
-  std::deque<BlockCursor<SubCallBlock>> sub_cursors;
-  auto source = [&](auto& cursors, const auto& segs, auto type, auto copy, auto direct) -> Source {
-    using T = decltype(type);
-    auto& cursor = cursors.emplace_back(segs);
-    return [&cursor, copy, direct](std::size_t max, void* scratch, const void** data) {
-      return cursor.next(max, [&](const auto& b, std::size_t i, std::size_t c, std::size_t t) {
-        if constexpr (std::is_same_v<decltype(direct), std::nullptr_t>) {
-          copy(b, i, c, t, static_cast<T*>(scratch));
-          *data = scratch;
-        } else {
-          *data = (b.*direct).get() + i;
-        }
-      });
-    };
-  };
-  auto in_place = [&](auto& cursors, const auto& segs, auto member) {
-    return source(cursors, segs, std::uint64_t{}, nullptr, member);
-  };
+  // 4. The measured records: string tables and raw columns.
   const std::uint32_t my_rank = static_cast<std::uint32_t>(local != nullptr ? local->rank : 0);
-  std::vector<Column> call_columns;
-  call_columns.push_back(column_of<std::uint64_t>(
-      f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
-  call_columns.push_back(column_of<std::uint64_t>(
-      f::kStartNs, in_place(call_cursors, view.calls, &CallBlock::start_ns)));
-  call_columns.push_back(column_of<std::uint64_t>(
-      f::kDurationNs, in_place(call_cursors, view.calls, &CallBlock::duration_ns)));
-  call_columns.push_back(column_of<std::uint32_t>(
-      f::kLabel, source(call_cursors, view.calls, std::uint32_t{},
-                        [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t,
-                            std::uint32_t* o) {
-                          const auto& ids = label_ids[t];
-                          for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
-                        },
-                        nullptr)));
-  call_columns.push_back(column_of<std::uint32_t>(
-      f::kRank, source(call_cursors, view.calls, std::uint32_t{},
-                       [my_rank](const CallBlock&, std::size_t, std::size_t c, std::size_t,
-                                 std::uint32_t* o) { std::fill(o, o + c, my_rank); },
-                       nullptr)));
-  call_columns.push_back(column_of<std::uint16_t>(
-      f::kThread, source(call_cursors, view.calls, std::uint16_t{},
-                         [local](const CallBlock&, std::size_t, std::size_t c, std::size_t t,
-                                 std::uint16_t* o) {
-                           std::fill(o, o + c, static_cast<std::uint16_t>(local->records[t]->thread));
-                         },
-                         nullptr)));
-  write_columns(calls.get(), call_columns, slices[0], cs);
+  write_records(s, group.get(), measured, my_rank, [&] {
+    if (s.inject_failure)
+      all_or_none(s.world, [&] {
+        if (comm.rank() == comm.size() - 1)
+          throw std::runtime_error("injected failure (GORGON_H5_TEST_FAIL) after the calls of run " +
+                                   std::to_string(index));
+      });
+  });
 
-  if (s.inject_failure)
-    all_or_none(s.world, [&] {
-      if (comm.rank() == comm.size() - 1)
-        throw std::runtime_error("injected failure (GORGON_H5_TEST_FAIL) after the calls of run " +
-                                 std::to_string(index));
-    });
-
-  std::vector<Column> sub_columns;
-  sub_columns.push_back(column_of<std::uint64_t>(
-      f::kCallNumber, in_place(sub_cursors, view.subcalls, &SubCallBlock::call_number)));
-  sub_columns.push_back(column_of<std::uint32_t>(
-      f::kName, source(sub_cursors, view.subcalls, std::uint32_t{},
-                       [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t,
-                           std::uint32_t* o) {
-                         const auto& ids = name_ids[t];
-                         for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
-                       },
-                       nullptr)));
-  sub_columns.push_back(column_of<std::uint64_t>(
-      f::kStartNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::start_ns)));
-  sub_columns.push_back(column_of<std::uint64_t>(
-      f::kDurationNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::duration_ns)));
-  write_columns(subcalls.get(), sub_columns, slices[1], cs);
+  // 5. The warm-up records, apart, when the run had a warm-up (attrs.extra[2] is the same on
+  // every rank).
+  if (attrs.extra[2] > 0) {
+    const RecordSet warm =
+        prepare(s, records_of(local != nullptr ? &local->warmup : nullptr), false);
+    Hid warmup;
+    all_or_none(s.world, [&] { warmup = create_group(group.get(), f::kWarmup); });
+    write_records(s, warmup.get(), warm, my_rank, nullptr);
+  }
 }
 
 }  // namespace gorgon::h5::detail
