@@ -24,6 +24,7 @@
 #include "gorgon/registry.hpp"
 #include "gorgon/report.hpp"
 #include "gorgon/runspec.hpp"
+#include "gorgon/temp_file.hpp"
 #include "gorgon/thresholds.hpp"
 #include "gorgon/units.hpp"
 
@@ -132,7 +133,6 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
     o.base.rate = r;
   }
   if (o.base.ranks < 0) throw ConfigError("--ranks must be at least 1");
-  if (o.base.ranks == 0) o.base.ranks = 0;  // all
   std::vector<RunSpec> runs;
   if (!o.runs.empty()) runs = parse_runs(o.runs, o.base);
   else if (!o.suite.empty()) runs = read_suite_file(o.suite, o.base);
@@ -148,12 +148,14 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
   return runs;
 }
 
+/// Fails now, before any run, when `path` could not be written at the end: a unique empty
+/// file is created beside it and removed.
 void check_writable(const std::string& path) {
-  const std::string probe = path + ".tmp";
-  std::ofstream f(probe);
-  if (!f) throw ConfigError("cannot write '" + path + "' (check the directory exists and is writable)");
-  f.close();
-  std::remove(probe.c_str());
+  try {
+    std::remove(make_temp_beside(path).c_str());
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());
+  }
 }
 
 /// How long the suite may run: --time-limit, or the time the Slurm job has left less a

@@ -89,6 +89,11 @@ class ProgressRounds {
  public:
   ProgressRounds(MPI_Comm comm, std::uint64_t interval_ns, std::uint64_t start_ns);
   ~ProgressRounds();
+  /// Takes `start_ns` as the run's start: the first round is due one interval after it.
+  void restart(std::uint64_t start_ns) noexcept {
+    start_ns_ = start_ns;
+    next_ns_ = start_ns + interval_ns_;
+  }
   ProgressRounds(const ProgressRounds&) = delete;
   ProgressRounds& operator=(const ProgressRounds&) = delete;
 

@@ -4,6 +4,7 @@
 
 #include "gorgon/error.hpp"
 #include "gorgon/report.hpp"
+#include "gorgon/temp_file.hpp"
 
 namespace gorgon {
 namespace {
@@ -98,14 +99,7 @@ nlohmann::json suite_to_json(const std::vector<RunSummary>& runs, const RunSumma
 }
 
 void JsonReporter::report_suite(const std::vector<RunSummary>& runs, const RunSummary& suite) {
-  const std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << suite_to_json(runs, suite).dump(2) << '\n';
-    if (!out) throw std::runtime_error("cannot write JSON summary to '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path_ + "'");
+  write_file_atomically(path_, suite_to_json(runs, suite).dump(2) + "\n");
 }
 
 }  // namespace gorgon

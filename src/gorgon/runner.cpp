@@ -301,13 +301,27 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
 #pragma omp barrier
 #pragma omp master
     {
+      // Only this (the master) thread talks to MPI: MPI_THREAD_FUNNELED is enough.
+      bool prepared = true;
       try {
-        // Only this (the master) thread talks to MPI: MPI_THREAD_FUNNELED is enough.
         run.offsets = estimate_clock_offsets(comm);
-        check_mpi(MPI_Barrier(comm), "MPI_Barrier");
-        run.start_ns = now_ns();
-        rounds = std::make_unique<ProgressRounds>(comm, control.round_ns, run.start_ns);
-        poll_due = run.start_ns;
+        rounds = std::make_unique<ProgressRounds>(comm, control.round_ns, 0);
+      } catch (const std::exception& e) {
+        fail(e.what());
+        prepared = false;
+      }
+      try {
+        // Every rank says whether it is prepared before any enters the progress rounds, so
+        // a rank that failed here cannot leave the others waiting in them.
+        if (any_rank(comm, !prepared)) {
+          ready = false;
+          rounds.reset();  // on every rank: none takes part in the rounds
+        } else {
+          check_mpi(MPI_Barrier(comm), "MPI_Barrier");
+          run.start_ns = now_ns();
+          rounds->restart(run.start_ns);
+          poll_due = run.start_ns;
+        }
       } catch (const std::exception& e) {
         fail(e.what());
         ready = false;
