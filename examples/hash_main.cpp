@@ -1,9 +1,7 @@
 // The original tool's hash example as a program of your own: mpirun -np 2 ./example_hash
 #include <gorgon/gorgon.hpp>
 #include <openssl/evp.h>
-
 #include <iostream>
-#include <string>
 
 gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {
   auto timer = g.measurement("digest");  // a named sub-call, timed until scope end
@@ -16,8 +14,6 @@ gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {
   EVP_MD_CTX_free(md);
   return number % 5 == 0 ? "FAIL" : "SUCCESS";
 }
-
-int main() {
-  gorgon::Gorgon test(operation_hash);  // go(operations, ranks (0: all), threads); rank 0 prints
-  std::cout << test.go(4000, 1, 1).go(4000, 1, 2).go(4000, 0, 2).small_report();
+int main() {  // go(operations, ranks (0: all), threads); rank 0 prints the report
+  std::cout << gorgon::Gorgon(operation_hash).go(4000, 1, 1).go(4000, 1, 2).go(4000, 0, 2).small_report();
 }

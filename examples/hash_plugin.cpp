@@ -2,7 +2,6 @@
 //   mpirun -np 4 gorgon_mpi --plugin ./libexample_hash_plugin.so --op example_hash --ops 4000
 #include <gorgon/gorgon.hpp>
 #include <openssl/evp.h>
-
 #include <string>
 
 gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {

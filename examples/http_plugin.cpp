@@ -2,9 +2,7 @@
 //   GORGON_URL=http://host/ mpirun -np 4 gorgon_mpi --plugin ./libexample_http_plugin.so --op example_http
 #include <curl/curl.h>
 #include <gorgon/gorgon.hpp>
-
 #include <cstdlib>
-
 static long get(const char* url) {  // one GET: the HTTP status, 0 when it failed
   CURL* curl = curl_easy_init();
   long status = 0;
@@ -13,11 +11,9 @@ static long get(const char* url) {  // one GET: the HTTP status, 0 when it faile
   if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   return curl_easy_cleanup(curl), status;
 }
-
 gorgon::Result operation_http(std::uint64_t, gorgon::Context& g) {
   const char* url = std::getenv("GORGON_URL") ? std::getenv("GORGON_URL") : "http://localhost/";
   { auto timer = g.measurement("http call 1"); get(url); }
-  auto timer = g.measurement("http call 2");
-  return get(url);  // the label: the HTTP status of the second call
+  auto timer = g.measurement("http call 2"); return get(url);  // label: the second status
 }
 GORGON_OPERATION("example_http", operation_http);
