@@ -53,6 +53,10 @@ struct Options {
   std::string rate;
   std::vector<std::string> fail_if;
   bool quiet = false;
+  // Shorthands for the most used operation parameters (--url is --param url=..., and so on).
+  std::string url, requests;
+  bool capture_failures = false;
+  bool op_given = false;  ///< --op was on the command line
 };
 
 void build_parser(CLI::App& app, Options& o) {
@@ -69,6 +73,14 @@ void build_parser(CLI::App& app, Options& o) {
   app.add_option("--ranks,-r", o.base.ranks, "Use the first R ranks (default: all)");
   app.add_option("--seed", o.seed_text, "First call number")->capture_default_str();
   app.add_option("--param,-p", o.params, "Operation parameter key=value (repeatable)");
+  auto* url = app.add_option("--url", o.url, "http: one URL for every call ({n}: the number); "
+                                             "implies --op http; same as --param url=URL");
+  auto* requests = app.add_option(
+      "--requests", o.requests,
+      "http: requests read from FILE, one a line; implies --op http; --param requests=FILE");
+  url->excludes(requests);
+  app.add_flag("--capture-failures", o.capture_failures,
+               "exec: keep the output of failed calls; same as --param capture_failures=true");
   auto* runs = app.add_option("--runs", o.runs,
                               "A suite of runs as RANKSxTHREADS list, e.g. 1x1,2x1,2x4");
   auto* suite = app.add_option("--suite", o.suite, "A suite file (JSON), see docs/cli.md");
@@ -120,6 +132,16 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
   o.base.ops = parse_count(o.ops_text);
   o.base.seed = parse_count(o.seed_text);
   o.base.params = parse_params(o.params);
+  const auto shorthand = [&](const std::string& option, const std::string& key,
+                             const std::string& value) {
+    if (o.base.params.count(key))
+      throw ConfigError(option + " and --param " + key + "= both given: use one");
+    o.base.params[key] = value;
+  };
+  if (!o.url.empty()) shorthand("--url", "url", o.url);
+  if (!o.requests.empty()) shorthand("--requests", "requests", o.requests);
+  if (o.capture_failures) shorthand("--capture-failures", "capture_failures", "true");
+  if ((!o.url.empty() || !o.requests.empty()) && !o.op_given) o.base.operation = "http";
   if (!o.duration.empty()) {
     o.base.duration_ns = parse_duration_ns(o.duration);
     if (o.base.duration_ns == 0) throw ConfigError("--duration must be longer than 0");
@@ -192,13 +214,14 @@ std::string list_operations() {
   for (const auto* op : registry().all()) {
     out += fmt::format("{}\n    {}\n", op->name, op->help);
     for (const auto& p : op->params)
-      out += fmt::format("    --param {}=<{}> (default {})  {}\n", p.name,
+      out += fmt::format("    --param {}=<{}>{}  {}\n", p.name,
                          p.type == ParamType::Integer    ? "integer"
                          : p.type == ParamType::Real     ? "number"
                          : p.type == ParamType::Duration ? "duration"
                          : p.type == ParamType::Boolean  ? "bool"
                                                          : "text",
-                         p.default_value, p.help);
+                         p.default_value.empty() ? "" : " (default " + p.default_value + ")",
+                         p.help);
   }
   return out;
 }
@@ -261,6 +284,7 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
   // the same branch here without talking to the others.
   try {
     app.parse(argc, argv);
+    o.op_given = app.count("--op") > 0;
   } catch (const CLI::CallForHelp&) {
     if (root) out << app.help();
     return kExitOk;

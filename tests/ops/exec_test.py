@@ -62,8 +62,8 @@ def captures(g, c, tmp):
     capdir = os.path.join(tmp, "captured")
     os.makedirs(capdir)
     command = 'echo "out {n}"; echo "err {n}" >&2; test $(({n} % 3)) -ne 0'
-    run = g.run(tag, exec_args(command, ops, "shell=true", "capture_failures=true",
-                               "capture_dir=" + capdir, seed=seed))
+    run = g.run(tag, exec_args(command, ops, "shell=true", "capture_dir=" + capdir, seed=seed)
+                + ["--capture-failures"])  # the shorthand of --param capture_failures=true
     failed = [n for n in range(seed, seed + ops) if n % 3 == 0]
     if run:
         c.equal(f"{tag}: counts", labels(run), {"0": ops - len(failed), "1": len(failed)})

@@ -107,7 +107,8 @@ class HttpTest:
         path = os.path.join(self.tmp, "requests.txt")
         with open(path, "w") as f:
             f.write(REQUESTS.replace("PORT", str(self.port)))
-        run = self.g.run(tag, ["--op", "http", "--param", "requests=" + path, "--ops", str(ops),
+        # --requests FILE is --param requests=FILE and implies --op http.
+        run = self.g.run(tag, ["--requests", path, "--ops", str(ops),
                                "--seed", str(seed), "--threads", "2"])
         numbers = range(seed, seed + ops)
         status = ["200", "404", "201", "500"]
@@ -126,7 +127,8 @@ class HttpTest:
 
     def url_with_body(self):
         tag, ops = "url with body and header", 24
-        run = self.g.run(tag, ["--op", "http", "--param", "url=" + self.url("/body?n={n}"),
+        # --url URL is --param url=URL and implies --op http.
+        run = self.g.run(tag, ["--url", self.url("/body?n={n}"),
                                "--param", 'body={"n": {n}}',
                                "--param", "header=X-Call: {n}\\nX-Other: 1",
                                "--ops", str(ops), "--threads", "2"])
@@ -184,6 +186,12 @@ class HttpTest:
         self.g.bad("url and requests", ["--op", "http", "--param", "url=" + self.url("/"),
                                         "--param", "requests=" + path], "either url")
         self.g.bad("no url", ["--op", "http"], "either url")
+        self.g.bad("--url and --param url=", ["--url", self.url("/"), "--param",
+                                             "url=" + self.url("/")], "both given")
+        self.g.bad("--url and --requests", ["--url", self.url("/"), "--requests", path],
+                   "excludes")
+        self.g.bad("--url with an operation without url", ["--op", "noop", "--url",
+                                                           self.url("/")], "url")
         self.g.bad("missing requests file", ["--op", "http", "--param", "requests=/nonexistent"],
                    "/nonexistent")
 

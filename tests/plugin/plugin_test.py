@@ -47,6 +47,42 @@ class Plugins(unittest.TestCase):
         self.assertIn("test_plugin_op", p.stdout)
         self.assertEqual(p.stdout.count("test_plugin_op"), 1)  # rank 0 alone prints
 
+    def test_two_plugins(self):
+        """--plugin is repeatable: both plugins' operations are there, with their parameters."""
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = os.path.join(tmp, "s.json")
+            p = gorgon("--plugin", ARGS.good, "--plugin", ARGS.param_plugin,
+                       "--op", "test_modulo_op", "--param", "modulo=4", "--ops", 10,
+                       "--json", summary)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(summary) as f:
+                run = json.load(f)["runs"][0]
+        self.assertEqual({l["label"]: l["count"] for l in run["labels"]},
+                         {"r0": 3, "r1": 3, "r2": 2, "r3": 2})
+
+    def test_list_ops_shows_every_operation_and_parameter(self):
+        p = gorgon("--plugin", ARGS.good, "--plugin", ARGS.param_plugin, "--list-ops")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ops, current = {}, None
+        for line in p.stdout.splitlines():
+            if line and not line.startswith(" "):
+                current = line.strip()
+                ops[current] = []
+            elif line.strip().startswith("--param "):
+                ops[current].append(line.strip())
+        self.assertEqual(sorted(ops), ["exec", "file", "hash", "http", "noop", "sleep", "spin",
+                                       "test_modulo_op", "test_plugin_op"])
+        def has(op, text):
+            self.assertTrue(any(l.startswith(text) for l in ops[op]), f"{op}: {text} in {ops[op]}")
+        has("test_modulo_op", "--param modulo=<integer> (default 3)")
+        has("hash", "--param iterations=<integer> (default 4000)")
+        has("sleep", "--param time=<duration> (default 1ms)")
+        has("http", "--param timeout=<duration> (default 30s)")
+        has("http", "--param url=<text>")
+        has("exec", "--param capture_failures=<bool> (default false)")
+        has("file", "--param size=<integer> (default 4096)")
+        self.assertEqual(ops["noop"], [])
+
     def check_bad(self, expected, *options):
         p = gorgon(*options)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
@@ -101,7 +137,7 @@ class CheckMode(unittest.TestCase):
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
-    for name in ("mpiexec", "gorgon", "good", "clash", "empty"):
+    for name in ("mpiexec", "gorgon", "good", "clash", "empty", "param-plugin"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--ranks", type=int, required=True)
     ARGS, rest = parser.parse_known_args()
