@@ -18,7 +18,10 @@ extern "C" void on_stop_signal(int sig) {
     return;
   }
   g_signal.store(sig);
-  g_reason.store(sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGUSR1");
+  // The first cause of the stop names it: a signal after a deadline stop keeps "time limit".
+  const char* expected = nullptr;
+  g_reason.compare_exchange_strong(expected,
+                                   sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGUSR1");
   detail::stop_flag.store(true);
 }
 

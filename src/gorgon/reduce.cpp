@@ -206,8 +206,9 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
       packed[offset[k] + (b - glo[k])] = hist[k].count_at(b);
   if (offset[K] > std::numeric_limits<int>::max())
     throw std::runtime_error("too many histogram buckets to reduce in one call");
-  mpi::reduce(world, packed.data(), static_cast<int>(offset[K]), gpacked.data(),
-              std::plus<>(), 0);
+  if (offset[K] > 0)  // the same on every rank (from the agreed spans); no calls: no buckets
+    mpi::reduce(world, packed.data(), static_cast<int>(offset[K]), gpacked.data(),
+                std::plus<>(), 0);
 
   // 4. Balance per thread and per rank.
   std::vector<ThreadBalance> threads;

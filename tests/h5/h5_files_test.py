@@ -58,6 +58,18 @@ def leftovers(name):
 
 
 class Counts(unittest.TestCase):
+    def test_openmp_binding_is_recorded(self):
+        h5 = fresh("bind.h5")
+        mpi(2, ARGS.gorgon, "--op", "noop", "-n", "100", "-t", "2", "-o", h5,
+            env={"OMP_PROC_BIND": "spread", "OMP_PLACES": "threads"}, check=0)
+        with h5py.File(h5, "r") as f:
+            self.assertEqual((f.attrs["omp_proc_bind"], f.attrs["omp_places"]),
+                             ("spread", "threads"))
+        mpi(2, ARGS.gorgon, "--op", "noop", "-n", "100", "-o", h5, "--force",
+            env={"OMP_PROC_BIND": "false"}, check=0)
+        with h5py.File(h5, "r") as f:
+            self.assertEqual(f.attrs["omp_proc_bind"], "false")
+
     def test_hash_counts_match_json_and_report(self):
         h5, js = fresh("hash.h5"), fresh("hash.json")
         p = mpi(4, ARGS.gorgon, "--op", "hash", "-p", "iterations=10", "-n", "3000", "-t", "2",

@@ -53,13 +53,19 @@ class Modes(unittest.TestCase):
         self.tmp.cleanup()
 
     def test_duration_runs_until_time_is_up_with_unique_numbers(self):
+        h5 = os.path.join(self.tmp.name, "d.h5")
         p = gorgon("--op", "sleep", "--param", "time=2ms", "--duration", "1500ms", "--threads", 2,
-                   "-q", "--json", self.json)
+                   "-q", "--progress-every", "100ms", "--json", self.json, "-o", h5)
         self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "", "--quiet: nothing on stderr")
         run = summary(self.json)["runs"][0]
         self.assertEqual(run["mode"], "duration")
         self.assertEqual(run["status"], "complete")
         self.assertEqual(run["ops"], run["result"]["count"])
+        self.assertGreaterEqual(run["wall_ns"], 1_500_000_000)  # the time was used up
+        numbers = read_h5(h5, "[int(n) for n in f['runs/000/calls/number']]")
+        self.assertEqual(len(numbers), run["result"]["count"])
+        self.assertEqual(len(set(numbers)), len(numbers), "a number was used twice")
         # Each thread calls back to back for 1.5 s: at most 1.5 s / 2 ms calls per thread.
         threads = ARGS.ranks * 2
         self.assertGreater(run["result"]["count"], 0)
@@ -158,6 +164,34 @@ class Modes(unittest.TestCase):
         self.assertGreater(run["result"]["count"], 0)
         self.assertLess(run["result"]["count"], 1000000)
 
+    def test_slurm_job_end_time_stops_cleanly(self):
+        """Under Slurm (SLURM_JOB_ID set on the ranks) rank 0 asks squeue how long the job has
+        left; a stand-in squeue says 4 s, so the run stops by itself with its file written."""
+        with tempfile.TemporaryDirectory() as tmp:
+            squeue = os.path.join(tmp, "squeue")
+            asked = os.path.join(tmp, "asked")
+            with open(squeue, "w") as f:
+                f.write(f"#!/bin/sh\necho \"$@\" > {asked}\necho 0:04\n")
+            os.chmod(squeue, 0o755)
+            h5 = os.path.join(tmp, "t.h5")
+            # mpiexec by name, not by its absolute path: Open MPI takes an absolute path as
+            # --prefix and puts its bin/ (where Debian's real squeue is) first on the ranks' PATH.
+            env = dict(os.environ)
+            env["PATH"] = os.path.dirname(ARGS.mpiexec) + ":" + env["PATH"]
+            cmd = [os.path.basename(ARGS.mpiexec), "--oversubscribe", "-np", str(ARGS.ranks),
+                   "-x", "SLURM_JOB_ID=4242", "-x", "PATH=" + tmp + ":" + os.environ["PATH"],
+                   ARGS.gorgon, "--op", "sleep", "--param", "time=5ms", "--ops", "1000000",
+                   "-q", "--json", self.json, "-o", h5]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=HANG, env=env)
+            self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+            with open(asked) as f:
+                self.assertEqual(f.read().split(), ["-h", "-o", "%L", "-j", "4242"])
+            run = summary(self.json)["runs"][0]
+            self.assertEqual(run["status"], "interrupted")
+            self.assertEqual(run["stop_reason"], "time limit")
+            self.assertGreater(run["result"]["count"], 0)
+            self.assertEqual(read_h5(h5, "f['runs/000'].attrs['status']"), "interrupted")
+
 
 class Signals(unittest.TestCase):
     """A signal to one rank midway: every rank stops, the report covers what completed."""
@@ -206,6 +240,39 @@ class Signals(unittest.TestCase):
                 capture_output=True, text=True, timeout=HANG)
             self.assertEqual(check.returncode, 0, check.stderr)
             self.assertEqual(check.stdout.split(), ["interrupted", name, str(count), str(count)])
+
+    def test_a_second_signal_aborts(self):
+        """The first signal stops cleanly; a second one to the same rank, while its calls are
+        still in flight, ends it at once: no clean exit 4, no file under the final names."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.json")
+            h5 = os.path.join(tmp, "calls.h5")
+            # Calls of 5 s: after the first signal a rank waits for its call in flight. (The
+            # first progress line comes after the first call: rank 0's master thread makes
+            # calls too, and takes part in the progress rounds between them.)
+            proc = subprocess.Popen(
+                command("--op", "sleep", "--param", "time=5s", "--ops", 10 ** 6,
+                        "--progress-every", "200ms", "--json", path, "-o", h5),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            started = False
+            deadline = time.monotonic() + HANG
+            while not started and time.monotonic() < deadline:
+                line = proc.stderr.readline()
+                started = line.startswith("progress:")
+                if not line and proc.poll() is not None:
+                    break
+            self.assertTrue(started, "the run never reported progress")
+            ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                   text=True).stdout.split()
+            self.assertEqual(len(ranks), ARGS.ranks)
+            target = int(ranks[-1])
+            os.kill(target, signal.SIGTERM)
+            time.sleep(0.3)  # the first is handled (a flag) before the second arrives
+            os.kill(target, signal.SIGTERM)
+            out, err = proc.communicate(timeout=HANG)
+            self.assertNotIn(proc.returncode, (0, 4), out + err)
+            self.assertFalse(os.path.exists(path), "a JSON summary was written")
+            self.assertFalse(os.path.exists(h5), "an HDF5 file is under the final name")
 
     def test_sigint_to_a_rank(self):
         self.interrupt(signal.SIGINT, "rank")

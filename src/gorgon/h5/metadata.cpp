@@ -70,8 +70,18 @@ RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line) {
     m.hdf5_library = std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
     m.start_utc = utc_now();
     m.omp_max_threads = omp_get_max_threads();
-    m.omp_proc_bind = env("OMP_PROC_BIND");
+    // The binding in effect (OMP_PROC_BIND, or the runtime's default when it is unset).
+    switch (omp_get_proc_bind()) {
+      case omp_proc_bind_false: m.omp_proc_bind = "false"; break;
+      case omp_proc_bind_true: m.omp_proc_bind = "true"; break;
+      case omp_proc_bind_master: m.omp_proc_bind = "master"; break;
+      case omp_proc_bind_close: m.omp_proc_bind = "close"; break;
+      case omp_proc_bind_spread: m.omp_proc_bind = "spread"; break;
+      default: m.omp_proc_bind = "unknown"; break;
+    }
     m.omp_places = env("OMP_PLACES");
+    if (m.omp_places.empty() && omp_get_num_places() > 0)
+      m.omp_places = std::to_string(omp_get_num_places()) + " places (runtime default)";
     m.slurm_job_id = env("SLURM_JOB_ID");
     m.slurm_job_nodelist = env("SLURM_JOB_NODELIST");
   }
