@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks. Each prints its figures as ratios against a reference measured in the
 # same run (no absolute targets: the machines are shared and noisy).
-#   scripts/bench.sh [noop|progress|h5|http]...   (default: noop progress)
+#   scripts/bench.sh [noop|progress|h5|report|http]...   (default: noop progress)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash "$GORGON_ROOT/scripts/build.sh" "$GORGON_ROOT/build" >/dev/null
@@ -13,8 +13,10 @@ for what in "${@:-noop progress}"; do
       noop) "$B/bench_noop_overhead" 2e7 1 ;;
       progress) mpiexec --oversubscribe -np 2 "$B/bench_progress_overhead" 1e7 1 ;;
       h5) mpiexec --oversubscribe -np 2 "$B/bench_h5_write" ;;
+      report) /usr/bin/python3 "$GORGON_ROOT/bench/report_large.py" --gorgon "$GORGON_ROOT/build/gorgon_mpi" \
+                --report "$GORGON_ROOT/build/analysis/gorgon_report" --calls 5e7 ;;
       http) bash "$GORGON_ROOT/bench/http_vs_wrk.sh" "$GORGON_ROOT/build/gorgon_mpi" ;;
-      *) echo "unknown benchmark '$w' (noop, progress, h5, http)" >&2; exit 2 ;;
+      *) echo "unknown benchmark '$w' (noop, progress, h5, report, http)" >&2; exit 2 ;;
     esac
   done
 done
