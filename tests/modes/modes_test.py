@@ -196,30 +196,35 @@ class Modes(unittest.TestCase):
 class Signals(unittest.TestCase):
     """A signal to one rank midway: every rank stops, the report covers what completed."""
 
+    def start(self, *options):
+        """Starts gorgon_mpi with `options` and returns once the run is under way (its
+        progress lines say so)."""
+        proc = subprocess.Popen(command(*options, "--progress-every", "200ms"),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started = False
+        deadline = time.monotonic() + HANG
+        while not started and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            started = line.startswith("progress:")
+            if not line and proc.poll() is not None:
+                break
+        self.assertTrue(started, "the run never reported progress")
+        return proc
+
+    def last_rank(self, proc):
+        """The pid of the last rank (not rank 0) of an mpiexec started by start()."""
+        ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                               text=True).stdout.split()
+        self.assertEqual(len(ranks), ARGS.ranks)
+        return int(ranks[-1])
+
     def interrupt(self, sig, target):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "s.json")
             h5 = os.path.join(tmp, "calls.h5")
-            proc = subprocess.Popen(
-                command("--op", "sleep", "--param", "time=5ms", "--ops", 10 ** 7, "--threads", 2,
-                        "--progress-every", "200ms", "--json", path, "-o", h5),
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            # Wait until the run is under way (the progress lines say so), then signal.
-            started = False
-            deadline = time.monotonic() + HANG
-            while not started and time.monotonic() < deadline:
-                line = proc.stderr.readline()
-                started = line.startswith("progress:")
-                if not line and proc.poll() is not None:
-                    break
-            self.assertTrue(started, "the run never reported progress")
-            if target == "mpiexec":
-                os.kill(proc.pid, sig)
-            else:
-                ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                       text=True).stdout.split()
-                self.assertEqual(len(ranks), ARGS.ranks)
-                os.kill(int(ranks[-1]), sig)  # the last rank, not rank 0
+            proc = self.start("--op", "sleep", "--param", "time=5ms", "--ops", 10 ** 7,
+                              "--threads", 2, "--json", path, "-o", h5)
+            os.kill(proc.pid if target == "mpiexec" else self.last_rank(proc), sig)
             out, err = proc.communicate(timeout=HANG)
             self.assertEqual(proc.returncode, 4, out + err)
             run = summary(path)["runs"][0]
@@ -250,22 +255,9 @@ class Signals(unittest.TestCase):
             # Calls of 5 s: after the first signal a rank waits for its call in flight. (The
             # first progress line comes after the first call: rank 0's master thread makes
             # calls too, and takes part in the progress rounds between them.)
-            proc = subprocess.Popen(
-                command("--op", "sleep", "--param", "time=5s", "--ops", 10 ** 6,
-                        "--progress-every", "200ms", "--json", path, "-o", h5),
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            started = False
-            deadline = time.monotonic() + HANG
-            while not started and time.monotonic() < deadline:
-                line = proc.stderr.readline()
-                started = line.startswith("progress:")
-                if not line and proc.poll() is not None:
-                    break
-            self.assertTrue(started, "the run never reported progress")
-            ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                   text=True).stdout.split()
-            self.assertEqual(len(ranks), ARGS.ranks)
-            target = int(ranks[-1])
+            proc = self.start("--op", "sleep", "--param", "time=5s", "--ops", 10 ** 6,
+                              "--json", path, "-o", h5)
+            target = self.last_rank(proc)
             os.kill(target, signal.SIGTERM)
             time.sleep(0.3)  # the first is handled (a flag) before the second arrives
             os.kill(target, signal.SIGTERM)

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config_error.hpp"
 #include "gorgon/error.hpp"
 #include "gorgon/operation.hpp"
 
@@ -28,17 +29,6 @@ const std::vector<ParamSpec>& demo_specs() {
 
 Params demo(const std::map<std::string, std::string>& given) {
   return Params(demo_specs(), given, "demo");
-}
-
-template <typename F>
-std::string config_error(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ConfigError thrown";
-  return {};
 }
 
 TEST(Params, DefaultsWhenNothingGiven) {

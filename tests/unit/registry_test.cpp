@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config_error.hpp"
 #include "gorgon/error.hpp"
 
 namespace {
@@ -25,17 +26,6 @@ GORGON_OPERATION("unit_test_parity", parity_op);
 GORGON_OPERATION("unit_test_lambda", [](std::uint64_t n, gorgon::Context&) -> gorgon::Result {
   return static_cast<int>(n * 10);
 });
-
-template <typename F>
-std::string config_error(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ConfigError thrown";
-  return {};
-}
 
 OperationInfo trivial(const std::string& name) {
   return {name, "test", {}, [](const gorgon::Params&) -> gorgon::OperationFn {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config_error.hpp"
 #include "gorgon/error.hpp"
 
 namespace {
@@ -17,20 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using gorgon::ConfigError;
 using gorgon::RunSpec;
-
-template <typename F>
-std::string config_error(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw a non-ConfigError: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no ConfigError thrown";
-  return {};
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "config_error.hpp"
 #include "gorgon/error.hpp"
 
 namespace {
@@ -16,21 +17,6 @@ using gorgon::parse_count;
 using gorgon::parse_duration_ns;
 
 constexpr std::uint64_t kUs = 1'000, kMs = 1'000'000, kS = 1'000'000'000;
-
-/// The message of the ConfigError `f` throws; fails the test when it throws nothing else.
-template <typename F>
-std::string config_error(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw a non-ConfigError: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "did not throw";
-  return {};
-}
 
 // ---- parse_duration_ns ------------------------------------------------------------------------
 
