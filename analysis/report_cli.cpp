@@ -8,7 +8,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
+#include <stdexcept>
 
+#include "gorgon/temp_file.hpp"
 #include "html_report.hpp"
 #include "text_output.hpp"
 
@@ -63,29 +66,20 @@ std::string compared_name(const ReportData& d) {
   return fmt::format("{} ({} runs merged)", d.source, d.runs.size());
 }
 
+/// Fails now, before the file is read, when `path` could not be written at the end: a unique
+/// empty file is made beside it and removed (no file of the user's is touched).
 void check_writable(const std::string& path) {
-  const std::string probe = path + ".tmp";
-  if (!std::ofstream(probe, std::ios::binary | std::ios::trunc))
-    throw InputError("cannot write '" + path + "' (check the directory exists and is writable)");
-  std::remove(probe.c_str());
+  try {
+    std::remove(make_temp_beside(path).c_str());
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
 }
 
 void write_html_file(const ReportData& data, const std::string& chartjs, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError("cannot write '" + path + "' (check the directory exists and is writable)");
-    write_html_report(data, chartjs, f);
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("writing '" + tmp + "' failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
-  }
+  std::ostringstream page;
+  write_html_report(data, chartjs, page);
+  write_file_atomically(path, page.str());
 }
 
 }  // namespace

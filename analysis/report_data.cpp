@@ -107,8 +107,8 @@ void TimeSeriesBuilder::add(std::uint64_t start_ns, std::uint64_t duration_ns,
   };
   const std::int64_t start = clamp(capped(start_ns, kLimit * 2) - clamp(offset));
   const std::int64_t end = clamp(start + capped(duration_ns, kLimit));
-  if (options_.label_count && label >= options_.label_count)
-    label = static_cast<std::uint32_t>(options_.label_count);  // the "invalid label" slot
+  if (options_.label_count && label >= *options_.label_count)
+    label = static_cast<std::uint32_t>(*options_.label_count);  // the "invalid label" slot
   if (calls_ == 0) {
     earliest_start_ = start;
     latest_end_ = end;
@@ -188,7 +188,7 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
   for (std::size_t s = 0; s < kept; ++s) {
     series_of[order[s]] = s;
     out.labels.push_back(order[s] < label_names.size() ? label_names[order[s]]
-                         : options_.label_count && order[s] == options_.label_count
+                         : options_.label_count && order[s] == *options_.label_count
                              ? std::string("(invalid label)")
                              : "label #" + std::to_string(order[s]));
   }

@@ -70,8 +70,9 @@ class TimeSeriesBuilder {
     std::vector<std::int64_t> rank_offset_ns;
     std::size_t max_labels = 12;  ///< label series kept in the result; the rest is "other"
     /// Size of the run's label table: a label index past it (a damaged file) is counted as
-    /// one "invalid label" instead of growing the per-label counts. 0: no check.
-    std::size_t label_count = 0;
+    /// one "invalid label" instead of growing the per-label counts (an empty table makes
+    /// every label invalid). nullopt: no check, for tests that feed labels alone.
+    std::optional<std::size_t> label_count;
   };
 
   TimeSeriesBuilder();

@@ -23,11 +23,13 @@ import time
 
 def measured(cmd):
     """Runs cmd; returns (seconds, peak RSS in bytes) of that child alone."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.monotonic() - start
-    err = proc.stderr.read().decode()
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: no limit on stderr
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - start
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(cmd)} failed: {err}")
     return seconds, usage.ru_maxrss * 1024

@@ -2,7 +2,7 @@
 #include <gorgon/gorgon.hpp>
 #include <openssl/evp.h>
 #include <iostream>
-
+#include <string>
 gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {
   auto timer = g.measurement("digest");  // a named sub-call, timed until scope end
   const std::string text = "TEXT " + std::to_string(number);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <exception>
 #include <unistd.h>
 
 #include <cstdio>
@@ -384,18 +385,26 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
         summaries.push_back(std::move(run.summary));
       }
     }
-    all_or_none(world, [&] {
-      if (!root) return;
-      if (interrupted && summaries.size() < suite.size())
-        err << fmt::format("gorgon_mpi: interrupted ({}): {} of {} runs done\n",
-                           stop_reason().empty() ? "another rank" : stop_reason(),
-                           summaries.size(), suite.size());
-      if (summaries.empty()) return;
-      const RunSummary merged = merge_suite(summaries);
-      for (auto& r : reporters) r->report_suite(summaries, merged);
-      for (const auto& f : failures) out << "Threshold " << f << "\n";
-    });
+    // The HDF5 file is closed (and renamed into place) even when the report or the JSON
+    // summary fails: every rank learns of such a failure here, closes, then reports it.
+    std::exception_ptr report_error;
+    try {
+      all_or_none(world, [&] {
+        if (!root) return;
+        if (interrupted && summaries.size() < suite.size())
+          err << fmt::format("gorgon_mpi: interrupted ({}): {} of {} runs done\n",
+                             stop_reason().empty() ? "another rank" : stop_reason(),
+                             summaries.size(), suite.size());
+        if (summaries.empty()) return;
+        const RunSummary merged = merge_suite(summaries);
+        for (auto& r : reporters) r->report_suite(summaries, merged);
+        for (const auto& f : failures) out << "Threshold " << f << "\n";
+      });
+    } catch (...) {
+      report_error = std::current_exception();
+    }
     if (file) file->close();
+    if (report_error) std::rethrow_exception(report_error);
   } catch (const ConfigError& e) {
     if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
     return kExitBadInput;

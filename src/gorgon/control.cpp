@@ -53,11 +53,13 @@ std::string stop_reason() {
 }
 int stop_code() noexcept {
   if (!detail::stop_flag.load()) return 0;
+  // The first cause names the stop (a signal after a deadline stop keeps "time limit"); a
+  // stop passed on from another rank keeps that rank's name.
+  if (const char* r = g_reason.load(); r != nullptr) {
+    for (int code : {1, SIGINT, SIGTERM, SIGUSR1})
+      if (std::strcmp(r, stop_code_name(code)) == 0) return code;
+  }
   if (const int sig = g_signal.load(); sig != 0) return sig;
-  const char* r = g_reason.load();  // a stop passed on from another rank keeps its name
-  if (r == nullptr) return 100;
-  for (int code : {1, SIGINT, SIGTERM, SIGUSR1})
-    if (std::strcmp(r, stop_code_name(code)) == 0) return code;
   return 100;
 }
 

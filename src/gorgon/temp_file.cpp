@@ -1,5 +1,6 @@
 #include "gorgon/temp_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +24,11 @@ std::string make_temp_beside(const std::string& path) {
   if (fd < 0)
     throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno) +
                              " (check the directory exists and is writable)");
+  // mkstemp makes the file private (0600); the file it becomes gets the mode any new file
+  // would (0666 less the umask), so that a shared project directory can read it.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  (void)::fchmod(fd, 0666 & ~mask);
   ::close(fd);
   return std::string(buf.data());
 }

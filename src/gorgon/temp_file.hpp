@@ -6,7 +6,8 @@
 namespace gorgon {
 
 /// Creates an empty file with a new, unique name in the directory of `path`
-/// (`.NAME.tmp-XXXXXX`) and returns that name. No existing file is touched. Throws
+/// (`.NAME.tmp-XXXXXX`, mode 0666 less the umask) and returns that name. No existing file
+/// is touched. Not thread-safe (it reads the umask by setting it). Throws
 /// std::runtime_error naming `path` and the reason when the directory does not take it.
 std::string make_temp_beside(const std::string& path);
 

@@ -209,6 +209,15 @@ TEST(TimeSeries, SurvivesDamagedColumns) {
   for (auto c : t.calls) calls += c;
   EXPECT_EQ(calls, 3u);
   EXPECT_NE(std::find(t.labels.begin(), t.labels.end(), "(invalid label)"), t.labels.end());
+
+  // A run whose label table is empty: every label is invalid, none grows the counts.
+  TimeSeriesBuilder::Options empty;
+  empty.label_count = 0;
+  TimeSeriesBuilder e(empty);
+  e.add(10, 5, 4'000'000'000u, 0);
+  EXPECT_LT(e.bytes_held(), std::size_t{1} << 20);
+  const TimeSeries te = e.finish({});
+  EXPECT_EQ(te.labels, std::vector<std::string>{"(invalid label)"});
 }
 
 TEST(TimeSeries, RejectsRaggedChunks) {

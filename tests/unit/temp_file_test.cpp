@@ -2,6 +2,7 @@
 #include "gorgon/temp_file.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -46,6 +47,15 @@ TEST_F(TempFile, NamesAreUniqueBesideTheTargetAndTouchNothingElse) {
   EXPECT_EQ(names.size(), 20u);
   EXPECT_EQ(read_text(dir_ / "summary.json.tmp"), "the user's own file");
   EXPECT_FALSE(fs::exists(target));
+}
+
+TEST_F(TempFile, TheFileGetsTheModeOfANewFile) {
+  const mode_t old = ::umask(022);
+  const std::string t = gorgon::make_temp_beside((dir_ / "shared.json").string());
+  ::umask(old);
+  EXPECT_EQ(fs::status(t).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                fs::perms::others_read);
 }
 
 TEST_F(TempFile, ARelativeNameGoesInTheCurrentDirectory) {

@@ -15,7 +15,8 @@ struct RootMetadata {
   int world_size = 0;
   std::vector<std::string> hosts;  ///< per world rank
   int omp_max_threads = 0;
-  std::string omp_proc_bind, omp_places;        ///< "" when unset
+  std::string omp_proc_bind;  ///< the binding in effect: false, true, master, close, spread
+  std::string omp_places;     ///< OMP_PLACES, or "N places (runtime default)", or ""
   std::string slurm_job_id, slurm_job_nodelist;  ///< "" when not under Slurm
 };
 

@@ -40,8 +40,8 @@ struct FileInfo {
   int world_size = 0;         ///< ranks of the MPI world that wrote the file
   std::vector<std::string> hosts;  ///< MPI_Get_processor_name of each world rank
   int omp_max_threads = 0;    ///< omp_get_max_threads() on rank 0
-  std::string omp_proc_bind;  ///< OMP_PROC_BIND on rank 0, "" when unset
-  std::string omp_places;     ///< OMP_PLACES on rank 0, "" when unset
+  std::string omp_proc_bind;  ///< binding in effect on rank 0 (omp_get_proc_bind())
+  std::string omp_places;     ///< OMP_PLACES on rank 0, "N places (runtime default)", or ""
   std::string slurm_job_id;   ///< SLURM_JOB_ID, "" when not run under Slurm
   std::string slurm_job_nodelist;  ///< SLURM_JOB_NODELIST, "" when not run under Slurm
   std::string start_utc;      ///< when the file was opened, ISO 8601 UTC
