@@ -23,36 +23,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Launch  # noqa: E402
+
 HANG_TIMEOUT_S = 60  # a launch that takes this long is a hang, not a slow machine
 MAX_HANGS = 2        # after this many, later launches are failed without waiting (so the
                      # driver ends, with its summary, well inside CTest's timeout)
 ITERATIONS = "50"    # hash digest updates per call: small, the counts are what matter
-
-
-class Checks:
-    def __init__(self, ranks):
-        self.prefix = f"[{ranks} rank{'s' if ranks > 1 else ''}]"
-        self.count = 0
-        self.failed = []
-
-    def check(self, name, ok, detail=""):
-        self.count += 1
-        if ok:
-            print(f"ok    {self.prefix} {name}", flush=True)
-        else:
-            self.failed.append(name)
-            print(f"FAIL  {self.prefix} {name}" + (f": {detail}" if detail else ""), flush=True)
-        return ok
-
-    def equal(self, name, got, want):
-        return self.check(name, got == want, f"got {got!r}, expected {want!r}")
-
-
-class Launch:
-    """One finished (or hung) mpiexec launch."""
-
-    def __init__(self, returncode, stdout, stderr, hung):
-        self.returncode, self.stdout, self.stderr, self.hung = returncode, stdout, stderr, hung
 
 
 def hang_detail(launch):
@@ -385,7 +362,7 @@ def main():
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
 
-    checks = Checks(opts.ranks)
+    checks = Checks(f"[{opts.ranks} rank{'s' if opts.ranks > 1 else ''}]")
     with tempfile.TemporaryDirectory(prefix="gorgon_mpi_cli_") as tmp:
         d = Driver(opts, checks, tmp)
         for test in (d.test_hash_counts, d.test_subcalls_and_exceptions, d.test_runs_suite,
@@ -394,11 +371,8 @@ def main():
                 test()
             except Exception as e:  # a crash in the driver is a failure, not a pass
                 checks.check(f"{test.__name__} ran to the end", False, f"{type(e).__name__}: {e}")
-    print(f"cli_test {checks.prefix}: {checks.count} checks, "
-          f"{len(checks.failed)} failed", flush=True)
-    for name in checks.failed:
-        print(f"  failed: {name}")
-    return 1 if checks.failed else 0
+    print(f"cli_test {checks.prefix}:", end=" ")
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -11,39 +11,15 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Launch  # noqa: E402,F401  (Checks: for the tests to import)
+
 HANG_TIMEOUT_S = 90  # a launch that takes this long is a hang, not a slow machine
 SKIP = 77            # CTest's SKIP_RETURN_CODE for the tests
-
-
-class Checks:
-    def __init__(self, prefix):
-        self.prefix, self.count, self.failed = prefix, 0, []
-
-    def check(self, name, ok, detail=""):
-        self.count += 1
-        if ok:
-            print(f"ok    {self.prefix} {name}", flush=True)
-        else:
-            self.failed.append(name)
-            print(f"FAIL  {self.prefix} {name}" + (f": {detail}" if detail else ""), flush=True)
-        return ok
-
-    def equal(self, name, got, want):
-        return self.check(name, got == want, f"got {got!r}, expected {want!r}")
-
-    def finish(self):
-        print(f"{self.count - len(self.failed)} of {self.count} checks passed", flush=True)
-        for name in self.failed:
-            print(f"  failed: {name}")
-        return 1 if self.failed else 0
-
-
-class Launch:
-    def __init__(self, returncode, stdout, stderr, hung):
-        self.returncode, self.stdout, self.stderr, self.hung = returncode, stdout, stderr, hung
 
 
 class Gorgon:
