@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "gorgon/histogram.hpp"
-#include "gorgon/stats.hpp"
+#include "gorgon/stats/histogram.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::analysis {
 

@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "distribution.hpp"
-#include "gorgon/report.hpp"
-#include "gorgon/units.hpp"
+#include "gorgon/report/reporter.hpp"
+#include "gorgon/base/units.hpp"
 #include "html_escape.hpp"
 #include "text_output.hpp"
 

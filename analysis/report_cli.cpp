@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "gorgon/temp_file.hpp"
+#include "gorgon/base/temp_file.hpp"
 #include "html_report.hpp"
 #include "text_output.hpp"
 

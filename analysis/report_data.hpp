@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "gorgon/histogram.hpp"
-#include "gorgon/stats.hpp"
+#include "gorgon/stats/histogram.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::analysis {
 

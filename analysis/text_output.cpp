@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "gorgon/report.hpp"
-#include "gorgon/units.hpp"
+#include "gorgon/report/reporter.hpp"
+#include "gorgon/base/units.hpp"
 
 namespace gorgon::analysis {
 namespace {

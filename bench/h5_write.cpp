@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "gorgon/clock.hpp"
-#include "gorgon/gorgon_api.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/api/gorgon_api.hpp"
 #include "gorgon/h5/writer.hpp"
-#include "gorgon/registry.hpp"
-#include "gorgon/units.hpp"
+#include "gorgon/op/registry.hpp"
+#include "gorgon/base/units.hpp"
 
 namespace {
 

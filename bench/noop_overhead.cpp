@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "gorgon/clock.hpp"
-#include "gorgon/registry.hpp"
-#include "gorgon/runner.hpp"
-#include "gorgon/units.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/op/registry.hpp"
+#include "gorgon/run/runner.hpp"
+#include "gorgon/base/units.hpp"
 
 namespace {
 

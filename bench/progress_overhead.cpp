@@ -12,10 +12,10 @@
 #include <memory>
 #include <sstream>
 
-#include "gorgon/progress.hpp"
-#include "gorgon/registry.hpp"
-#include "gorgon/runner.hpp"
-#include "gorgon/units.hpp"
+#include "gorgon/report/progress.hpp"
+#include "gorgon/op/registry.hpp"
+#include "gorgon/run/runner.hpp"
+#include "gorgon/base/units.hpp"
 
 namespace {
 

@@ -4,8 +4,8 @@
 #include <exception>
 #include <iostream>
 
-#include "gorgon/cli.hpp"
-#include "gorgon/control.hpp"
+#include "gorgon/cli/cli.hpp"
+#include "gorgon/run/control.hpp"
 
 int main(int argc, char** argv) {
   int provided = 0;

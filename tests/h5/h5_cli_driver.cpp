@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "gorgon/cli.hpp"
+#include "gorgon/cli/cli.hpp"
 #include "h5_test_ops.hpp"
 
 GORGON_OPERATION("h5_subcalls", gorgon::test::h5_subcalls);

@@ -13,7 +13,7 @@
 #include <map>
 
 #include "gorgon/h5/reader.hpp"
-#include "gorgon/report.hpp"
+#include "gorgon/report/reporter.hpp"
 
 namespace {
 

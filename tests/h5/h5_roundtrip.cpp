@@ -16,7 +16,7 @@
 #include "gorgon/gorgon.hpp"
 #include "gorgon/h5/reader.hpp"
 #include "gorgon/h5/writer.hpp"
-#include "gorgon/report.hpp"
+#include "gorgon/report/reporter.hpp"
 #include "h5_test_ops.hpp"
 
 GORGON_OPERATION("h5_subcalls", gorgon::test::h5_subcalls);

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "gorgon/operation.hpp"
-#include "gorgon/reduce.hpp"
-#include "gorgon/runner.hpp"
-#include "gorgon/runspec.hpp"
+#include "gorgon/op/operation.hpp"
+#include "gorgon/reduce/reduce.hpp"
+#include "gorgon/run/runner.hpp"
+#include "gorgon/run/runspec.hpp"
 
 namespace {
 

@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <fstream>
 
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 #include "gorgon/ops/http_requests.hpp"
 #include "gorgon/ops/ops.hpp"
-#include "gorgon/registry.hpp"
+#include "gorgon/op/registry.hpp"
 
 namespace gorgon::detail {
 namespace {

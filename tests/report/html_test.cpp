@@ -6,8 +6,8 @@
 #include <regex>
 #include <sstream>
 
-#include "gorgon/report.hpp"
-#include "gorgon/units.hpp"
+#include "gorgon/report/reporter.hpp"
+#include "gorgon/base/units.hpp"
 #include "html_escape.hpp"
 #include "html_report.hpp"
 #include "source.hpp"

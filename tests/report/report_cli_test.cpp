@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "gorgon/report.hpp"
+#include "gorgon/report/reporter.hpp"
 #include "report_cli.hpp"
 #include "text_output.hpp"
 #include "synthetic.hpp"

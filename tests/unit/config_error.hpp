@@ -6,7 +6,7 @@
 #include <exception>
 #include <string>
 
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 
 template <typename F>
 std::string config_error(F&& f) {

@@ -1,5 +1,5 @@
 // Histogram: bucket layout, percentiles against exact sorted values, merging.
-#include "gorgon/histogram.hpp"
+#include "gorgon/stats/histogram.hpp"
 
 #include <gtest/gtest.h>
 

@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "gorgon/operation.hpp"
-#include "gorgon/runner.hpp"
+#include "gorgon/op/operation.hpp"
+#include "gorgon/run/runner.hpp"
 
 namespace {
 thread_local std::uint64_t t_allocations = 0;

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "config_error.hpp"
-#include "gorgon/error.hpp"
-#include "gorgon/operation.hpp"
+#include "gorgon/base/error.hpp"
+#include "gorgon/op/operation.hpp"
 
 namespace {
 

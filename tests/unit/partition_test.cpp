@@ -1,5 +1,5 @@
 // How call numbers are shared: rank slices, chunk sizes and the lock-free chunk dispenser.
-#include "gorgon/partition.hpp"
+#include "gorgon/run/partition.hpp"
 
 #include <gtest/gtest.h>
 

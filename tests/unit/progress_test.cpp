@@ -1,5 +1,5 @@
 // The live progress display: the text of a line, when lines are drawn, the terminal bar.
-#include "gorgon/progress.hpp"
+#include "gorgon/report/progress.hpp"
 
 #include <gtest/gtest.h>
 

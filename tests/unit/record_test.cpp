@@ -1,5 +1,5 @@
 // Per-thread records: string interning, blocked columns and measurement scopes.
-#include "gorgon/record.hpp"
+#include "gorgon/record/record.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "gorgon/clock.hpp"
-#include "gorgon/context.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/op/context.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // Cross-rank reduction: merge_dictionary and reduce_run on records built by hand, checked
 // against a direct computation over the union of every rank's records. Runs under mpiexec
 // (1, 2 and 4 ranks); every rank runs every test, and the exit status is agreed by all ranks.
-#include "gorgon/reduce.hpp"
+#include "gorgon/reduce/reduce.hpp"
 
 #include <gtest/gtest.h>
 #include <mpi.h>

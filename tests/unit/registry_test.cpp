@@ -1,5 +1,5 @@
 // The registry of named operations: built-ins, duplicates, lookups and GORGON_OPERATION.
-#include "gorgon/registry.hpp"
+#include "gorgon/op/registry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config_error.hpp"
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "golden.hpp"
-#include "gorgon/report.hpp"
+#include "gorgon/report/reporter.hpp"
 #include "sample_runs.hpp"
 
 namespace {

@@ -1,5 +1,5 @@
 // RunSpec: --runs lists, suite files and validation against the world and the registry.
-#include "gorgon/runspec.hpp"
+#include "gorgon/run/runspec.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config_error.hpp"
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gorgon/stats.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::test {
 

@@ -1,7 +1,7 @@
 // The time a Slurm job has left, as `squeue -h -o %L` prints it.
 #include <gtest/gtest.h>
 
-#include "gorgon/cli.hpp"
+#include "gorgon/cli/cli.hpp"
 
 namespace {
 constexpr std::uint64_t kSecond = 1'000'000'000ull;

@@ -1,5 +1,5 @@
 // Summary (streaming and merged), RunSummary::merge and merge_suite.
-#include "gorgon/stats.hpp"
+#include "gorgon/stats/summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 
 #include <csignal>
 
-#include "gorgon/control.hpp"
+#include "gorgon/run/control.hpp"
 
 namespace {
 

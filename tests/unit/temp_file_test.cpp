@@ -1,5 +1,5 @@
 // Files written whole through a unique temporary name beside the target.
-#include "gorgon/temp_file.hpp"
+#include "gorgon/base/temp_file.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

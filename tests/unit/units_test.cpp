@@ -1,5 +1,5 @@
 // Durations and counts as users type them, and durations as the report prints them.
-#include "gorgon/units.hpp"
+#include "gorgon/base/units.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "config_error.hpp"
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "gorgon/error.hpp"
-#include "gorgon/gorgon_api.hpp"
+#include "gorgon/base/error.hpp"
+#include "gorgon/api/gorgon_api.hpp"
 
 namespace gorgon::h5::detail {
 namespace {

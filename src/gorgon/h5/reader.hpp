@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "gorgon/h5/file_error.hpp"
-#include "gorgon/stats.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::h5 {
 

@@ -11,12 +11,12 @@
 #include <limits>
 #include <type_traits>
 
-#include "gorgon/gorgon_api.hpp"
+#include "gorgon/api/gorgon_api.hpp"
 #include "gorgon/h5/columns.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/io.hpp"
 #include "gorgon/h5/summary_io.hpp"
-#include "gorgon/reduce.hpp"
+#include "gorgon/reduce/reduce.hpp"
 
 namespace gorgon::h5::detail {
 namespace f = format;

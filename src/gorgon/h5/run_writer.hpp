@@ -5,8 +5,8 @@
 #include <cstdint>
 
 #include "gorgon/h5/hid.hpp"
-#include "gorgon/runner.hpp"
-#include "gorgon/stats.hpp"
+#include "gorgon/run/runner.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::h5::detail {
 

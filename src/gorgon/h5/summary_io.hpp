@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gorgon/h5/format.hpp"
-#include "gorgon/stats.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::h5::detail {
 

@@ -13,8 +13,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "gorgon/error.hpp"
-#include "gorgon/gorgon_api.hpp"
+#include "gorgon/base/error.hpp"
+#include "gorgon/api/gorgon_api.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/hid.hpp"
 #include "gorgon/h5/io.hpp"

@@ -17,8 +17,8 @@
 #include <memory>
 #include <string>
 
-#include "gorgon/runner.hpp"
-#include "gorgon/stats.hpp"
+#include "gorgon/run/runner.hpp"
+#include "gorgon/stats/summary.hpp"
 
 namespace gorgon::h5 {
 

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <thread>
 
-#include "gorgon/clock.hpp"
-#include "gorgon/error.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/base/error.hpp"
 #include "gorgon/ops/ops.hpp"
-#include "gorgon/registry.hpp"
+#include "gorgon/op/registry.hpp"
 
 namespace gorgon::detail {
 namespace {

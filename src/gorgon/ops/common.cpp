@@ -5,7 +5,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 #include "gorgon/ops/ops.hpp"
 
 // glibc 2.32 and later name errno values and signals itself; elsewhere a table of the

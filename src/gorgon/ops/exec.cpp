@@ -13,7 +13,7 @@
 #include <cstring>
 #include <memory>
 
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 #include "gorgon/ops/ops.hpp"
 
 extern char** environ;

@@ -11,7 +11,7 @@
 #include <charconv>
 #include <memory>
 
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 #include "gorgon/ops/ops.hpp"
 
 namespace gorgon::detail {

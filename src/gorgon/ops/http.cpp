@@ -6,8 +6,8 @@
 #include <memory>
 #include <mutex>
 
-#include "gorgon/clock.hpp"
-#include "gorgon/error.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/base/error.hpp"
 #include "gorgon/ops/http_requests.hpp"
 #include "gorgon/ops/ops.hpp"
 

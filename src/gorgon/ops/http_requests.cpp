@@ -5,7 +5,7 @@
 #include <cctype>
 #include <fstream>
 
-#include "gorgon/error.hpp"
+#include "gorgon/base/error.hpp"
 
 namespace gorgon::detail {
 namespace {

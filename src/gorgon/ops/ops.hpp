@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gorgon/operation.hpp"
+#include "gorgon/op/operation.hpp"
 
 namespace gorgon::detail {
 

@@ -1,0 +1,158 @@
+#include "gorgon/api/gorgon_api.hpp"
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/serialization/string.hpp>
+#include <cstdlib>
+#include <exception>
+
+#include "gorgon/reduce/reduce.hpp"
+#include "gorgon/op/registry.hpp"
+#include "gorgon/report/reporter.hpp"
+#include "gorgon/run/runner.hpp"
+
+namespace gorgon {
+
+namespace detail {
+namespace {
+bool mpi_started_here = false;
+void finalize_at_exit() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (mpi_started_here && !finalized) MPI_Finalize();
+}
+}  // namespace
+
+void ensure_mpi() {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) return;
+  int provided = 0;
+  check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  mpi_started_here = true;
+  std::atexit(finalize_at_exit);
+}
+}  // namespace detail
+
+SharedError agree_on_error(MPI_Comm world, const SharedError& local) {
+  boost::mpi::communicator comm(world, boost::mpi::comm_attach);
+  const int mine = local.failed ? comm.rank() : comm.size();
+  int first = comm.size();
+  boost::mpi::all_reduce(comm, mine, first, boost::mpi::minimum<int>());
+  if (first == comm.size()) return {};
+  SharedError agreed = local;
+  int config = local.config ? 1 : 0;
+  boost::mpi::broadcast(comm, agreed.message, first);
+  boost::mpi::broadcast(comm, config, first);
+  agreed.failed = true;
+  agreed.config = config != 0;
+  return agreed;
+}
+
+WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world,
+                      const RunControl& control) {
+  int rank = 0;
+  MPI_Comm_rank(world, &rank);
+  MPI_Comm sub = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split(world, rank < spec.ranks ? 0 : MPI_UNDEFINED, rank, &sub),
+            "MPI_Comm_split");
+  WorldRun result;
+  all_or_none(world, [&] {
+    if (sub == MPI_COMM_NULL) return;  // not in this run: wait for the others
+    struct Free {
+      MPI_Comm& c;
+      ~Free() { MPI_Comm_free(&c); }
+    } free_sub{sub};
+    result.local = execute_run(spec, op, sub, control);
+    result.summary = reduce_run(*result.local, sub);
+  });
+  return result;
+}
+
+namespace {
+OperationInfo wrap(OperationFn fn) {
+  return OperationInfo{"user", "an operation given to the library",
+                       {},
+                       [fn = std::move(fn)](const Params&) { return fn; }};
+}
+}  // namespace
+
+Gorgon::Gorgon(OperationFn op, MPI_Comm comm) : op_(wrap(std::move(op))), comm_(comm) {
+  detail::ensure_mpi();
+  MPI_Comm_rank(comm_, &rank_);
+}
+
+Gorgon::Gorgon(const std::string& operation, const std::map<std::string, std::string>& params,
+               MPI_Comm comm)
+    : params_(params), comm_(comm) {
+  detail::ensure_mpi();
+  MPI_Comm_rank(comm_, &rank_);
+  op_ = registry().find(operation);
+}
+
+Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64_t seed) {
+  int world = 1;
+  MPI_Comm_size(comm_, &world);
+  RunSpec spec;
+  spec.operation = op_.name;
+  spec.params = params_;
+  spec.ops = operations;
+  spec.ranks = ranks;
+  spec.threads = threads;
+  spec.seed = seed;
+  if (spec.ops < 1) throw ConfigError("go(): the number of operations must be at least 1");
+  if (spec.threads < 1) throw ConfigError("go(): threads must be at least 1");
+  if (spec.ranks == 0) spec.ranks = world;
+  if (spec.ranks < 0 || spec.ranks > world)
+    throw ConfigError("go(): " + std::to_string(ranks) + " ranks asked, " +
+                      std::to_string(world) + " available");
+  WorldRun run = run_on_world(spec, op_, comm_);
+  if (output_) output_->write_run(run.summary, run.local ? &*run.local : nullptr);
+  if (is_root()) runs_.push_back(std::move(run.summary));
+  return *this;
+}
+
+Gorgon& Gorgon::output(const std::string& path, h5::WriterOptions options) {
+  close_output();
+  output_ = std::make_unique<h5::Writer>(path, comm_, std::move(options));
+  return *this;
+}
+
+Gorgon& Gorgon::close_output() {
+  if (output_) {
+    auto file = std::move(output_);
+    file->close();
+  }
+  return *this;
+}
+
+Gorgon::~Gorgon() {
+  if (!output_ || std::uncaught_exceptions() > 0) return;  // the writer aborts itself
+  try {
+    output_->close();
+  } catch (...) {  // a destructor must not throw: the temporary file is removed instead
+  }
+}
+
+Gorgon::Gorgon(Gorgon&&) noexcept = default;
+Gorgon& Gorgon::operator=(Gorgon&&) noexcept = default;
+
+RunSummary Gorgon::suite() const { return merge_suite(runs_); }
+
+std::string Gorgon::small_report() const {
+  if (!is_root() || runs_.empty()) return "";
+  return gorgon::small_report(suite());
+}
+
+std::string Gorgon::report() const {
+  if (!is_root() || runs_.empty()) return "";
+  std::string out;
+  for (std::size_t i = 0; i < runs_.size(); ++i)
+    out += run_title(runs_[i], i, runs_.size()) + gorgon::small_report(runs_[i]) +
+           balance_line(runs_[i]) + "\n";
+  if (runs_.size() > 1)
+    out += "Suite of " + std::to_string(runs_.size()) + " runs\n" + gorgon::small_report(suite());
+  return out;
+}
+
+}  // namespace gorgon

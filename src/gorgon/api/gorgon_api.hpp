@@ -1,0 +1,129 @@
+#pragma once
+// The library API, mirroring the original tool: make a Gorgon with an operation, call go()
+// for each configuration, print the report.
+//
+//     gorgon::Result op(std::uint64_t n, gorgon::Context& g) {
+//       auto t = g.measurement("step 1");
+//       return n % 5 ? "SUCCESS" : "FAIL";
+//     }
+//     int main() {
+//       gorgon::Gorgon test(op);            // initialises MPI when the program has not
+//       test.go(4000, 1, 1).go(4000, 2, 4); // operations, ranks, threads
+//       std::cout << test.small_report();   // on rank 0; empty elsewhere
+//     }
+#include <mpi.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gorgon/base/error.hpp"
+#include "gorgon/h5/writer.hpp"
+#include "gorgon/op/operation.hpp"
+#include "gorgon/run/runner.hpp"
+#include "gorgon/run/runspec.hpp"
+#include "gorgon/stats/summary.hpp"
+
+namespace gorgon {
+
+class Gorgon {
+ public:
+  /// An operation given as a callable. MPI is initialised if it is not yet (and finalised
+  /// at program exit); runs use the ranks of `comm`.
+  explicit Gorgon(OperationFn op, MPI_Comm comm = MPI_COMM_WORLD);
+  /// A registered operation (built-in or GORGON_OPERATION) with its parameters.
+  explicit Gorgon(const std::string& operation,
+                  const std::map<std::string, std::string>& params = {},
+                  MPI_Comm comm = MPI_COMM_WORLD);
+
+  /// One run: `operations` calls numbered seed.., on the first `ranks` ranks (0: all) with
+  /// `threads` OpenMP threads each. Collective over the communicator. Throws ConfigError on
+  /// bad arguments (on every rank).
+  Gorgon& go(std::uint64_t operations, int ranks = 0, int threads = 1, std::uint64_t seed = 0);
+
+  /// Writes every following run's calls and summary to an HDF5 file (docs/hdf5-format.md),
+  /// under a temporary name until close_output() (or destruction) renames it. Collective.
+  /// Throws ConfigError when the file exists (without options.overwrite) or its directory
+  /// cannot be written.
+  ///
+  ///     test.output("runs.h5").go(4000, 1, 1).go(4000, 2, 4).close_output();
+  Gorgon& output(const std::string& path, h5::WriterOptions options = {});
+  /// Closes the output file and gives it its final name. Collective; does nothing without one.
+  Gorgon& close_output();
+  /// Closes the output file like close_output(), or removes it when destroyed by an exception.
+  ~Gorgon();
+  Gorgon(Gorgon&&) noexcept;
+  Gorgon& operator=(Gorgon&&) noexcept;
+
+  /// The original's report over every run so far (rank 0; "" on other ranks).
+  [[nodiscard]] std::string small_report() const;
+  /// Each run's report, then the suite's (rank 0; "" on other ranks).
+  [[nodiscard]] std::string report() const;
+  /// Each run's reduced summary (complete on rank 0, empty elsewhere).
+  [[nodiscard]] const std::vector<RunSummary>& runs() const noexcept { return runs_; }
+  /// Every run merged (rank 0).
+  [[nodiscard]] RunSummary suite() const;
+  [[nodiscard]] bool is_root() const noexcept { return rank_ == 0; }
+
+ private:
+  OperationInfo op_;
+  std::map<std::string, std::string> params_;
+  MPI_Comm comm_;
+  int rank_ = 0;
+  std::vector<RunSummary> runs_;
+  std::unique_ptr<h5::Writer> output_;
+};
+
+/// One run as seen from one rank of the world.
+struct WorldRun {
+  RunSummary summary;            ///< complete on world rank 0, empty elsewhere
+  std::optional<RankRun> local;  ///< this rank's raw records; empty if not in the run
+};
+
+/// Runs one RunSpec on the first spec.ranks ranks of `world` (the others wait). Collective
+/// over `world`. An error on any rank is thrown on every rank.
+WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world,
+                      const RunControl& control = {});
+
+/// An error every rank agreed on.
+struct SharedError {
+  bool failed = false;
+  bool config = false;  ///< a ConfigError (bad input: exit status 2)
+  std::string message;
+};
+
+/// Makes every rank agree on an error: if any rank has one, every rank gets the message of
+/// the lowest failing rank. Collective.
+SharedError agree_on_error(MPI_Comm world, const SharedError& local);
+
+/// Runs `body`, catching what it throws as this rank's error, then agrees with every rank of
+/// `world` (collective) and rethrows the agreed error on every rank: ConfigError for bad
+/// input, std::runtime_error otherwise.
+template <typename F>
+void all_or_none(MPI_Comm world, F&& body);
+
+template <typename F>
+void all_or_none(MPI_Comm world, F&& body) {
+  SharedError mine;
+  try {
+    body();
+  } catch (const ConfigError& e) {
+    mine = {true, true, e.what()};
+  } catch (const std::exception& e) {
+    mine = {true, false, e.what()};
+  }
+  const SharedError agreed = agree_on_error(world, mine);
+  if (!agreed.failed) return;
+  if (agreed.config) throw ConfigError(agreed.message);
+  throw std::runtime_error(agreed.message);
+}
+
+namespace detail {
+/// Initialises MPI (threads funneled) unless already done; finalises at exit if it did.
+void ensure_mpi();
+}  // namespace detail
+
+}  // namespace gorgon

@@ -1,2 +1,0 @@
-// Context and Measurement are header-only; this unit keeps the header compiled on its own.
-#include "gorgon/context.hpp"

@@ -1,0 +1,105 @@
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "gorgon/base/error.hpp"
+#include "gorgon/report/reporter.hpp"
+#include "gorgon/base/temp_file.hpp"
+
+namespace gorgon {
+namespace {
+
+nlohmann::json summary_json(const Summary& s, std::uint64_t wall_ns) {
+  nlohmann::json j;
+  j["count"] = s.count;
+  j["calls_per_s"] = s.rate(wall_ns);
+  j["sum_ns"] = s.sum_ns;
+  j["mean_ns"] = s.mean_ns();
+  j["stddev_ns"] = s.stddev_ns();
+  j["min_ns"] = s.count ? s.min_ns : 0;
+  j["max_ns"] = s.max_ns;
+  nlohmann::json p = nlohmann::json::object();
+  for (double q : kReportPercentiles) p[fmt_percentile(q)] = s.percentile_ns(q);
+  j["percentiles_ns"] = p;
+  return j;
+}
+
+}  // namespace
+
+std::string fmt_percentile(double p) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "p%g", p);
+  return buf;
+}
+
+nlohmann::json to_json(const RunSummary& s) {
+  nlohmann::json j;
+  j["operation"] = s.operation;
+  j["params"] = nlohmann::json::object();
+  for (const auto& [k, v] : s.params) j["params"][k] = v;
+  j["ops"] = s.ops;
+  j["seed"] = s.seed;
+  j["ranks"] = s.ranks;
+  j["threads"] = s.threads;
+  j["runs"] = s.runs;
+  j["mode"] = s.mode;
+  j["duration_ns"] = s.duration_ns;
+  j["rate"] = s.rate;
+  j["late_calls"] = s.late_calls;
+  j["warmup_calls"] = s.warmup_calls;
+  j["status"] = s.status;
+  j["stop_reason"] = s.stop_reason;
+  j["wall_ns"] = s.wall_ns;
+  j["result"] = summary_json(s.total, s.wall_ns);
+  j["labels"] = nlohmann::json::array();
+  for (const auto& l : s.labels) {
+    nlohmann::json lj = summary_json(l.stats, s.wall_ns);
+    lj["label"] = l.label;
+    lj["subcalls"] = nlohmann::json::array();
+    for (const auto& sub : l.subcalls) {
+      nlohmann::json sj = summary_json(sub.stats, s.wall_ns);
+      sj["name"] = sub.name;
+      lj["subcalls"].push_back(sj);
+    }
+    j["labels"].push_back(lj);
+  }
+  if (!s.rank_balance.empty()) {
+    nlohmann::json b;
+    b["slowest_rank"] = s.slowest_rank();
+    b["ranks"] = nlohmann::json::array();
+    for (const auto& r : s.rank_balance)
+      b["ranks"].push_back({{"rank", r.rank},
+                            {"calls", r.calls},
+                            {"busy_ns", r.busy_ns},
+                            {"wall_ns", r.wall_ns},
+                            {"clock_offset_ns", r.clock_offset_ns},
+                            {"clock_rtt_ns", r.clock_rtt_ns}});
+    b["threads"] = nlohmann::json::array();
+    for (const auto& t : s.thread_balance)
+      b["threads"].push_back(
+          {{"rank", t.rank}, {"thread", t.thread}, {"calls", t.calls}, {"busy_ns", t.busy_ns}});
+    j["balance"] = b;
+  }
+  return j;
+}
+
+nlohmann::json suite_to_json(const std::vector<RunSummary>& runs, const RunSummary& suite) {
+  nlohmann::json j;
+  j["format"] = "gorgon-mpi-summary";
+  j["version"] = 1;
+  j["runs"] = nlohmann::json::array();
+  for (const auto& r : runs) j["runs"].push_back(to_json(r));
+  nlohmann::json sj;
+  sj["runs"] = suite.runs;
+  sj["wall_ns"] = suite.wall_ns;
+  sj["result"] = summary_json(suite.total, suite.wall_ns);
+  sj["labels"] = to_json(suite)["labels"];
+  j["suite"] = sj;
+  return j;
+}
+
+void JsonReporter::report_suite(const std::vector<RunSummary>& runs, const RunSummary& suite) {
+  write_file_atomically(path_, suite_to_json(runs, suite).dump(2) + "\n");
+}
+
+}  // namespace gorgon

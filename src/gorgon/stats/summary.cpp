@@ -1,0 +1,101 @@
+#include "gorgon/stats/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gorgon {
+
+void Summary::record(std::uint64_t ns) {
+  ++count;
+  const double delta = static_cast<double>(ns) - (count > 1 ? static_cast<double>(sum_ns) /
+                                                                  static_cast<double>(count - 1)
+                                                            : static_cast<double>(ns));
+  sum_ns += ns;
+  const double mean = static_cast<double>(sum_ns) / static_cast<double>(count);
+  m2 += delta * (static_cast<double>(ns) - mean);
+  min_ns = std::min(min_ns, ns);
+  max_ns = std::max(max_ns, ns);
+  histogram.record(ns);
+}
+
+void Summary::merge(const Summary& o) {
+  if (o.count == 0) return;
+  if (count == 0) {
+    *this = o;
+    return;
+  }
+  const double na = static_cast<double>(count), nb = static_cast<double>(o.count);
+  const double delta = o.mean_ns() - mean_ns();
+  m2 = m2 + o.m2 + delta * delta * na * nb / (na + nb);
+  count += o.count;
+  sum_ns += o.sum_ns;
+  min_ns = std::min(min_ns, o.min_ns);
+  max_ns = std::max(max_ns, o.max_ns);
+  histogram.merge(o.histogram);
+}
+
+double Summary::stddev_ns() const noexcept {
+  if (count < 2) return 0.0;
+  return std::sqrt(std::max(0.0, m2) / static_cast<double>(count - 1));
+}
+
+std::uint64_t Summary::percentile_ns(double p) const {
+  if (count == 0) return 0;
+  return std::clamp(histogram.percentile(p), min_ns, max_ns);
+}
+
+namespace {
+template <typename T, typename Key>
+T& find_or_add(std::vector<T>& v, const std::string& name, Key key) {
+  auto it = std::lower_bound(v.begin(), v.end(), name,
+                             [&](const T& a, const std::string& n) { return a.*key < n; });
+  if (it == v.end() || (*it).*key != name) {
+    T fresh;
+    fresh.*key = name;
+    it = v.insert(it, std::move(fresh));
+  }
+  return *it;
+}
+}  // namespace
+
+void RunSummary::merge(const RunSummary& o) {
+  runs += o.runs;
+  ops += o.ops;
+  late_calls += o.late_calls;
+  warmup_calls += o.warmup_calls;
+  if (o.status != "complete") {
+    status = o.status;
+    stop_reason = o.stop_reason;
+  }
+  wall_ns += o.wall_ns;
+  total.merge(o.total);
+  for (const auto& l : o.labels) {
+    auto& mine = find_or_add(labels, l.label, &LabelSummary::label);
+    mine.stats.merge(l.stats);
+    for (const auto& s : l.subcalls)
+      find_or_add(mine.subcalls, s.name, &SubCallSummary::name).stats.merge(s.stats);
+  }
+}
+
+int RunSummary::slowest_rank() const {
+  if (rank_balance.empty()) return -1;
+  auto it = std::max_element(rank_balance.begin(), rank_balance.end(),
+                             [](auto& a, auto& b) { return a.wall_ns < b.wall_ns; });
+  return it->rank;
+}
+
+RunSummary merge_suite(const std::vector<RunSummary>& runs) {
+  RunSummary merged;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (i == 0) {
+      merged = runs[0];
+      merged.rank_balance.clear();
+      merged.thread_balance.clear();
+    } else {
+      merged.merge(runs[i]);
+    }
+  }
+  return merged;
+}
+
+}  // namespace gorgon

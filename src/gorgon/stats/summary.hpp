@@ -1,0 +1,104 @@
+#pragma once
+// Summaries of durations and their merging. Plain value types; nothing here knows of MPI.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gorgon/stats/histogram.hpp"
+
+namespace gorgon {
+
+/// Count, sum, min, max, spread and distribution of a set of durations (ns).
+struct Summary {
+  std::uint64_t count = 0;
+  std::uint64_t sum_ns = 0;
+  std::uint64_t min_ns = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t max_ns = 0;
+  double m2 = 0;  ///< sum of squared deviations from the mean (ns^2)
+  Histogram histogram;
+
+  void record(std::uint64_t ns);
+  /// Merges another summary (Chan et al.'s pairwise update for m2).
+  void merge(const Summary& other);
+
+  [[nodiscard]] double mean_ns() const noexcept {
+    return count ? static_cast<double>(sum_ns) / static_cast<double>(count) : 0.0;
+  }
+  /// Sample standard deviation; 0 for fewer than two values.
+  [[nodiscard]] double stddev_ns() const noexcept;
+  /// Percentile from the histogram, clamped to [min, max] so it never leaves the data.
+  [[nodiscard]] std::uint64_t percentile_ns(double p) const;
+  /// Calls per second over a wall time.
+  [[nodiscard]] double rate(std::uint64_t wall_ns) const noexcept {
+    return wall_ns ? static_cast<double>(count) * 1e9 / static_cast<double>(wall_ns) : 0.0;
+  }
+};
+
+/// The percentiles every report shows.
+inline constexpr double kReportPercentiles[] = {50.0, 90.0, 99.0, 99.9};
+
+/// Sub-calls of one name made by calls of one label.
+struct SubCallSummary {
+  std::string name;
+  Summary stats;
+};
+
+/// Calls of one label, with their sub-calls by name.
+struct LabelSummary {
+  std::string label;
+  Summary stats;
+  std::vector<SubCallSummary> subcalls;  ///< sorted by name
+};
+
+/// Calls and busy time of one thread of one rank.
+struct ThreadBalance {
+  int rank = 0;
+  int thread = 0;
+  std::uint64_t calls = 0;
+  std::uint64_t busy_ns = 0;
+};
+
+/// Calls and time of one rank; `wall_ns` runs from the run's start barrier to its last call.
+struct RankBalance {
+  int rank = 0;
+  std::uint64_t calls = 0;
+  std::uint64_t busy_ns = 0;
+  std::uint64_t wall_ns = 0;
+  std::int64_t clock_offset_ns = 0;  ///< this rank's clock minus rank 0's (estimated)
+  std::uint64_t clock_rtt_ns = 0;    ///< round trip of the best offset sample
+};
+
+/// The reduced result of one run (or of a whole suite, merged), as rank 0 holds it.
+struct RunSummary {
+  std::string operation;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::uint64_t ops = 0;
+  std::uint64_t seed = 0;
+  int ranks = 0;
+  int threads = 0;
+  int runs = 1;                ///< how many runs were merged into this summary
+  std::string mode = "count";  ///< "count" (ops calls) or "duration" (calls until time is up)
+  std::uint64_t duration_ns = 0;   ///< duration mode: the time asked for
+  double rate = 0;                 ///< open loop: the calls/s asked for (0: closed loop)
+  std::uint64_t late_calls = 0;    ///< open loop: calls that started a schedule slot late
+  std::uint64_t warmup_calls = 0;  ///< calls made before measuring, not in the statistics
+  std::string status = "complete";  ///< "complete" or "interrupted"
+  std::string stop_reason;          ///< why it was interrupted (SIGTERM, time limit, ...)
+  std::uint64_t wall_ns = 0;   ///< total time (sum over runs for a suite)
+  Summary total;               ///< every call, whatever its label
+  std::vector<LabelSummary> labels;  ///< sorted by label
+  std::vector<RankBalance> rank_balance;
+  std::vector<ThreadBalance> thread_balance;
+
+  /// Merges another run into this one (suite totals): counts and histograms add, wall
+  /// times add, labels and sub-calls are matched by name. Balance is not merged.
+  void merge(const RunSummary& other);
+  /// The rank with the longest wall time, or -1 without balance data.
+  [[nodiscard]] int slowest_rank() const;
+};
+
+/// Every run of a suite merged into one summary (balance left out: it is per run).
+RunSummary merge_suite(const std::vector<RunSummary>& runs);
+
+}  // namespace gorgon
