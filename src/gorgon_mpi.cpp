@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "gorgon/cli/cli.hpp"
-#include "gorgon/run/control.hpp"
+#include "gorgon/run/stop.hpp"
 
 int main(int argc, char** argv) {
   int provided = 0;

@@ -4,7 +4,7 @@
 
 #include <csignal>
 
-#include "gorgon/run/control.hpp"
+#include "gorgon/run/stop.hpp"
 
 namespace {
 

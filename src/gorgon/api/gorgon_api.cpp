@@ -34,21 +34,6 @@ void ensure_mpi() {
 }
 }  // namespace detail
 
-SharedError agree_on_error(MPI_Comm world, const SharedError& local) {
-  boost::mpi::communicator comm(world, boost::mpi::comm_attach);
-  const int mine = local.failed ? comm.rank() : comm.size();
-  int first = comm.size();
-  boost::mpi::all_reduce(comm, mine, first, boost::mpi::minimum<int>());
-  if (first == comm.size()) return {};
-  SharedError agreed = local;
-  int config = local.config ? 1 : 0;
-  boost::mpi::broadcast(comm, agreed.message, first);
-  boost::mpi::broadcast(comm, config, first);
-  agreed.failed = true;
-  agreed.config = config != 0;
-  return agreed;
-}
-
 WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world,
                       const RunControl& control) {
   int rank = 0;

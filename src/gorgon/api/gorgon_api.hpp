@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "gorgon/base/agree.hpp"
 #include "gorgon/base/error.hpp"
 #include "gorgon/h5/writer.hpp"
 #include "gorgon/op/operation.hpp"
@@ -87,39 +88,6 @@ struct WorldRun {
 /// over `world`. An error on any rank is thrown on every rank.
 WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm world,
                       const RunControl& control = {});
-
-/// An error every rank agreed on.
-struct SharedError {
-  bool failed = false;
-  bool config = false;  ///< a ConfigError (bad input: exit status 2)
-  std::string message;
-};
-
-/// Makes every rank agree on an error: if any rank has one, every rank gets the message of
-/// the lowest failing rank. Collective.
-SharedError agree_on_error(MPI_Comm world, const SharedError& local);
-
-/// Runs `body`, catching what it throws as this rank's error, then agrees with every rank of
-/// `world` (collective) and rethrows the agreed error on every rank: ConfigError for bad
-/// input, std::runtime_error otherwise.
-template <typename F>
-void all_or_none(MPI_Comm world, F&& body);
-
-template <typename F>
-void all_or_none(MPI_Comm world, F&& body) {
-  SharedError mine;
-  try {
-    body();
-  } catch (const ConfigError& e) {
-    mine = {true, true, e.what()};
-  } catch (const std::exception& e) {
-    mine = {true, false, e.what()};
-  }
-  const SharedError agreed = agree_on_error(world, mine);
-  if (!agreed.failed) return;
-  if (agreed.config) throw ConfigError(agreed.message);
-  throw std::runtime_error(agreed.message);
-}
 
 namespace detail {
 /// Initialises MPI (threads funneled) unless already done; finalises at exit if it did.

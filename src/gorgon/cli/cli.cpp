@@ -16,7 +16,7 @@
 
 #include "gorgon/run/check.hpp"
 #include "gorgon/base/clock.hpp"
-#include "gorgon/run/control.hpp"
+#include "gorgon/run/stop.hpp"
 #include "gorgon/base/error.hpp"
 #include "gorgon/api/gorgon_api.hpp"
 #include "gorgon/h5/writer.hpp"

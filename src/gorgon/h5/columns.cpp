@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gorgon/base/error.hpp"
-#include "gorgon/api/gorgon_api.hpp"
+#include "gorgon/base/agree.hpp"
 
 namespace gorgon::h5::detail {
 namespace {

@@ -11,7 +11,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "gorgon/api/gorgon_api.hpp"
+#include "gorgon/base/agree.hpp"
 #include "gorgon/h5/columns.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/io.hpp"

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "gorgon/h5/hid.hpp"
-#include "gorgon/run/runner.hpp"
+#include "gorgon/run/rank_run.hpp"
 #include "gorgon/stats/summary.hpp"
 
 namespace gorgon::h5::detail {

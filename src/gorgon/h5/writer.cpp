@@ -14,7 +14,7 @@
 #include <filesystem>
 
 #include "gorgon/base/error.hpp"
-#include "gorgon/api/gorgon_api.hpp"
+#include "gorgon/base/agree.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/hid.hpp"
 #include "gorgon/h5/io.hpp"

@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "gorgon/run/runner.hpp"
+#include "gorgon/run/rank_run.hpp"
 #include "gorgon/stats/summary.hpp"
 
 namespace gorgon::h5 {

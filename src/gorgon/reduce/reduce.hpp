@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "gorgon/run/runner.hpp"
+#include "gorgon/run/rank_run.hpp"
 #include "gorgon/stats/summary.hpp"
 
 namespace gorgon {

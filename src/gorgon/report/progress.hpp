@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "gorgon/run/control.hpp"
+#include "gorgon/run/rounds.hpp"
 
 namespace gorgon {
 
