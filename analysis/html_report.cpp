@@ -196,8 +196,8 @@ std::string run_section(const ReportData& data, std::size_t i) {
   while (!title.empty() && title.back() == '\n') title.pop_back();
 
   std::string out = fmt::format("<section class=\"run\" id=\"run-{}\">\n<h2>{}</h2>\n", index + 1, h(title));
-  if (s.status != "complete")
-    out += "<p class=\"warning\">This run was " + h(s.status) +
+  if (s.status != RunStatus::complete)
+    out += "<p class=\"warning\">This run was " + h(name_of(s.status)) +
            (s.stop_reason.empty() ? std::string() : " (" + h(s.stop_reason) + ")") +
            ": its figures cover the calls made until it stopped.</p>\n";
   out += cards(s);

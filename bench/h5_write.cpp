@@ -93,7 +93,7 @@ double h5_write(const std::string& path, const gorgon::WorldRun& run, bool compr
     options.compress = compress;
     options.collective_columns = collective;
     gorgon::h5::Writer out(path, MPI_COMM_WORLD, options);
-    out.write_run(run.summary, run.local ? &*run.local : nullptr);
+    out.write_run(run);
     out.close();
   }
   if (fsync_it && rank == 0) durable(path);

@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
     for (const auto& spec : suite()) {
       live.push_back(gorgon::run_on_world(spec, gorgon::registry().find(spec.operation),
                                           MPI_COMM_WORLD));
-      out.write_run(live.back().summary, live.back().local ? &*live.back().local : nullptr);
+      out.write_run(live.back());
     }
     out.close();
   }

@@ -170,17 +170,37 @@ struct Expected {
   std::vector<std::uint64_t> total;
   std::map<std::string, std::vector<std::uint64_t>> labels;
   std::map<std::string, std::map<std::string, std::vector<std::uint64_t>>> subs;
+  /// Per sub-call name, the earliest position any thread first met it at: sub-calls are
+  /// listed in that order (then by name).
+  std::map<std::string, std::size_t> first_seen;
+  [[nodiscard]] std::vector<std::string> sub_order(const std::string& label) const {
+    std::vector<std::string> names;
+    for (const auto& [name, durations] : subs.at(label)) names.push_back(name);
+    std::stable_sort(names.begin(), names.end(), [&](const auto& a, const auto& b) {
+      return first_seen.at(a) < first_seen.at(b);
+    });
+    return names;
+  }
 };
 
 Expected expected_union(int ranks, bool empty_above_rank0 = false) {
   Expected e;
   for (int r = 0; r < ranks; ++r)
-    for (int t = 0; t < threads_of(r); ++t)
+    for (int t = 0; t < threads_of(r); ++t) {
+      std::vector<std::string> met;  // this thread's sub-call names, first seen first
       for (const auto& c : plan_thread(r, t, empty_above_rank0)) {
         e.total.push_back(c.duration);
         e.labels[c.label].push_back(c.duration);
-        for (const auto& s : c.subs) e.subs[c.label][s.name].push_back(s.duration);
+        for (const auto& s : c.subs) {
+          e.subs[c.label][s.name].push_back(s.duration);
+          if (std::find(met.begin(), met.end(), s.name) == met.end()) met.push_back(s.name);
+        }
       }
+      for (std::size_t i = 0; i < met.size(); ++i) {
+        auto [it, fresh] = e.first_seen.emplace(met[i], i);
+        if (!fresh) it->second = std::min(it->second, i);
+      }
+    }
   return e;
 }
 
@@ -231,11 +251,11 @@ void expect_reduced(const RunSummary& s, int ranks, bool empty_above_rank0) {
     const std::size_t n_subs = want_subs == e.subs.end() ? 0 : want_subs->second.size();
     ASSERT_EQ(l.subcalls.size(), n_subs) << l.label;
     if (n_subs > 0) {
-      auto want_sub = want_subs->second.begin();
-      for (const auto& sub : l.subcalls) {
-        EXPECT_EQ(sub.name, want_sub->first) << l.label;
-        expect_summary(sub.stats, want_sub->second, l.label + " / " + sub.name);
-        ++want_sub;
+      const std::vector<std::string> order = e.sub_order(l.label);
+      for (std::size_t i = 0; i < l.subcalls.size(); ++i) {
+        const auto& sub = l.subcalls[i];
+        EXPECT_EQ(sub.name, order[i]) << l.label;
+        expect_summary(sub.stats, want_subs->second.at(sub.name), l.label + " / " + sub.name);
       }
     }
     ++want_label;

@@ -96,12 +96,12 @@ TEST(ToJson, NoBalanceAndEmptyParams) {
 
 TEST(ToJson, DurationModeAndInterruption) {
   RunSummary r = run_b();
-  r.mode = "duration";
+  r.mode = gorgon::RunMode::duration;
   r.duration_ns = 30 * kS;
   r.rate = 1'500.5;
   r.late_calls = 7;
   r.warmup_calls = 20;
-  r.status = "interrupted";
+  r.status = gorgon::RunStatus::interrupted;
   r.stop_reason = "SIGUSR1";
   const json j = gorgon::to_json(r);
   EXPECT_EQ(j["mode"], "duration");

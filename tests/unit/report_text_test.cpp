@@ -60,7 +60,7 @@ TEST(RunTitle, NamesOperationParamsCallsRanksThreadsSeed) {
 
 TEST(RunTitle, DurationRateAndWarmup) {
   RunSummary r = run_b();
-  r.mode = "duration";
+  r.mode = gorgon::RunMode::duration;
   r.duration_ns = 30 * kS;
   EXPECT_EQ(gorgon::run_title(r, 0, 1),
             "Run 1 of 1: noop for 30s 0ms, 1 ranks x 1 threads, seed 1000\n");
@@ -69,7 +69,7 @@ TEST(RunTitle, DurationRateAndWarmup) {
   EXPECT_EQ(gorgon::run_title(r, 0, 1),
             "Run 1 of 1: noop for 30s 0ms at 250 calls/s after 100 warm-up calls, 1 ranks x 1 "
             "threads, seed 1000\n");
-  r.mode = "count";
+  r.mode = gorgon::RunMode::count;
   r.rate = 0.5;
   EXPECT_EQ(gorgon::run_title(r, 0, 1),
             "Run 1 of 1: noop x 1000 calls at 0.500 calls/s after 100 warm-up calls, 1 ranks x 1 "
@@ -79,14 +79,14 @@ TEST(RunTitle, DurationRateAndWarmup) {
 TEST(StatusLines, InterruptedAndRate) {
   RunSummary r = run_b();
   EXPECT_EQ(gorgon::status_lines(r), "");  // complete, closed loop: nothing to say
-  r.status = "interrupted";
+  r.status = gorgon::RunStatus::interrupted;
   r.stop_reason = "SIGTERM";
   EXPECT_EQ(gorgon::status_lines(r),
             "Interrupted (SIGTERM): the report covers the 1000 calls that completed\n");
   r.stop_reason.clear();
   EXPECT_EQ(gorgon::status_lines(r),
             "Interrupted (stopped): the report covers the 1000 calls that completed\n");
-  r.status = "complete";
+  r.status = gorgon::RunStatus::complete;
   // Asked 2e6 calls/s; 1000 calls in 1 ms achieved 1e6; 250 of 1000 late: 25.00%.
   r.rate = 2e6;
   r.late_calls = 250;
@@ -197,7 +197,7 @@ TEST(TextReporter, SuiteOfTwoRunsGolden) {
 
 TEST(TextReporter, StatusLinesFollowTheTitle) {
   RunSummary r = run_b();
-  r.status = "interrupted";
+  r.status = gorgon::RunStatus::interrupted;
   r.stop_reason = "time limit";
   std::ostringstream out;
   gorgon::TextReporter(out).report_run(r, 0, 1);

@@ -257,14 +257,16 @@ void expect_run_a_merged_with_b(const RunSummary& m) {
   expect_matches_values(m.labels[2].stats, {45}, "404");
   expect_matches_values(m.labels[3].stats, {40, 50}, "500");
 
+  // Sub-calls keep the first run's order (the order its calls made them); names only a
+  // later run has come after.
   const auto& ok = m.labels[1].subcalls;
   ASSERT_EQ(ok.size(), 3u);
-  EXPECT_EQ(ok[0].name, "auth");
-  EXPECT_EQ(ok[1].name, "connect");
-  EXPECT_EQ(ok[2].name, "read");
-  expect_matches_values(ok[0].stats, {9}, "200/auth");
-  expect_matches_values(ok[1].stats, {1, 2, 3}, "200/connect");
-  expect_matches_values(ok[2].stats, {4, 5, 6, 10, 11}, "200/read");
+  EXPECT_EQ(ok[0].name, "connect");
+  EXPECT_EQ(ok[1].name, "read");
+  EXPECT_EQ(ok[2].name, "auth");
+  expect_matches_values(ok[0].stats, {1, 2, 3}, "200/connect");
+  expect_matches_values(ok[1].stats, {4, 5, 6, 10, 11}, "200/read");
+  expect_matches_values(ok[2].stats, {9}, "200/auth");
   EXPECT_TRUE(m.labels[0].subcalls.empty());
   ASSERT_EQ(m.labels[2].subcalls.size(), 1u);
   expect_matches_values(m.labels[2].subcalls[0].stats, {12}, "404/connect");
@@ -305,20 +307,20 @@ TEST(RunSummary, MergeCarriesStatusLateAndWarmupCalls) {
   RunSummary b = run_b();
   b.late_calls = 4;
   b.warmup_calls = 50;
-  b.status = "interrupted";
+  b.status = gorgon::RunStatus::interrupted;
   b.stop_reason = "SIGTERM";
   RunSummary m = a;
   m.merge(b);
   EXPECT_EQ(m.late_calls, 7u);
   EXPECT_EQ(m.warmup_calls, 150u);
-  EXPECT_EQ(m.status, "interrupted");  // one interrupted run makes the suite interrupted
+  EXPECT_EQ(m.status, gorgon::RunStatus::interrupted);  // one interrupted run makes the suite interrupted
   EXPECT_EQ(m.stop_reason, "SIGTERM");
   m.merge(run_a());  // a later complete run does not clear it
-  EXPECT_EQ(m.status, "interrupted");
+  EXPECT_EQ(m.status, gorgon::RunStatus::interrupted);
   EXPECT_EQ(m.stop_reason, "SIGTERM");
   RunSummary c = run_a();
   c.merge(run_b());
-  EXPECT_EQ(c.status, "complete");
+  EXPECT_EQ(c.status, gorgon::RunStatus::complete);
   EXPECT_EQ(c.stop_reason, "");
 }
 

@@ -49,7 +49,9 @@ WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm wor
       ~Free() { MPI_Comm_free(&c); }
     } free_sub{sub};
     result.local = execute_run(spec, op, sub, control);
-    result.summary = reduce_run(*result.local, sub);
+    result.calls = merge_dictionaries(sub, result.local->records);
+    result.warmup = merge_dictionaries(sub, result.local->warmup);
+    result.summary = reduce_run(*result.local, result.calls, sub);
   });
   return result;
 }
@@ -92,7 +94,7 @@ Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64
     throw ConfigError("go(): " + std::to_string(ranks) + " ranks asked, " +
                       std::to_string(world) + " available");
   WorldRun run = run_on_world(spec, op_, comm_);
-  if (output_) output_->write_run(run.summary, run.local ? &*run.local : nullptr);
+  if (output_) output_->write_run(run);
   if (is_root()) runs_.push_back(std::move(run.summary));
   return *this;
 }

@@ -24,6 +24,7 @@
 #include "gorgon/base/error.hpp"
 #include "gorgon/h5/writer.hpp"
 #include "gorgon/op/operation.hpp"
+#include "gorgon/reduce/reduce.hpp"
 #include "gorgon/run/runner.hpp"
 #include "gorgon/run/runspec.hpp"
 #include "gorgon/stats/summary.hpp"
@@ -76,12 +77,6 @@ class Gorgon {
   int rank_ = 0;
   std::vector<RunSummary> runs_;
   std::unique_ptr<h5::Writer> output_;
-};
-
-/// One run as seen from one rank of the world.
-struct WorldRun {
-  RunSummary summary;            ///< complete on world rank 0, empty elsewhere
-  std::optional<RankRun> local;  ///< this rank's raw records; empty if not in the run
 };
 
 /// Runs one RunSpec on the first spec.ranks ranks of `world` (the others wait). Collective

@@ -373,7 +373,7 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
       }
       WorldRun run = run_on_world(spec, registry().find(spec.operation), world, control);
       if (display) display->finish();
-      if (file) file->write_run(run.summary, run.local ? &*run.local : nullptr);
+      if (file) file->write_run(run);
       int was_interrupted = run.local && run.local->interrupted ? 1 : 0, any_interrupted = 0;
       check_mpi(MPI_Allreduce(&was_interrupted, &any_interrupted, 1, MPI_INT, MPI_MAX, world),
                 "MPI_Allreduce");

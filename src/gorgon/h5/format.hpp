@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <string_view>
 
 namespace gorgon::h5::format {
 
@@ -54,9 +55,20 @@ inline constexpr const char* kAttrRate = "rate";                 // open loop: c
 inline constexpr const char* kAttrLateCalls = "late_calls";      // open loop: late starts
 inline constexpr const char* kAttrWarmupCalls = "warmup_calls";  // not in calls/ or summary
 inline constexpr const char* kAttrStartNs = "start_ns";
+// --fail-if limits checked against the run, one entry each: as written, what was measured,
+// and 1 when it passed (arrays of one length; empty without limits).
+inline constexpr const char* kAttrLimits = "limits";
+inline constexpr const char* kAttrLimitsMeasured = "limits_measured";
+inline constexpr const char* kAttrLimitsPassed = "limits_passed";
 inline constexpr const char* kAttrClock = "clock";
-inline constexpr const char* kModeCount = "count";
-inline constexpr const char* kStatusComplete = "complete";
+/// Run attributes (RunSummary::fields) that files of format version 1 may lack: they came
+/// after its first files. A reader takes their defaults when they are missing.
+inline bool optional_in_version_1(std::string_view name) {
+  for (std::string_view n : {"stop_reason", "duration_ns", "late_calls", "warmup_calls", "rate",
+                             "error_rule", "params_given"})
+    if (n == name) return true;
+  return false;
+}
 inline constexpr const char* kClockName = "CLOCK_MONOTONIC";
 
 inline constexpr const char* kParams = "params";  // group: one string attribute per parameter
@@ -103,6 +115,7 @@ inline constexpr const char* kAttrPercentiles = "percentiles";     // float64 [P
 inline constexpr const char* kSumHistFirst = "histogram_first_bucket";  // uint32
 inline constexpr const char* kSumHistOffset = "histogram_offset";       // uint64 [rows + 1]
 inline constexpr const char* kSumHistCounts = "histogram_counts";       // uint64
+inline constexpr const char* kSumError = "error";                   // uint8: 1 for failures
 inline constexpr const char* kAttrHistSubBits = "histogram_sub_bits";
 inline constexpr const char* kAttrHistMaxExponent = "histogram_max_exponent";
 /// The label or sub-call name of a row that has none (row 0: every call).

@@ -57,6 +57,11 @@ void check(herr_t status, const std::string& what);
 template <typename T>
 struct TypeOf;
 template <>
+struct TypeOf<std::uint8_t> {
+  static hid_t memory() { return H5T_NATIVE_UINT8; }
+  static hid_t file() { return H5T_STD_U8LE; }
+};
+template <>
 struct TypeOf<std::uint16_t> {
   static hid_t memory() { return H5T_NATIVE_UINT16; }
   static hid_t file() { return H5T_STD_U16LE; }

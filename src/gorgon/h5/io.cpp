@@ -22,6 +22,7 @@ template <typename Read>
 std::vector<std::string> read_strings(hid_t file_type, std::size_t n, Read&& read) {
   if (H5Tget_class(file_type) != H5T_STRING) throw FileError("not a string");
   std::vector<std::string> out;
+  if (n == 0) return out;
   out.reserve(n);
   if (H5Tis_variable_str(file_type) > 0) {
     Hid mem = string_type(true, 0);
@@ -110,6 +111,7 @@ void write_attr(hid_t obj, const char* name, const std::vector<std::string>& val
   Hid space = check_id(H5Screate_simple(1, &n, nullptr), "H5Screate_simple");
   Hid attr = check_id(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
                       std::string("cannot create attribute '") + name + "'");
+  if (values.empty()) return;  // an empty array: nothing to write (and no buffer to give)
   std::vector<const char*> ptrs;
   for (const auto& v : values) ptrs.push_back(v.c_str());
   check(H5Awrite(attr.get(), type.get(), ptrs.data()),

@@ -1,7 +1,9 @@
 #pragma once
 // Typed attribute, group and small-dataset helpers shared by the writer and the reader, so
 // both sides of the format use the same types and layouts. Internal to src/gorgon/h5.
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gorgon/h5/hid.hpp"
@@ -32,6 +34,7 @@ void write_attr(hid_t obj, const char* name, const std::vector<T>& values) {
   Hid attr = check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT,
                                  H5P_DEFAULT),
                       std::string("cannot create attribute '") + name + "'");
+  if (values.empty()) return;  // an empty array: nothing to write
   check(H5Awrite(attr.get(), TypeOf<T>::memory(), values.data()),
         std::string("cannot write attribute '") + name + "'");
 }
@@ -55,6 +58,48 @@ template <typename T>
   check(H5Aread(attr.get(), TypeOf<T>::memory(), &value),
         std::string("cannot read attribute '") + name + "'");
   return value;
+}
+
+/// A numeric 1-D attribute converted to T; FileError when missing or not numbers.
+template <typename T>
+[[nodiscard]] std::vector<T> read_array_attr(hid_t obj, const char* name) {
+  if (!has_attr(obj, name)) throw FileError(std::string("attribute '") + name + "' is missing");
+  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT), std::string("cannot open attribute '") + name + "'");
+  Hid type = check_id(H5Aget_type(attr.get()), "H5Aget_type");
+  const H5T_class_t cls = H5Tget_class(type.get());
+  Hid space = check_id(H5Aget_space(attr.get()), "H5Aget_space");
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || n < 0)
+    throw FileError(std::string("attribute '") + name + "' is not numbers");
+  std::vector<T> values(static_cast<std::size_t>(n));
+  if (n > 0)
+    check(H5Aread(attr.get(), TypeOf<T>::memory(), values.data()),
+          std::string("cannot read attribute '") + name + "'");
+  return values;
+}
+
+/// One of RunSummary's scalar fields (RunSummary::fields) as an attribute: enums by name,
+/// ints as int32, the rest as their own type.
+template <typename T>
+void write_field(hid_t obj, const char* name, const T& value) {
+  if constexpr (std::is_enum_v<T>) write_attr(obj, name, std::string(name_of(value)));
+  else if constexpr (std::is_same_v<T, int>) write_attr(obj, name, static_cast<std::int32_t>(value));
+  else write_attr(obj, name, value);
+}
+/// Reads what write_field wrote; FileError when it is missing or of another kind.
+template <typename T>
+void read_field(hid_t obj, const char* name, T& value) {
+  if constexpr (std::is_enum_v<T>) {
+    const std::string text = read_string_attr(obj, name);
+    if (!from_name(text, value))
+      throw FileError(std::string("attribute '") + name + "' has an unknown value '" + text + "'");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    value = read_string_attr(obj, name);
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    value = read_strings_attr(obj, name);
+  } else {
+    value = read_attr<T>(obj, name);
+  }
 }
 
 /// Every attribute of `obj` as (name, text), sorted by name. Arrays read "[a, b]".

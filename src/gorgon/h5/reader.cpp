@@ -12,12 +12,24 @@
 #include "gorgon/h5/hid.hpp"
 #include "gorgon/h5/io.hpp"
 #include "gorgon/h5/summary_io.hpp"
+#include "gorgon/op/label_rule.hpp"
 
 namespace gorgon::h5 {
 namespace f = format;
 using namespace detail;
 
 namespace {
+
+/// The --fail-if limits of a run (none in files written before they were recorded).
+void read_limits(hid_t run, std::vector<LimitResult>& out) {
+  if (!has_attr(run, f::kAttrLimits)) return;
+  const auto text = read_strings_attr(run, f::kAttrLimits);
+  const auto measured = read_strings_attr(run, f::kAttrLimitsMeasured);
+  const auto passed = read_array_attr<std::int32_t>(run, f::kAttrLimitsPassed);
+  if (measured.size() != text.size() || passed.size() != text.size())
+    throw FileError("its limits attributes differ in length");
+  for (std::size_t i = 0; i < text.size(); ++i) out.push_back({text[i], measured[i], passed[i] != 0});
+}
 
 std::string optional_string(hid_t obj, const char* name) {
   return has_attr(obj, name) ? read_string_attr(obj, name) : std::string();
@@ -178,25 +190,21 @@ RunInfo Reader::run(std::size_t index) const {
     r.index = index;
     r.path = std::string("/") + f::kRuns + "/" + impl_->run_names[index];
     RunSummary& s = r.summary;
-    s.operation = read_string_attr(run, f::kAttrOperation);
-    s.ops = read_attr<std::uint64_t>(run, f::kAttrOps);
-    s.seed = read_attr<std::uint64_t>(run, f::kAttrSeed);
-    s.ranks = read_attr<int>(run, f::kAttrRanks);
-    s.threads = read_attr<int>(run, f::kAttrThreads);
-    s.wall_ns = read_attr<std::uint64_t>(run, f::kAttrWallNs);
+    RunSummary::fields(s, [&](const char* name, auto& value) {
+      if (has_attr(run, name)) read_field(run, name, value);
+      else if (!f::optional_in_version_1(name))
+        throw FileError(std::string("its run ") + impl_->run_names[index] + " has no attribute '" +
+                        name + "'");
+    });
     s.runs = 1;
-    r.mode = read_string_attr(run, f::kAttrMode);
-    r.status = read_string_attr(run, f::kAttrStatus);
-    s.mode = r.mode;
-    s.status = r.status;
-    if (has_attr(run, f::kAttrStopReason)) s.stop_reason = read_string_attr(run, f::kAttrStopReason);
-    if (has_attr(run, f::kAttrDurationNs)) s.duration_ns = read_attr<std::uint64_t>(run, f::kAttrDurationNs);
-    if (has_attr(run, f::kAttrLateCalls)) s.late_calls = read_attr<std::uint64_t>(run, f::kAttrLateCalls);
-    if (has_attr(run, f::kAttrWarmupCalls)) s.warmup_calls = read_attr<std::uint64_t>(run, f::kAttrWarmupCalls);
-    if (has_attr(run, f::kAttrRate)) s.rate = read_attr<double>(run, f::kAttrRate);
+    r.mode = std::string(name_of(s.mode));
+    r.status = std::string(name_of(s.status));
+    read_limits(run, s.limits);
     r.start_ns = read_attr<std::uint64_t>(run, f::kAttrStartNs);
     Hid params = open_group(run, f::kParams);
     for (auto& [key, value] : attributes_as_text(params.get())) s.params.emplace_back(key, value);
+    if (!has_attr(run, "params_given"))  // version 1: every parameter is shown
+      for (const auto& p : s.params) s.params_given.push_back(p.first);
     r.labels = read_string_table(run, f::kLabels);
     r.subcall_names = read_string_table(run, f::kSubcallNames);
 
@@ -212,8 +220,13 @@ RunInfo Reader::run(std::size_t index) const {
       const hid_t where = std::strcmp(group, f::kSummary) == 0 ? summary.get()
                           : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
                                                                      : threads.get();
+      if (std::strcmp(name, f::kSumError) == 0 && !has_link(where, name)) return;  // version 1
       column = read_table<T>(where, name);
     });
+    if (t.error.empty()) {  // version 1: only calls that threw were errors
+      for (std::uint32_t l : t.label)
+        t.error.push_back(l < r.labels.size() && LabelRule().is_error(r.labels[l]) ? 1 : 0);
+    }
     fill_summary(t, r.labels, r.subcall_names, s);
     r.rank_start_ns = t.rank_start_ns;
     r.calls = dataset_dims(open_group(run, f::kCalls).get(), f::kNumber).at(0);

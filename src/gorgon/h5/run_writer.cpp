@@ -22,24 +22,6 @@ namespace gorgon::h5::detail {
 namespace f = format;
 namespace {
 
-/// The run's attributes, known on rank 0 and broadcast so every rank writes the same.
-struct RunAttrs {
-  std::vector<std::string> text;    // operation, then the params' keys, then their values
-  std::vector<std::uint64_t> nums;  // ops, seed, ranks, threads, wall_ns, start_ns
-  std::vector<std::string> state;   // mode, status, stop_reason
-  std::vector<std::uint64_t> extra;  // duration_ns, late_calls, warmup_calls
-  double rate = 0;
-};
-
-std::vector<std::uint32_t> map_ids(const std::vector<std::string>& local,
-                                   const std::vector<std::string>& global) {
-  std::vector<std::uint32_t> ids;
-  for (const auto& s : local)
-    ids.push_back(static_cast<std::uint32_t>(
-        std::lower_bound(global.begin(), global.end(), s) - global.begin()));
-  return ids;
-}
-
 /// The records of one rank (measured or warm-up), one per thread that has one.
 using Records = std::vector<const ThreadRecord*>;
 
@@ -57,7 +39,6 @@ struct LocalView {
   std::vector<BlockCursor<SubCallBlock>::Segment> subcalls;
   std::vector<BlockCursor<DelayBlock>::Segment> delays;
   std::uint64_t call_rows = 0, subcall_rows = 0;
-  std::vector<std::string> labels, names;  // every thread's, unmerged
 };
 
 LocalView view_of(const Records& records, bool with_delays) {
@@ -78,35 +59,33 @@ LocalView view_of(const Records& records, bool with_delays) {
           [&](const DelayBlock& b, std::size_t used) { v.delays.push_back({&b, used, t}); });
     v.call_rows += rec.calls.size();
     v.subcall_rows += rec.subcalls.size();
-    v.labels.insert(v.labels.end(), rec.labels.strings().begin(), rec.labels.strings().end());
-    v.names.insert(v.names.end(), rec.subcall_names.strings().begin(),
-                   rec.subcall_names.strings().end());
   }
   return v;
 }
 
-void write_group(hid_t g, std::size_t index, const RunAttrs& a, const SummaryTables& t,
-                 const Transfer& tr) {
+/// The --fail-if limits checked against the run: three attributes of one length.
+void write_limits(hid_t g, const std::vector<LimitResult>& limits) {
+  std::vector<std::string> text, measured;
+  std::vector<std::int32_t> passed;
+  for (const auto& l : limits) {
+    text.push_back(l.limit);
+    measured.push_back(l.measured);
+    passed.push_back(l.passed ? 1 : 0);
+  }
+  write_attr(g, f::kAttrLimits, text);
+  write_attr(g, f::kAttrLimitsMeasured, measured);
+  write_attr(g, f::kAttrLimitsPassed, passed);
+}
+
+void write_group(hid_t g, std::size_t index, const RunSummary& run, std::uint64_t start_ns,
+                 const SummaryTables& t, const Transfer& tr) {
   write_attr(g, f::kAttrIndex, std::uint64_t{index});
-  write_attr(g, f::kAttrOperation, a.text[0]);
-  write_attr(g, f::kAttrOps, a.nums[0]);
-  write_attr(g, f::kAttrSeed, a.nums[1]);
-  write_attr(g, f::kAttrRanks, static_cast<std::int32_t>(a.nums[2]));
-  write_attr(g, f::kAttrThreads, static_cast<std::int32_t>(a.nums[3]));
-  write_attr(g, f::kAttrMode, a.state[0]);
-  write_attr(g, f::kAttrStatus, a.state[1]);
-  write_attr(g, f::kAttrStopReason, a.state[2]);
-  write_attr(g, f::kAttrDurationNs, a.extra[0]);
-  write_attr(g, f::kAttrLateCalls, a.extra[1]);
-  write_attr(g, f::kAttrWarmupCalls, a.extra[2]);
-  write_attr(g, f::kAttrRate, a.rate);
-  write_attr(g, f::kAttrWallNs, a.nums[4]);
-  write_attr(g, f::kAttrStartNs, a.nums[5]);
+  RunSummary::fields(run, [&](const char* name, const auto& value) { write_field(g, name, value); });
+  write_attr(g, f::kAttrStartNs, start_ns);
   write_attr(g, f::kAttrClock, std::string(f::kClockName));
+  write_limits(g, run.limits);
   Hid params = create_group(g, f::kParams);
-  const std::size_t np = (a.text.size() - 1) / 2;
-  for (std::size_t i = 0; i < np; ++i)
-    write_attr(params.get(), a.text[1 + i].c_str(), a.text[1 + np + i]);
+  for (const auto& [key, value] : run.params) write_attr(params.get(), key.c_str(), value);
   Hid summary = create_group(g, f::kSummary);
   write_attr(summary.get(), f::kAttrPercentiles,
              std::vector<double>(std::begin(kReportPercentiles), std::end(kReportPercentiles)));
@@ -125,28 +104,36 @@ void write_group(hid_t g, std::size_t index, const RunAttrs& a, const SummaryTab
 }
 
 /// One set of records (the run's measured calls, or its warm-up calls) made ready to write:
-/// this rank's view, the merged string tables, each thread's id maps, and the row slices.
+/// this rank's view, the string tables (the reducer's, from world rank 0, since ranks
+/// outside the run have none), each thread's id maps, and the row slices.
 struct RecordSet {
   Records records;
   bool with_delays = false;
   LocalView view;
   std::vector<std::string> labels, names;
-  std::vector<std::vector<std::uint32_t>> label_ids, name_ids;
+  const std::vector<std::vector<std::uint32_t>>* label_ids = nullptr;
+  const std::vector<std::vector<std::uint32_t>>* name_ids = nullptr;
   std::vector<Slice> slices;
 };
 
 /// Collective over s.world: every rank takes part, with or without records.
-RecordSet prepare(const RunWriteSettings& s, Records records, bool with_delays) {
+RecordSet prepare(const RunWriteSettings& s, Records records, const Dictionaries& dict,
+                  bool with_delays) {
+  boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
   RecordSet r;
   r.records = std::move(records);
   r.with_delays = with_delays;
-  all_or_none(s.world, [&] { r.view = view_of(r.records, with_delays); });
-  r.labels = merge_dictionary(s.world, r.view.labels);
-  r.names = merge_dictionary(s.world, r.view.names);
-  for (const ThreadRecord* rec : r.records) {
-    r.label_ids.push_back(map_ids(rec->labels.strings(), r.labels));
-    r.name_ids.push_back(map_ids(rec->subcall_names.strings(), r.names));
-  }
+  all_or_none(s.world, [&] {
+    r.view = view_of(r.records, with_delays);
+    if (dict.label_ids.size() < r.records.size() || dict.name_ids.size() < r.records.size())
+      throw std::logic_error("h5 writer: the dictionaries do not cover every thread");
+  });
+  r.labels = dict.labels;
+  r.names = dict.names;
+  boost::mpi::broadcast(comm, r.labels, 0);
+  boost::mpi::broadcast(comm, r.names, 0);
+  r.label_ids = &dict.label_ids;
+  r.name_ids = &dict.name_ids;
   r.slices = agree_slices(s.world, {r.view.call_rows, r.view.subcall_rows}, s.chunk_rows);
   return r;
 }
@@ -206,7 +193,7 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
       f::kLabel, source(call_cursors, view.calls, std::uint32_t{},
                         [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t,
                             std::uint32_t* o) {
-                          const auto& ids = r.label_ids[t];
+                          const auto& ids = (*r.label_ids)[t];
                           for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
                         },
                         nullptr)));
@@ -236,7 +223,7 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
       f::kName, source(sub_cursors, view.subcalls, std::uint32_t{},
                        [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t,
                            std::uint32_t* o) {
-                         const auto& ids = r.name_ids[t];
+                         const auto& ids = (*r.name_ids)[t];
                          for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
                        },
                        nullptr)));
@@ -247,45 +234,68 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
   write_columns(subcalls.get(), sub_columns, r.slices[1], cs);
 }
 
+
+/// The run's scalar fields, parameters and limits, from rank 0 to every rank (each rank
+/// writes the same attributes): RunSummary::fields says which.
+RunSummary header_on_every_rank(boost::mpi::communicator& comm, const RunSummary& summary) {
+  RunSummary h;
+  if (comm.rank() == 0) {
+    h = summary;
+    h.labels.clear();
+    h.rank_balance.clear();
+    h.thread_balance.clear();
+  }
+  RunSummary::fields(h, [&](const char*, auto& value) {
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_enum_v<T>) {
+      int v = static_cast<int>(value);
+      boost::mpi::broadcast(comm, v, 0);
+      value = static_cast<T>(v);
+    } else {
+      boost::mpi::broadcast(comm, value, 0);
+    }
+  });
+  std::vector<std::string> keys, values, limits, measured;
+  std::vector<int> passed;
+  for (const auto& [k, v] : h.params) keys.push_back(k), values.push_back(v);
+  for (const auto& l : h.limits)
+    limits.push_back(l.limit), measured.push_back(l.measured), passed.push_back(l.passed);
+  for (auto* v : {&keys, &values, &limits, &measured}) boost::mpi::broadcast(comm, *v, 0);
+  boost::mpi::broadcast(comm, passed, 0);
+  h.params.clear();
+  for (std::size_t i = 0; i < keys.size(); ++i) h.params.emplace_back(keys[i], values[i]);
+  h.limits.clear();
+  for (std::size_t i = 0; i < limits.size(); ++i)
+    h.limits.push_back({limits[i], measured[i], passed[i] != 0});
+  return h;
+}
+
 }  // namespace
 
-void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& summary,
-               const RankRun* local) {
+void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run) {
   boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
   const bool root = comm.rank() == 0;
+  const RankRun* local = run.local ? &*run.local : nullptr;
 
-  // 1. This rank's records, the run's string tables and every rank's slice of rows. Rate
-  // mode (a rate asked for) adds the start delays; rank 0 tells the others, since a rank
-  // outside the run has neither records nor a spec.
-  bool paced = root && summary.rate > 0;
-  boost::mpi::broadcast(comm, paced, 0);
-  const RecordSet measured =
-      prepare(s, records_of(local != nullptr ? &local->records : nullptr), paced);
+  // 1. The run's header (every rank writes the same attributes), then this rank's records
+  // and every rank's slice of rows. Rate mode (a rate asked for) adds the start delays.
+  const RunSummary header = header_on_every_rank(comm, run.summary);
+  const RecordSet measured = prepare(s, records_of(local != nullptr ? &local->records : nullptr),
+                                     run.calls, header.rate > 0);
 
-  // 2. Attributes and summary tables, from rank 0 to every rank.
+  // 2. Summary tables, from rank 0 to every rank.
   std::vector<std::uint64_t> starts;
   boost::mpi::gather(comm, local != nullptr ? local->start_ns : std::uint64_t{0}, starts, 0);
-  RunAttrs attrs;
   SummaryTables tables;
+  std::uint64_t start_ns = 0;
   all_or_none(s.world, [&] {
     if (!root) return;
     if (local == nullptr) throw std::logic_error("h5 writer: world rank 0 is not in the run");
-    attrs.text.push_back(summary.operation);
-    for (const auto& p : summary.params) attrs.text.push_back(p.first);
-    for (const auto& p : summary.params) attrs.text.push_back(p.second);
-    attrs.nums = {summary.ops, summary.seed, static_cast<std::uint64_t>(summary.ranks),
-                  static_cast<std::uint64_t>(summary.threads), summary.wall_ns, local->start_ns};
-    attrs.state = {summary.mode, summary.status, summary.stop_reason};
-    attrs.extra = {summary.duration_ns, summary.late_calls, summary.warmup_calls};
-    attrs.rate = summary.rate;
-    starts.resize(static_cast<std::size_t>(std::max(summary.ranks, 0)));
-    tables = make_tables(summary, measured.labels, measured.names, starts);
+    start_ns = local->start_ns;
+    starts.resize(static_cast<std::size_t>(std::max(run.summary.ranks, 0)));
+    tables = make_tables(run.summary, measured.labels, measured.names, starts);
   });
-  boost::mpi::broadcast(comm, attrs.text, 0);
-  boost::mpi::broadcast(comm, attrs.nums, 0);
-  boost::mpi::broadcast(comm, attrs.state, 0);
-  boost::mpi::broadcast(comm, attrs.extra, 0);
-  boost::mpi::broadcast(comm, attrs.rate, 0);
+  boost::mpi::broadcast(comm, start_ns, 0);
   for_each_column(tables, [&](const char*, const char*, auto& column, std::size_t) {
     boost::mpi::broadcast(comm, column, 0);
   });
@@ -295,7 +305,7 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
   Hid group;
   all_or_none(s.world, [&] {
     group = create_group(s.runs, f::run_name(index));
-    write_group(group.get(), index, attrs, tables, tr);
+    write_group(group.get(), index, header, start_ns, tables, tr);
   });
 
   // 4. The measured records: string tables and raw columns.
@@ -309,11 +319,10 @@ void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& s
       });
   });
 
-  // 5. The warm-up records, apart, when the run had a warm-up (attrs.extra[2] is the same on
-  // every rank).
-  if (attrs.extra[2] > 0) {
+  // 5. The warm-up records, apart, when the run had a warm-up (the same on every rank).
+  if (header.warmup_calls > 0) {
     const RecordSet warm =
-        prepare(s, records_of(local != nullptr ? &local->warmup : nullptr), false);
+        prepare(s, records_of(local != nullptr ? &local->warmup : nullptr), run.warmup, false);
     Hid warmup;
     all_or_none(s.world, [&] { warmup = create_group(group.get(), f::kWarmup); });
     write_records(s, warmup.get(), warm, my_rank, nullptr);

@@ -5,8 +5,7 @@
 #include <cstdint>
 
 #include "gorgon/h5/hid.hpp"
-#include "gorgon/run/rank_run.hpp"
-#include "gorgon/stats/summary.hpp"
+#include "gorgon/reduce/reduce.hpp"
 
 namespace gorgon::h5::detail {
 
@@ -22,9 +21,8 @@ struct RunWriteSettings {
 };
 
 /// Writes run `index`: its attributes, string tables, summary and balance (from rank 0's
-/// `summary`), and every rank's raw calls and sub-calls (from `local`, null on ranks not in
-/// the run). Collective over s.world; any rank's failure throws on every rank.
-void write_run(const RunWriteSettings& s, std::size_t index, const RunSummary& summary,
-               const RankRun* local);
+/// summary), and every rank's raw calls and sub-calls (none on ranks not in the run), with
+/// the dictionaries the reducer merged. Collective over s.world; any rank's failure throws on every rank.
+void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run);
 
 }  // namespace gorgon::h5::detail

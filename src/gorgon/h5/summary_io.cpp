@@ -16,8 +16,9 @@ std::uint32_t index_of(const std::vector<std::string>& table, const std::string&
 }
 
 void add_row(SummaryTables& t, std::uint32_t label, std::uint32_t name, const Summary& s,
-             std::uint64_t wall_ns) {
+             std::uint64_t wall_ns, bool error) {
   t.label.push_back(label);
+  t.error.push_back(error ? 1 : 0);
   t.subcall_name.push_back(name);
   t.count.push_back(s.count);
   t.sum_ns.push_back(s.sum_ns);
@@ -60,11 +61,12 @@ SummaryTables make_tables(const RunSummary& s, const std::vector<std::string>& l
                           const std::vector<std::uint64_t>& rank_start_ns) {
   SummaryTables t;
   t.hist_offset.push_back(0);
-  add_row(t, format::kNone, format::kNone, s.total, s.wall_ns);
+  add_row(t, format::kNone, format::kNone, s.total, s.wall_ns, false);
   for (const auto& l : s.labels) {
     const std::uint32_t li = index_of(labels, l.label);
-    add_row(t, li, format::kNone, l.stats, s.wall_ns);
-    for (const auto& sub : l.subcalls) add_row(t, li, index_of(names, sub.name), sub.stats, s.wall_ns);
+    add_row(t, li, format::kNone, l.stats, s.wall_ns, l.error);
+    for (const auto& sub : l.subcalls)
+      add_row(t, li, index_of(names, sub.name), sub.stats, s.wall_ns, l.error);
   }
   for (const auto& r : s.rank_balance) {
     t.rank_rank.push_back(r.rank);
@@ -92,7 +94,7 @@ void fill_summary(const SummaryTables& t, const std::vector<std::string>& labels
                     t.sum_ns.size() == rows && t.min_ns.size() == rows &&
                     t.max_ns.size() == rows && t.m2.size() == rows &&
                     t.hist_first.size() == rows && t.hist_offset.size() == rows + 1 &&
-                    t.percentiles_ns.size() == rows * kPercentiles;
+                    t.percentiles_ns.size() == rows * kPercentiles && t.error.size() == rows;
   if (!same || rows == 0) throw FileError("the summary's columns differ in length");
   if (t.label[0] != format::kNone || t.subcall_name[0] != format::kNone)
     throw FileError("the summary's first row is not the row of every call");
@@ -101,7 +103,7 @@ void fill_summary(const SummaryTables& t, const std::vector<std::string>& labels
   for (std::size_t i = 1; i < rows; ++i) {
     if (t.label[i] >= labels.size()) throw FileError("the summary names a label out of range");
     if (t.subcall_name[i] == format::kNone) {
-      s.labels.push_back({labels[t.label[i]], summary_row(t, i), {}});
+      s.labels.push_back({labels[t.label[i]], summary_row(t, i), {}, t.error[i] != 0});
       continue;
     }
     if (t.subcall_name[i] >= names.size())

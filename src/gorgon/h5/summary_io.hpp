@@ -21,6 +21,7 @@ struct SummaryTables {
   std::vector<std::uint32_t> hist_first;
   std::vector<std::uint64_t> hist_offset;     ///< rows + 1: row i's counts are [o[i], o[i+1])
   std::vector<std::uint64_t> hist_counts;
+  std::vector<std::uint8_t> error;             ///< 1: the row's label counts as a failure
   // balance/ranks
   std::vector<std::int32_t> rank_rank;
   std::vector<std::uint64_t> rank_calls, rank_busy_ns, rank_wall_ns, rank_start_ns;
@@ -53,6 +54,7 @@ void for_each_column(Tables& t, F&& f) {
   f(s, fmt::kSumHistFirst, t.hist_first, 0);
   f(s, fmt::kSumHistOffset, t.hist_offset, 0);
   f(s, fmt::kSumHistCounts, t.hist_counts, 0);
+  f(s, fmt::kSumError, t.error, 0);
   const char* r = "balance/ranks";
   f(r, fmt::kBalRank, t.rank_rank, 0);
   f(r, fmt::kBalCalls, t.rank_calls, 0);

@@ -192,7 +192,7 @@ Writer::Writer(const std::string& path, MPI_Comm world, WriterOptions options)
 
 Writer::~Writer() { abort(); }
 
-void Writer::write_run(const RunSummary& summary, const RankRun* local) {
+void Writer::write_run(const WorldRun& run) {
   Impl& m = *impl_;
   if (m.closed || m.aborted) throw std::logic_error("h5::Writer::write_run after close or abort");
   m.guarded([&] {
@@ -205,7 +205,7 @@ void Writer::write_run(const RunSummary& summary, const RankRun* local) {
     s.chunk_rows = m.options.chunk_rows;
     s.compress = m.options.compress;
     s.inject_failure = static_cast<long>(m.written) == m.fail_at_run;
-    detail::write_run(s, m.written, summary, local);
+    detail::write_run(s, m.written, run);
   });
   ++m.written;
 }

@@ -8,7 +8,7 @@
 //     gorgon::h5::Writer out("hash.h5", MPI_COMM_WORLD);   // checks the target first
 //     for (const auto& spec : suite) {
 //       gorgon::WorldRun run = gorgon::run_on_world(spec, op, MPI_COMM_WORLD);
-//       out.write_run(run.summary, run.local ? &*run.local : nullptr);
+//       out.write_run(run);
 //     }
 //     out.close();                                         // rename to hash.h5
 #include <mpi.h>
@@ -17,8 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "gorgon/run/rank_run.hpp"
-#include "gorgon/stats/summary.hpp"
+#include "gorgon/reduce/reduce.hpp"
 
 namespace gorgon::h5 {
 
@@ -46,10 +45,10 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  /// Writes the next run as /runs/NNN. Collective over `world`: `summary` is complete on
-  /// rank 0 (run_on_world's WorldRun::summary), `local` is this rank's raw records or null on
-  /// ranks not in the run. Throws on every rank when any rank fails.
-  void write_run(const RunSummary& summary, const RankRun* local);
+  /// Writes the next run as /runs/NNN. Collective over `world`: `run` is what run_on_world
+  /// returned on this rank (the summary complete on rank 0; no records on ranks not in the
+  /// run). Throws on every rank when any rank fails.
+  void write_run(const WorldRun& run);
   /// Closes the file and renames it to its final name. Collective.
   void close();
   /// Closes and removes the temporary file without renaming it. Collective; never throws.

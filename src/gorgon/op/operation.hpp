@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gorgon/op/context.hpp"
+#include "gorgon/op/label_rule.hpp"
 #include "gorgon/op/result.hpp"
 
 namespace gorgon {
@@ -47,14 +48,30 @@ class Params {
   std::string operation_;
 };
 
-/// A named operation. `make` checks the parameters (throwing ConfigError) and returns the
-/// callable; the runner calls it once per thread, so state captured by the callable (a
-/// connection, a buffer) is per thread and needs no locking.
+/// A named operation. `make` returns the callable (throwing ConfigError on bad parameters);
+/// the runner calls it once per thread, so state captured by the callable (a connection, a
+/// buffer) is per thread and needs no locking.
+///
+///     GORGON_REGISTER(gorgon::OperationInfo{
+///         .name = "echo", .help = "returns its text",
+///         .params = {{"text", gorgon::ParamType::String, "ok", "the label"}},
+///         .make = [](const gorgon::Params& p) -> gorgon::OperationFn {
+///           return [t = p.string("text")](std::uint64_t, gorgon::Context&) -> gorgon::Result {
+///             return t;
+///           };
+///         }});
 struct OperationInfo {
   std::string name;
   std::string help;
   std::vector<ParamSpec> params;
   std::function<OperationFn(const Params&)> make;
+  /// Which of its labels are failures (the user may override it with --ok-labels or
+  /// --error-labels). By default only calls that threw.
+  LabelRule errors = {};
+  /// Checks the parameters without opening anything (no connection, file or process),
+  /// throwing ConfigError: run on every rank before any run starts. Optional: `make`
+  /// must check them too.
+  std::function<void(const Params&)> check = {};
 };
 
 }  // namespace gorgon

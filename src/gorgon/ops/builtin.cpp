@@ -75,18 +75,21 @@ class HashOp {
   std::shared_ptr<EVP_MD_CTX> ctx_;  // shared: OperationFn must be copyable
 };
 
+std::int64_t hash_iterations(const Params& p) {
+  const std::int64_t it = p.integer("iterations");
+  if (it < 1)
+    throw ConfigError("operation 'hash': iterations must be at least 1, got " + std::to_string(it));
+  return it;
+}
+
 OperationInfo hash_op() {
   return {"hash",
           "SHA-512 of \"TEXT <number>\" updated `iterations` times; FAIL when number % 5 == 0, "
           "else SUCCESS",
           {{"iterations", ParamType::Integer, "4000", "digest updates per call"}},
-          [](const Params& p) -> OperationFn {
-            const std::int64_t it = p.integer("iterations");
-            if (it < 1)
-              throw ConfigError("operation 'hash': iterations must be at least 1, got " +
-                                std::to_string(it));
-            return HashOp(it);
-          }};
+          [](const Params& p) -> OperationFn { return HashOp(hash_iterations(p)); },
+          LabelRule::errors("FAIL"),
+          [](const Params& p) { (void)hash_iterations(p); }};
 }
 
 }  // namespace

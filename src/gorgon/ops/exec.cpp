@@ -225,7 +225,9 @@ OperationInfo exec_operation() {
           [](const Params& p) -> OperationFn {
             auto runner = std::make_shared<ExecRunner>(exec_setup(p));
             return [runner](std::uint64_t number, Context& g) { return runner->call(number, g); };
-          }};
+          },
+          LabelRule::ok("0"),
+          [](const Params& p) { (void)exec_setup(p); }};
 }
 
 }  // namespace gorgon::detail

@@ -205,7 +205,9 @@ OperationInfo file_operation() {
           [](const Params& p) -> OperationFn {
             auto runner = std::make_shared<FileRunner>(file_setup(p));
             return [runner](std::uint64_t number, Context& g) { return runner->call(number, g); };
-          }};
+          },
+          LabelRule::ok("ok"),
+          [](const Params& p) { (void)file_setup(p); }};
 }
 
 }  // namespace gorgon::detail

@@ -283,7 +283,9 @@ OperationInfo http_operation() {
             // Shared, not moved into the std::function: OperationFn must be copyable.
             auto client = std::make_shared<HttpClient>(http_setup(p));
             return [client](std::uint64_t number, Context& g) { return client->call(number, g); };
-          }};
+          },
+          LabelRule::ok("1xx,2xx,3xx"),
+          [](const Params& p) { (void)http_setup(p); }};
 }
 
 }  // namespace gorgon::detail

@@ -16,11 +16,6 @@ namespace mpi = boost::mpi;
 
 namespace {
 
-/// Local id -> global id, one table per thread.
-struct IdMaps {
-  std::vector<std::vector<std::uint32_t>> label, name;
-};
-
 std::vector<std::uint32_t> map_ids(const std::vector<std::string>& local,
                                    const std::vector<std::string>& global) {
   std::vector<std::uint32_t> ids;
@@ -50,11 +45,11 @@ constexpr std::uint32_t kNoName = std::numeric_limits<std::uint32_t>::max();
 /// visit(label of its call, name, duration), with global ids. A thread records the sub-calls
 /// of a call, in order, just before the call itself, so one walk over both streams pairs them.
 template <typename F>
-void for_each_record(const RankRun& run, const IdMaps& maps, F&& visit) {
+void for_each_record(const RankRun& run, const Dictionaries& maps, F&& visit) {
   for (std::size_t t = 0; t < run.records.size(); ++t) {
     const ThreadRecord& rec = *run.records[t];
-    const auto& lmap = maps.label[t];
-    const auto& nmap = maps.name[t];
+    const auto& lmap = maps.label_ids[t];
+    const auto& nmap = maps.name_ids[t];
     std::vector<std::pair<const SubCallBlock*, std::size_t>> sblocks;
     rec.subcalls.for_each_block(
         [&](const SubCallBlock& b, std::size_t used) { sblocks.emplace_back(&b, used); });
@@ -97,25 +92,43 @@ std::vector<std::string> merge_dictionary(MPI_Comm comm, std::vector<std::string
   return merged;
 }
 
-RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
-  mpi::communicator world(comm, mpi::comm_attach);
-  const bool root = world.rank() == 0;
-
-  // 1. Dictionaries: labels, sub-call names, then the (label, name) pairs that occur.
+Dictionaries merge_dictionaries(MPI_Comm comm,
+                                const std::vector<std::unique_ptr<ThreadRecord>>& records) {
   std::vector<std::string> local_labels, local_names;
-  for (const auto& rec : run.records) {
+  for (const auto& rec : records) {
+    if (!rec) continue;
     local_labels.insert(local_labels.end(), rec->labels.strings().begin(),
                         rec->labels.strings().end());
     local_names.insert(local_names.end(), rec->subcall_names.strings().begin(),
                        rec->subcall_names.strings().end());
   }
-  const auto labels = merge_dictionary(comm, std::move(local_labels));
-  const auto names = merge_dictionary(comm, std::move(local_names));
-  IdMaps maps;
-  for (const auto& rec : run.records) {
-    maps.label.push_back(map_ids(rec->labels.strings(), labels));
-    maps.name.push_back(map_ids(rec->subcall_names.strings(), names));
+  Dictionaries d;
+  d.labels = merge_dictionary(comm, std::move(local_labels));
+  d.names = merge_dictionary(comm, std::move(local_names));
+  std::vector<std::uint32_t> order(d.names.size(), std::numeric_limits<std::uint32_t>::max());
+  for (const auto& rec : records) {
+    d.label_ids.push_back(rec ? map_ids(rec->labels.strings(), d.labels) : std::vector<std::uint32_t>{});
+    d.name_ids.push_back(rec ? map_ids(rec->subcall_names.strings(), d.names)
+                             : std::vector<std::uint32_t>{});
+    const auto& ids = d.name_ids.back();
+    for (std::size_t local = 0; local < ids.size(); ++local)
+      order[ids[local]] = std::min(order[ids[local]], static_cast<std::uint32_t>(local));
   }
+  d.name_order.resize(order.size());
+  if (!order.empty())
+    check_mpi(MPI_Allreduce(order.data(), d.name_order.data(), static_cast<int>(order.size()),
+                            MPI_UINT32_T, MPI_MIN, comm),
+              "MPI_Allreduce");
+  return d;
+}
+
+RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm comm) {
+  mpi::communicator world(comm, mpi::comm_attach);
+  const bool root = world.rank() == 0;
+  const auto& labels = maps.labels;
+  const auto& names = maps.names;
+
+  // 1. The (label, sub-call name) pairs that occur.
   KeySpace keys;
   keys.labels = labels.size();
   {
@@ -236,16 +249,18 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
   if (!root) return s;
   s.operation = run.spec.operation;
   s.params.assign(run.spec.params.begin(), run.spec.params.end());
+  s.params_given = run.params_given;
+  s.error_rule = run.errors.text();
   s.ops = run.spec.timed() ? gcount[0] : run.spec.ops;  // duration mode: the calls made
   s.seed = run.spec.seed;
   s.ranks = run.ranks;
   s.threads = run.threads;
-  s.mode = run.spec.timed() ? "duration" : "count";
+  s.mode = run.spec.timed() ? RunMode::duration : RunMode::count;
   s.duration_ns = run.spec.duration_ns;
   s.rate = run.spec.rate;
   s.late_calls = extra[0];
   s.warmup_calls = extra[1];
-  s.status = run.interrupted ? "interrupted" : "complete";
+  s.status = run.interrupted ? RunStatus::interrupted : RunStatus::complete;
   s.stop_reason = run.stop_reason;
   auto summary_of = [&](std::size_t k) {
     Summary x;
@@ -260,11 +275,20 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
   };
   s.total = summary_of(0);
   for (std::uint32_t l = 0; l < labels.size(); ++l)
-    s.labels.push_back({labels[l], summary_of(keys.label_key(l)), {}});
+    s.labels.push_back({labels[l], summary_of(keys.label_key(l)), {}, run.errors.is_error(labels[l])});
+  std::vector<std::vector<std::pair<std::uint32_t, SubCallSummary>>> subcalls(labels.size());
   for (std::size_t p = 0; p < keys.pairs.size(); ++p) {
     const auto label = static_cast<std::uint32_t>(keys.pairs[p] >> 32);
     const auto name = static_cast<std::uint32_t>(keys.pairs[p] & 0xffffffffu);
-    s.labels[label].subcalls.push_back({names[name], summary_of(1 + keys.labels + p)});
+    subcalls[label].push_back({name, {names[name], summary_of(1 + keys.labels + p)}});
+  }
+  // In the order calls make them (the earliest a thread met each name), then by name.
+  for (std::uint32_t l = 0; l < labels.size(); ++l) {
+    auto& subs = subcalls[l];
+    std::stable_sort(subs.begin(), subs.end(), [&](const auto& a, const auto& b) {
+      return maps.name_order[a.first] < maps.name_order[b.first];
+    });
+    for (auto& [id, sub] : subs) s.labels[l].subcalls.push_back(std::move(sub));
   }
   for (int r = 0; r < world.size(); ++r) {
     const auto& rows = thread_rows[static_cast<std::size_t>(r)];
@@ -283,6 +307,10 @@ RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
     s.rank_balance.push_back(rb);
   }
   return s;
+}
+
+RunSummary reduce_run(const RankRun& run, MPI_Comm comm) {
+  return reduce_run(run, merge_dictionaries(comm, run.records), comm);
 }
 
 }  // namespace gorgon

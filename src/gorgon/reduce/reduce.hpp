@@ -3,6 +3,9 @@
 // spreads and histogram counts reduced with MPI collectives. No raw timing leaves its rank.
 #include <mpi.h>
 
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +17,33 @@ namespace gorgon {
 /// The sorted union of every rank's `local` strings, on every rank. Collective.
 std::vector<std::string> merge_dictionary(MPI_Comm comm, std::vector<std::string> local);
 
-/// Reduces one run to its summary. Collective over the run's communicator; the complete
-/// summary is returned on rank 0, an empty one elsewhere.
+/// A run's labels and sub-call names as every rank of it agrees on them, and the map from
+/// each thread's own ids to those.
+struct Dictionaries {
+  std::vector<std::string> labels, names;  ///< sorted, the same on every rank of the run
+  std::vector<std::vector<std::uint32_t>> label_ids, name_ids;  ///< per thread: local -> global
+  /// Per global sub-call name: the earliest position any thread first met it at, so that
+  /// sub-calls are listed in the order calls make them.
+  std::vector<std::uint32_t> name_order;
+};
+
+/// Merges the dictionaries of every thread of every rank of `comm`. Collective.
+Dictionaries merge_dictionaries(MPI_Comm comm,
+                                const std::vector<std::unique_ptr<ThreadRecord>>& records);
+
+/// One run as seen from one rank of the world: what the reducer hands to the reports and
+/// the file.
+struct WorldRun {
+  RunSummary summary;            ///< complete on world rank 0, empty elsewhere
+  std::optional<RankRun> local;  ///< this rank's raw records; empty if not in the run
+  Dictionaries calls;   ///< the measured calls' dictionaries (ranks of the run only)
+  Dictionaries warmup;  ///< the warm-up calls' dictionaries (ranks of the run only)
+};
+
+/// Reduces one run to its summary, given its merged dictionaries. Collective over the run's
+/// communicator; the complete summary is returned on rank 0, an empty one elsewhere.
+RunSummary reduce_run(const RankRun& run, const Dictionaries& dict, MPI_Comm comm);
+/// The same, merging the run's dictionaries first.
 RunSummary reduce_run(const RankRun& run, MPI_Comm comm);
 
 }  // namespace gorgon

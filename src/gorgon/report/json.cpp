@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "gorgon/base/error.hpp"
 #include "gorgon/report/reporter.hpp"
@@ -34,27 +35,21 @@ std::string fmt_percentile(double p) {
 
 nlohmann::json to_json(const RunSummary& s) {
   nlohmann::json j;
-  j["operation"] = s.operation;
+  RunSummary::fields(s, [&](const char* name, const auto& value) {
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_enum_v<T>) j[name] = name_of(value);
+    else j[name] = value;
+  });
   j["params"] = nlohmann::json::object();
   for (const auto& [k, v] : s.params) j["params"][k] = v;
-  j["ops"] = s.ops;
-  j["seed"] = s.seed;
-  j["ranks"] = s.ranks;
-  j["threads"] = s.threads;
   j["runs"] = s.runs;
-  j["mode"] = s.mode;
-  j["duration_ns"] = s.duration_ns;
-  j["rate"] = s.rate;
-  j["late_calls"] = s.late_calls;
-  j["warmup_calls"] = s.warmup_calls;
-  j["status"] = s.status;
-  j["stop_reason"] = s.stop_reason;
-  j["wall_ns"] = s.wall_ns;
+  j["errors"] = s.errors();
   j["result"] = summary_json(s.total, s.wall_ns);
   j["labels"] = nlohmann::json::array();
   for (const auto& l : s.labels) {
     nlohmann::json lj = summary_json(l.stats, s.wall_ns);
     lj["label"] = l.label;
+    lj["error"] = l.error;
     lj["subcalls"] = nlohmann::json::array();
     for (const auto& sub : l.subcalls) {
       nlohmann::json sj = summary_json(sub.stats, s.wall_ns);
@@ -63,6 +58,9 @@ nlohmann::json to_json(const RunSummary& s) {
     }
     j["labels"].push_back(lj);
   }
+  j["limits"] = nlohmann::json::array();
+  for (const auto& l : s.limits)
+    j["limits"].push_back({{"limit", l.limit}, {"measured", l.measured}, {"passed", l.passed}});
   if (!s.rank_balance.empty()) {
     nlohmann::json b;
     b["slowest_rank"] = s.slowest_rank();

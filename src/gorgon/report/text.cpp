@@ -61,7 +61,7 @@ std::string balance_line(const RunSummary& s) {
 std::string run_title(const RunSummary& s, std::size_t index, std::size_t count) {
   std::string params;
   for (const auto& [k, v] : s.params) params += (params.empty() ? "" : ", ") + k + "=" + v;
-  std::string what = s.mode == "duration"
+  std::string what = s.mode == RunMode::duration
                          ? fmt::format("for {}", format_duration(s.duration_ns))
                          : fmt::format("x {} calls", s.ops);
   if (s.rate > 0) what += fmt::format(" at {} calls/s", format_rate(s.rate));
@@ -73,7 +73,7 @@ std::string run_title(const RunSummary& s, std::size_t index, std::size_t count)
 
 std::string status_lines(const RunSummary& s) {
   std::string out;
-  if (s.status != "complete")
+  if (s.status != RunStatus::complete)
     out += fmt::format("Interrupted ({}): the report covers the {} calls that completed\n",
                        s.stop_reason.empty() ? "stopped" : s.stop_reason, s.total.count);
   if (s.rate > 0)

@@ -93,11 +93,7 @@ std::vector<std::string> failed_thresholds(const std::vector<Threshold>& limits,
       shown = format_duration(ns);
     } else if (t.metric == "errors" || t.metric == "late") {
       std::uint64_t n = run.late_calls;
-      if (t.metric == "errors") {
-        n = 0;
-        for (const auto& l : run.labels)
-          if (l.label.rfind("exception:", 0) == 0) n += l.stats.count;
-      }
+      if (t.metric == "errors") n = run.errors();
       const double all = static_cast<double>(run.total.count);
       measured = t.percent ? (all > 0 ? 100.0 * static_cast<double>(n) / all : 0.0)
                            : static_cast<double>(n);

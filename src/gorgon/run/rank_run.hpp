@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "gorgon/op/label_rule.hpp"
 #include "gorgon/record/record.hpp"
 #include "gorgon/run/runspec.hpp"
 
@@ -19,7 +20,9 @@ struct ClockOffset {
 
 /// What one rank did in one run.
 struct RankRun {
-  RunSpec spec;
+  RunSpec spec;  ///< as run: its params hold every value, defaults included
+  std::vector<std::string> params_given;  ///< the parameters the user gave
+  LabelRule errors;  ///< which labels are failures in this run
   int rank = 0;   ///< rank in the run's communicator
   int ranks = 1;  ///< ranks in the run
   int threads = 1;  ///< threads that actually ran

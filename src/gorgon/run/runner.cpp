@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <array>
+#include <atomic>
 #include <ctime>
 #include <exception>
 #include <limits>
@@ -17,16 +18,162 @@
 namespace gorgon {
 namespace {
 
-/// What one thread's loop needs besides its record.
+// ---- the master thread's rounds ---------------------------------------------------------------
+
+/// The cross-rank rounds as the run takes part in them: the deadline, stops passed between
+/// ranks, and rank 0's progress display. Only the OpenMP master thread calls it (between its
+/// own calls while it measures, then until every rank is done): MPI stays funneled.
+class RoundKeeper {
+ public:
+  RoundKeeper(MPI_Comm comm, int rank, const RunControl& control,
+              std::vector<ThreadProgress>& progress, const std::atomic<int>& finished_threads)
+      : comm_(comm), rank_(rank), control_(control), finished_(finished_threads) {
+    for (auto& p : progress) threads_.push_back(&p);
+  }
+
+  /// Creates the rounds (collective setup; may throw).
+  void prepare() { rounds_ = std::make_unique<ProgressRounds>(comm_, control_.round_ns, 0); }
+  /// Every rank leaves the rounds (one failed to prepare).
+  void cancel() noexcept { rounds_.reset(); }
+  /// The run starts now: the first round is due one interval later.
+  void start(std::uint64_t now) {
+    rounds_->restart(now);
+    due_ = now;
+  }
+  [[nodiscard]] bool active() const noexcept { return rounds_ != nullptr; }
+  /// The master thread between two of its calls: a round when one is due.
+  void poll_if_due(std::uint64_t now) {
+    if (now >= due_) poll(now);
+  }
+  /// After the master's own calls: takes part in the rounds until every rank is done.
+  void drain(int team) {
+    team_ = team;
+    while (true) {
+      poll(now_ns());
+      if (rounds_->last().finished) return;
+      timespec nap{0, 200'000};
+      nanosleep(&nap, nullptr);
+    }
+  }
+  [[nodiscard]] bool interrupted() const noexcept { return interrupted_; }
+  [[nodiscard]] const std::string& stop_reason() const noexcept { return stop_reason_; }
+
+ private:
+  void poll(std::uint64_t now) {
+    if (control_.deadline_ns && now >= control_.deadline_ns) request_stop("time limit");
+    const bool done = finished_.load() == team_;
+    if (rounds_->poll(now, threads_, done, done)) {
+      const ProgressSnapshot& snap = rounds_->last();
+      if (snap.stop && !stop_requested()) request_stop(stop_code_name(snap.stop_code));
+      if (snap.stop && !interrupted_) {
+        interrupted_ = true;
+        stop_reason_ = stop_code_name(snap.stop_code);  // the same text on every rank
+      }
+      if (rank_ == 0 && control_.on_progress) {
+        for (auto* p : threads_)
+          for (auto& l : p->take_new_labels()) names_.emplace_back(label_hash(l), std::move(l));
+        control_.on_progress(snap, names_);
+      }
+    }
+    due_ = now + std::min<std::uint64_t>(control_.round_ns, 20'000'000);
+  }
+
+  MPI_Comm comm_;
+  int rank_;
+  const RunControl& control_;
+  std::vector<ThreadProgress*> threads_;
+  const std::atomic<int>& finished_;
+  int team_ = std::numeric_limits<int>::max();  ///< known once the team has started
+  std::unique_ptr<ProgressRounds> rounds_;
+  std::vector<std::pair<std::uint64_t, std::string>> names_;  // rank 0's labels by hash
+  std::uint64_t due_ = UINT64_MAX;
+  bool interrupted_ = false;
+  std::string stop_reason_;
+};
+
+// ---- one thread's loop ----------------------------------------------------------------------
+
+/// What one thread's loop needs besides its record and operation.
 struct LoopSetup {
   ChunkDispenser* numbers = nullptr;
-  std::uint64_t deadline_ns = 0;  ///< stop taking calls at this time (0: none)
-  std::uint64_t interval_ns = 0;  ///< rate mode: this thread's schedule interval (0: closed loop)
-  std::uint64_t first_due_ns = 0;  ///< rate mode: intended start of this thread's first call
+  std::uint64_t deadline_ns = 0;   ///< stop taking calls at this time (0: none)
+  std::uint64_t interval_ns = 0;   ///< paced: this thread's schedule interval
+  std::uint64_t first_due_ns = 0;  ///< paced: intended start of this thread's first call
   ThreadProgress* progress = nullptr;
-  std::function<void(std::uint64_t now)>* poll = nullptr;  ///< master thread only
-  std::uint64_t* poll_due = nullptr;                       ///< when to call poll next
+  const LabelRule* errors = nullptr;
+  RoundKeeper* rounds = nullptr;  ///< the master thread's, while it measures; else null
 };
+
+/// A thread's running counts. Kept in the thread's own cache lines and published to its
+/// ThreadProgress every kPublish calls (or 20 ms), so a call costs a few increments here.
+class Tally {
+ public:
+  static constexpr std::uint64_t kPublish = 64;
+
+  Tally(ThreadProgress& progress, const LabelRule& errors, ThreadRecord& rec)
+      : progress_(progress), errors_(errors), rec_(rec) {}
+
+  /// Counts a call; true when it is time to publish (and for the master to poll).
+  bool count(std::uint32_t label, std::uint64_t start, std::uint64_t end) {
+    busy_ += end - start;
+    if (rec_.first_start_ns == 0) rec_.first_start_ns = start;
+    rec_.last_end_ns = end;
+    if (label >= slot_of_.size()) [[unlikely]]
+      learn_labels();
+    ++slots_[slot_of_[label]];
+    errors_seen_ += error_of_[label];
+    return ++calls_ % kPublish == 0 || end >= next_publish_;
+  }
+  void late() noexcept { ++late_; }
+  void publish(std::uint64_t now) {
+    progress_.calls.store(calls_, std::memory_order_relaxed);
+    progress_.errors.store(errors_seen_, std::memory_order_relaxed);
+    progress_.late.store(late_, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      progress_.slot_calls[i].store(slots_[i], std::memory_order_relaxed);
+    next_publish_ = now + 20'000'000;
+  }
+  [[nodiscard]] std::uint64_t busy_ns() const noexcept { return busy_; }
+
+ private:
+  /// A label this thread has not counted before: its progress slot and whether it fails
+  /// (once per label, never per call).
+  void learn_labels() {
+    for (std::size_t id = slot_of_.size(); id < rec_.labels.size(); ++id) {
+      const std::string& text = rec_.labels.strings()[id];
+      slot_of_.push_back(static_cast<std::uint8_t>(progress_.add_label(text)));
+      error_of_.push_back(errors_.is_error(text) ? 1 : 0);
+    }
+  }
+
+  ThreadProgress& progress_;
+  const LabelRule& errors_;
+  ThreadRecord& rec_;
+  std::vector<std::uint8_t> slot_of_, error_of_;  // per local label id
+  std::array<std::uint64_t, ThreadProgress::kSlots> slots_{};
+  std::uint64_t calls_ = 0, errors_seen_ = 0, late_ = 0, busy_ = 0, next_publish_ = 0;
+};
+
+/// Calls the operation on `n`, timed; what it returns (or throws) becomes the label.
+struct Call {
+  std::uint64_t start, end;
+  std::uint32_t label;
+};
+inline Call call_once(OperationFn& op, Context& ctx, ThreadRecord& rec, std::uint64_t n) {
+  ctx.set_number(n);
+  const std::uint64_t start = now_ns();
+  try {
+    const Result result = op(n, ctx);
+    const std::uint64_t end = now_ns();
+    return {start, end, rec.labels.intern(result.label())};
+  } catch (const std::exception& e) {
+    const std::uint64_t end = now_ns();
+    return {start, end, rec.labels.intern(std::string(kExceptionPrefix) + e.what())};
+  } catch (...) {
+    const std::uint64_t end = now_ns();
+    return {start, end, rec.labels.intern(std::string(kExceptionPrefix) + "unknown")};
+  }
+}
 
 /// Sleeps until `due` (monotonic ns) or until a stop is asked for, whichever comes first.
 void wait_until(std::uint64_t due) {
@@ -40,92 +187,279 @@ void wait_until(std::uint64_t due) {
   }
 }
 
-/// The hot loop of one thread: pull a chunk, call the operation on each of its numbers,
-/// store one row per call. Nothing here locks, allocates per call, or talks to MPI (the
-/// master thread's `poll` between calls does, at most once per round interval).
-void call_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord& rec) {
-  std::uint64_t busy = 0;
-  std::vector<std::uint8_t> slot_of;  // progress slot of each local label id
-  ThreadProgress& progress = *s.progress;
-  // Counted here and published to `progress` every kPublish calls (and at the end), so the
-  // per-call cost is a couple of increments in this thread's own cache lines.
-  constexpr std::uint64_t kPublish = 64;
-  std::array<std::uint64_t, ThreadProgress::kSlots> slots{};
-  std::uint64_t calls = 0, errors = 0, late = 0;
-  auto publish = [&] {
-    progress.calls.store(calls, std::memory_order_relaxed);
-    progress.errors.store(errors, std::memory_order_relaxed);
-    progress.late.store(late, std::memory_order_relaxed);
-    for (std::size_t i = 0; i < slots.size(); ++i)
-      progress.slot_calls[i].store(slots[i], std::memory_order_relaxed);
-  };
-  std::uint64_t due = s.first_due_ns;
-  std::uint64_t next_publish = 0;
-  for (NumberRange chunk = s.numbers->next(); chunk.size() > 0; chunk = s.numbers->next()) {
-    for (std::uint64_t n = chunk.begin; n < chunk.end; ++n) {
-      if (stop_requested()) goto done;
-      if (s.interval_ns) {
-        if (s.deadline_ns && due >= s.deadline_ns) goto done;  // the schedule ends there
-        wait_until(due);
-        if (stop_requested()) goto done;
-      }
-      ctx.set_number(n);
-      const std::uint64_t start = now_ns();
-      std::uint64_t end;
-      std::uint32_t label;
-      try {
-        const Result result = op(n, ctx);
-        end = now_ns();
-        label = rec.labels.intern(result.label());
-      } catch (const std::exception& e) {
-        end = now_ns();
-        label = rec.labels.intern(std::string("exception: ") + e.what());
-        ++errors;
-      } catch (...) {
-        end = now_ns();
-        label = rec.labels.intern("exception: unknown");
-        ++errors;
-      }
-      if (s.interval_ns) {  // open loop: latency counts from the intended start
-        const std::uint64_t delay = start > due ? start - due : 0;
-        rec.calls.push(n, due, end - due, label);
-        rec.delays.push(delay);
-        if (delay >= s.interval_ns) ++late;
-        due += s.interval_ns;
-      } else {
-        rec.calls.push(n, start, end - start, label);
-      }
-      busy += end - start;
-      if (rec.first_start_ns == 0) rec.first_start_ns = start;
-      rec.last_end_ns = end;
-      if (label >= slot_of.size()) [[unlikely]]
-        for (std::size_t id = slot_of.size(); id < rec.labels.size(); ++id)
-          slot_of.push_back(static_cast<std::uint8_t>(progress.add_label(rec.labels.strings()[id])));
-      ++slots[slot_of[label]];
-      // Published every kPublish calls, or at least every 20 ms for slow operations; the
-      // master thread also takes part in the cross-rank rounds when one is due.
-      if (++calls % kPublish == 0 || end >= next_publish) [[unlikely]] {
-        publish();
-        next_publish = end + 20'000'000;
-        if (s.poll != nullptr && end >= *s.poll_due) (*s.poll)(end);
-      }
-      if (s.deadline_ns && end >= s.deadline_ns) goto done;
-    }
-  }
-done:
-  publish();
-  rec.busy_ns = busy;
+/// The numbers of `s`, one at a time, until they run out or `next` says stop.
+template <typename Next>
+void for_each_number(const LoopSetup& s, Next&& next) {
+  for (NumberRange chunk = s.numbers->next(); chunk.size() > 0; chunk = s.numbers->next())
+    for (std::uint64_t n = chunk.begin; n < chunk.end; ++n)
+      if (!next(n)) return;
 }
 
-}  // namespace
+/// After each call: the tally, and (every kPublish calls) publishing and the master's round.
+/// False when the loop is to stop at this call's end (the deadline).
+inline bool after_call(const LoopSetup& s, Tally& tally, const Call& c) {
+  if (tally.count(c.label, c.start, c.end)) [[unlikely]] {
+    tally.publish(c.end);
+    if (s.rounds != nullptr) s.rounds->poll_if_due(c.end);
+  }
+  return !(s.deadline_ns && c.end >= s.deadline_ns);
+}
 
-namespace {
+/// The hot loop, closed: pull a chunk, call the operation on each of its numbers, store one
+/// row per call. Nothing here locks, allocates per call, or talks to MPI (the master's
+/// round, at most once per round interval, does).
+void closed_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord& rec,
+                 Tally& tally) {
+  for_each_number(s, [&](std::uint64_t n) {
+    if (stop_requested()) return false;
+    const Call c = call_once(op, ctx, rec, n);
+    rec.calls.push(n, c.start, c.end - c.start, c.label);
+    return after_call(s, tally, c);
+  });
+}
 
-/// Room for a fair share of the calls plus what dynamic chunking may add.
-std::size_t expected_rows(const RunSpec& spec, std::uint64_t slice, int threads, std::uint64_t chunk) {
-  if (spec.timed()) return 0;  // unknown: grow on demand
-  const std::size_t share = slice / static_cast<std::size_t>(threads);
-  return threads == 1 ? slice : share + share / 8 + static_cast<std::size_t>(chunk);
+/// The hot loop, paced (open loop): each call waits for its slot of the schedule, and its
+/// latency counts from the slot (coordinated omission corrected); its start delay is kept.
+void paced_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord& rec,
+                Tally& tally) {
+  std::uint64_t due = s.first_due_ns;
+  for_each_number(s, [&](std::uint64_t n) {
+    if (stop_requested()) return false;
+    if (s.deadline_ns && due >= s.deadline_ns) return false;  // the schedule ends there
+    wait_until(due);
+    if (stop_requested()) return false;
+    const Call c = call_once(op, ctx, rec, n);
+    const std::uint64_t delay = c.start > due ? c.start - due : 0;
+    rec.calls.push(n, due, c.end - due, c.label);
+    rec.delays.push(delay);
+    if (delay >= s.interval_ns) tally.late();
+    due += s.interval_ns;
+    return after_call(s, tally, c);
+  });
+}
+
+void call_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord& rec) {
+  Tally tally(*s.progress, *s.errors, rec);
+  if (s.interval_ns) paced_loop(s, op, ctx, rec, tally);
+  else closed_loop(s, op, ctx, rec, tally);
+  tally.publish(now_ns());
+  rec.busy_ns = tally.busy_ns();
+}
+
+// ---- the run's phases -------------------------------------------------------------------------
+
+/// Phase 1: one operation instance per thread, built before anything is timed; an error on
+/// any rank is a ConfigError on every rank.
+std::vector<OperationFn> make_operations(const RunSpec& spec, const OperationInfo& info,
+                                         MPI_Comm comm, RankRun& run) {
+  std::vector<OperationFn> ops;
+  std::string error;
+  try {
+    const Params params(info.params, spec.params, info.name);
+    for (const auto& given : spec.params) run.params_given.push_back(given.first);
+    run.spec.params = params.values();
+    for (int t = 0; t < spec.threads; ++t) ops.push_back(info.make(params));
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (any_rank(comm, !error.empty()))
+    throw ConfigError(error.empty() ? "operation set-up failed on another rank"
+                                    : "operation set-up failed: " + error);
+  return ops;
+}
+
+/// Phase 2: who calls which numbers. Count mode: this rank's slice of [seed, seed + ops);
+/// warm-up calls take the numbers after it. Duration mode: N warm-up calls take
+/// [seed, seed + N) and the measured calls an unbounded interleaved sequence after them; a
+/// timed warm-up shares that sequence.
+struct NumberPlan {
+  ChunkDispenser measured;
+  ChunkDispenser warm_numbers;
+  ChunkDispenser* warm = nullptr;
+  bool warming = false;
+  std::size_t expected_rows = 0;  ///< rows each thread reserves (0: grows on demand)
+};
+
+NumberPlan plan_numbers(const RunSpec& spec, int ranks, int rank) {
+  const NumberRange slice = rank_slice(spec.seed, spec.ops, ranks, rank);
+  const std::uint64_t chunk = spec.timed() ? 64 : chunk_size(slice.size(), spec.threads);
+  const std::uint64_t warm_base = spec.seed + (spec.timed() ? 0 : spec.ops);
+  NumberPlan p{
+      spec.timed() ? ChunkDispenser::unbounded(spec.seed + spec.warmup_calls, ranks, rank, chunk)
+                   : ChunkDispenser(slice, chunk),
+      spec.warmup_calls > 0
+          ? ChunkDispenser(rank_slice(warm_base, spec.warmup_calls, ranks, rank),
+                           chunk_size(spec.warmup_calls / static_cast<std::uint64_t>(ranks),
+                                      spec.threads))
+          : ChunkDispenser::unbounded(warm_base, ranks, rank, 64)};
+  p.warm = spec.timed() && spec.warmup_ns > 0 ? &p.measured : &p.warm_numbers;
+  p.warming = spec.warmup_calls > 0 || spec.warmup_ns > 0;
+  // Room for a fair share of the calls plus what dynamic chunking may add.
+  if (!spec.timed()) {
+    const std::size_t share = slice.size() / static_cast<std::size_t>(spec.threads);
+    p.expected_rows = spec.threads == 1 ? slice.size() : share + share / 8 + chunk;
+  }
+  return p;
+}
+
+/// Everything the threads of one rank share during the run.
+struct Team {
+  const RunSpec& spec;
+  RankRun& run;
+  MPI_Comm comm;
+  NumberPlan& numbers;
+  std::vector<OperationFn>& ops;
+  const LabelRule& errors;
+  std::vector<ThreadProgress> progress, warm_progress;
+  std::atomic<int> finished_threads{0};
+  RoundKeeper rounds;
+  int size;  ///< threads OpenMP started
+  bool ready = true;
+  std::string error;
+
+  Team(const RunSpec& sp, RankRun& r, MPI_Comm c, NumberPlan& n, std::vector<OperationFn>& o,
+       const RunControl& control)
+      : spec(sp), run(r), comm(c), numbers(n), ops(o), errors(r.errors),
+        progress(static_cast<std::size_t>(sp.threads)),
+        warm_progress(static_cast<std::size_t>(sp.threads)),
+        rounds(c, r.rank, control, progress, finished_threads),
+        size(sp.threads) {}
+
+  void fail(const std::string& what) {
+#pragma omp critical(gorgon_team_error)
+    if (error.empty()) error = what;
+  }
+};
+
+/// Phase 3 (each thread): its records, allocated and their pages touched on the thread
+/// that will fill them (first touch), before anything is timed.
+void allocate_records(Team& team, int t, std::unique_ptr<ThreadRecord>& rec,
+                      std::unique_ptr<ThreadRecord>& warm) {
+  try {
+    rec = std::make_unique<ThreadRecord>();
+    rec->rank = team.run.rank;
+    rec->thread = t;
+    rec->calls.reserve(team.numbers.expected_rows);
+    if (team.spec.paced()) rec->delays.reserve(team.numbers.expected_rows);
+    if (team.numbers.warming) {
+      warm = std::make_unique<ThreadRecord>();
+      warm->rank = team.run.rank;
+      warm->thread = t;
+    }
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+}
+
+/// Phase 4 (master): every rank has its team and records, or none goes on.
+void agree_ready(Team& team) {
+  team.size = omp_get_num_threads();
+  try {
+    team.ready = !any_rank(team.comm, !team.error.empty() || team.size != team.spec.threads);
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+    team.ready = false;
+  }
+}
+
+/// Phase 5 (each thread): the warm-up, a closed loop recorded apart, before the clocks are
+/// compared and the start.
+void warm_up(Team& team, int t, ThreadRecord& warm) {
+  const auto ti = static_cast<std::size_t>(t);
+  try {
+    Context ctx(warm, team.run.rank, t, team.run.ranks, team.spec.threads);
+    LoopSetup w;
+    w.numbers = team.numbers.warm;
+    w.progress = &team.warm_progress[ti];
+    w.errors = &team.errors;
+    w.deadline_ns = team.spec.warmup_ns ? now_ns() + team.spec.warmup_ns : 0;
+    call_loop(w, team.ops[ti], ctx, warm);
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+}
+
+/// Phase 6 (master): clock offsets, the rounds, and the start barrier. Only this thread
+/// talks to MPI: MPI_THREAD_FUNNELED is enough.
+void agree_clocks_and_start(Team& team) {
+  bool prepared = true;
+  try {
+    team.run.offsets = estimate_clock_offsets(team.comm);
+    team.rounds.prepare();
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+    prepared = false;
+  }
+  try {
+    // Every rank says whether it is prepared before any enters the rounds, so a rank that
+    // failed here cannot leave the others waiting in them.
+    if (any_rank(team.comm, !prepared)) {
+      team.ready = false;
+      team.rounds.cancel();  // on every rank: none takes part in the rounds
+    } else {
+      check_mpi(MPI_Barrier(team.comm), "MPI_Barrier");
+      team.run.start_ns = now_ns();
+      team.rounds.start(team.run.start_ns);
+    }
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+    team.ready = false;
+  }
+}
+
+/// Phase 7 (each thread): the measured calls.
+void measure(Team& team, int t, ThreadRecord& rec) {
+  const auto ti = static_cast<std::size_t>(t);
+  const RunSpec& spec = team.spec;
+  try {
+    Context ctx(rec, team.run.rank, t, team.run.ranks, spec.threads);
+    LoopSetup m;
+    m.numbers = &team.numbers.measured;
+    m.progress = &team.progress[ti];
+    m.errors = &team.errors;
+    m.deadline_ns = spec.timed() ? team.run.start_ns + spec.duration_ns : 0;
+    if (spec.paced()) {
+      // Each thread keeps its share of the rate on its own schedule; the threads of all
+      // ranks are spread evenly over one interval so the calls do not come in bursts.
+      const auto all = static_cast<std::uint64_t>(team.run.ranks) * spec.threads;
+      const double per_thread = spec.rate / static_cast<double>(all);
+      m.interval_ns = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(1e9 / per_thread));
+      const std::uint64_t slot = static_cast<std::uint64_t>(team.run.rank) * spec.threads + ti;
+      m.first_due_ns = team.run.start_ns + m.interval_ns * slot / all;
+    }
+    if (t == 0 && team.rounds.active()) m.rounds = &team.rounds;
+    call_loop(m, team.ops[ti], ctx, rec);
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+}
+
+/// Phase 8 (master): keep taking part in the rounds until every rank of the run is done.
+void drain(Team& team) {
+  try {
+    if (team.rounds.active()) team.rounds.drain(team.size);
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+}
+
+/// Phase 9: this rank's end (when its last call ended, not when the last rank was done),
+/// the stop agreed in the rounds, and the team's errors agreed by every rank.
+void finish(Team& team) {
+  RankRun& run = team.run;
+  run.end_ns = run.start_ns;
+  for (const auto& rec : run.records)
+    if (rec) run.end_ns = std::max(run.end_ns, rec->last_end_ns);
+  for (const auto& p : team.progress) run.late_calls += p.late.load();
+  run.threads = team.size;
+  run.interrupted = team.rounds.interrupted();  // agreed in the rounds: the same on all
+  run.stop_reason = team.rounds.stop_reason();
+  if (team.size != team.spec.threads && team.error.empty())
+    team.error = "OpenMP started " + std::to_string(team.size) + " threads instead of " +
+                 std::to_string(team.spec.threads) + " (check OMP_THREAD_LIMIT)";
+  if (any_rank(team.comm, !team.error.empty()))
+    throw std::runtime_error(team.error.empty() ? "the run failed on another rank"
+                                                : "the run failed: " + team.error);
 }
 
 }  // namespace
@@ -134,215 +468,41 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
                     const RunControl& control) {
   RankRun run;
   run.spec = spec;
+  run.errors = error_rule(spec, info);
   MPI_Comm_rank(comm, &run.rank);
   MPI_Comm_size(comm, &run.ranks);
-  const int threads = spec.threads;
-  const auto T = static_cast<std::size_t>(threads);
-
-  // Set up one operation instance per thread before anything is timed.
-  std::vector<OperationFn> ops;
-  std::string setup_error;
-  try {
-    const Params params(info.params, spec.params, info.name);
-    run.spec.params = params.values();
-    for (int t = 0; t < threads; ++t) ops.push_back(info.make(params));
-  } catch (const std::exception& e) {
-    setup_error = e.what();
-  }
-  if (any_rank(comm, !setup_error.empty()))
-    throw ConfigError(setup_error.empty() ? "operation set-up failed on another rank"
-                                          : "operation set-up failed: " + setup_error);
-
-  // Numbers. Count mode: this rank's slice of [seed, seed + ops); warm-up calls take the
-  // numbers after it. Duration mode: N warm-up calls take [seed, seed + N) and the measured
-  // calls an unbounded interleaved sequence after them; a timed warm-up shares that sequence.
-  const NumberRange slice = rank_slice(spec.seed, spec.ops, run.ranks, run.rank);
-  const std::uint64_t chunk = spec.timed() ? 64 : chunk_size(slice.size(), threads);
-  ChunkDispenser measured =
-      spec.timed() ? ChunkDispenser::unbounded(spec.seed + spec.warmup_calls, run.ranks, run.rank, chunk)
-                   : ChunkDispenser(slice, chunk);
-  const std::uint64_t warm_base = spec.seed + (spec.timed() ? 0 : spec.ops);
-  ChunkDispenser warm_numbers =
-      spec.warmup_calls > 0
-          ? ChunkDispenser(rank_slice(warm_base, spec.warmup_calls, run.ranks, run.rank),
-                           chunk_size(spec.warmup_calls / static_cast<std::uint64_t>(run.ranks), threads))
-          : ChunkDispenser::unbounded(warm_base, run.ranks, run.rank, 64);
-  ChunkDispenser& warm = spec.timed() && spec.warmup_ns > 0 ? measured : warm_numbers;
-  const bool warming = spec.warmup_calls > 0 || spec.warmup_ns > 0;
-  const std::size_t expected = expected_rows(spec, slice.size(), threads, chunk);
-
-  run.records.resize(T);
-  run.warmup.resize(T);
-  std::vector<ThreadProgress> progress(T), warm_progress(T);
-  std::vector<ThreadProgress*> progress_ptrs;
-  for (auto& p : progress) progress_ptrs.push_back(&p);
-
-  std::string loop_error;
-  auto fail = [&](const std::string& what) {
-#pragma omp critical(gorgon_loop_error)
-    if (loop_error.empty()) loop_error = what;
-  };
-  int team = threads;
-  bool ready = true;
-  std::atomic<int> finished_threads{0};
-
-  // The master thread's rounds: progress for rank 0's display, stops for everyone.
-  std::unique_ptr<ProgressRounds> rounds;
-  std::vector<std::pair<std::uint64_t, std::string>> names;  // rank 0's labels by hash
-  bool interrupted = false;
-  std::uint64_t poll_due = UINT64_MAX;
-  std::function<void(std::uint64_t)> poll = [&](std::uint64_t now) {
-    if (control.deadline_ns && now >= control.deadline_ns) request_stop("time limit");
-    const bool done = finished_threads.load() == team;
-    if (rounds->poll(now, progress_ptrs, done, done)) {
-      const ProgressSnapshot& snap = rounds->last();
-      if (snap.stop && !stop_requested()) request_stop(stop_code_name(snap.stop_code));
-      if (snap.stop && !interrupted) {
-        interrupted = true;
-        run.stop_reason = stop_code_name(snap.stop_code);  // the same text on every rank
-      }
-      if (run.rank == 0 && control.on_progress) {
-        for (auto* p : progress_ptrs)
-          for (auto& l : p->take_new_labels()) names.emplace_back(label_hash(l), std::move(l));
-        control.on_progress(snap, names);
-      }
-    }
-    poll_due = now + std::min<std::uint64_t>(control.round_ns, 20'000'000);
-  };
+  std::vector<OperationFn> ops = make_operations(spec, info, comm, run);
+  NumberPlan numbers = plan_numbers(spec, run.ranks, run.rank);
+  run.records.resize(static_cast<std::size_t>(spec.threads));
+  run.warmup.resize(static_cast<std::size_t>(spec.threads));
+  Team team(spec, run, comm, numbers, ops, control);
 
   omp_set_dynamic(0);
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(spec.threads)
   {
     const int t = omp_get_thread_num();
-    const auto ti = static_cast<std::size_t>(t);
-    std::unique_ptr<ThreadRecord> rec, warm_rec;
-    try {
-      rec = std::make_unique<ThreadRecord>();  // first touch on the thread that uses it
-      rec->rank = run.rank;
-      rec->thread = t;
-      rec->calls.reserve(expected);
-      if (spec.paced()) rec->delays.reserve(expected);
-      if (warming) {
-        warm_rec = std::make_unique<ThreadRecord>();
-        warm_rec->rank = run.rank;
-        warm_rec->thread = t;
-      }
-    } catch (const std::exception& e) {
-      fail(e.what());
-    }
+    std::unique_ptr<ThreadRecord> rec, warm;
+    allocate_records(team, t, rec, warm);
 #pragma omp barrier
 #pragma omp master
-    {
-      team = omp_get_num_threads();
-      try {
-        ready = !any_rank(comm, !loop_error.empty() || team != threads);
-      } catch (const std::exception& e) {
-        fail(e.what());
-        ready = false;
-      }
-    }
+    agree_ready(team);
 #pragma omp barrier
-    // Warm-up: closed loop, recorded apart, before the clocks are compared and the start.
-    if (ready && warming && warm_rec) {
-      try {
-        Context ctx(*warm_rec, run.rank, t, run.ranks, threads);
-        LoopSetup w;
-        w.numbers = &warm;
-        w.progress = &warm_progress[ti];
-        w.deadline_ns = spec.warmup_ns ? now_ns() + spec.warmup_ns : 0;
-        call_loop(w, ops[ti], ctx, *warm_rec);
-      } catch (const std::exception& e) {
-        fail(e.what());
-      }
-    }
+    if (team.ready && warm) warm_up(team, t, *warm);
 #pragma omp barrier
 #pragma omp master
-    {
-      // Only this (the master) thread talks to MPI: MPI_THREAD_FUNNELED is enough.
-      bool prepared = true;
-      try {
-        run.offsets = estimate_clock_offsets(comm);
-        rounds = std::make_unique<ProgressRounds>(comm, control.round_ns, 0);
-      } catch (const std::exception& e) {
-        fail(e.what());
-        prepared = false;
-      }
-      try {
-        // Every rank says whether it is prepared before any enters the progress rounds, so
-        // a rank that failed here cannot leave the others waiting in them.
-        if (any_rank(comm, !prepared)) {
-          ready = false;
-          rounds.reset();  // on every rank: none takes part in the rounds
-        } else {
-          check_mpi(MPI_Barrier(comm), "MPI_Barrier");
-          run.start_ns = now_ns();
-          rounds->restart(run.start_ns);
-          poll_due = run.start_ns;
-        }
-      } catch (const std::exception& e) {
-        fail(e.what());
-        ready = false;
-      }
-    }
+    agree_clocks_and_start(team);
 #pragma omp barrier
-    if (ready && rec) {
-      try {
-        Context ctx(*rec, run.rank, t, run.ranks, threads);
-        LoopSetup m;
-        m.numbers = &measured;
-        m.progress = &progress[ti];
-        m.deadline_ns = spec.timed() ? run.start_ns + spec.duration_ns : 0;
-        if (spec.paced()) {
-          // Each thread keeps its share of the rate on its own schedule; the threads of all
-          // ranks are spread evenly over one interval so the calls do not come in bursts.
-          const double per_thread = spec.rate / (static_cast<double>(run.ranks) * threads);
-          m.interval_ns = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(1e9 / per_thread));
-          const auto slot = static_cast<std::uint64_t>(run.rank) * T + ti;
-          m.first_due_ns = run.start_ns + m.interval_ns * slot / (static_cast<std::uint64_t>(run.ranks) * T);
-        }
-        if (t == 0) {
-          m.poll = &poll;
-          m.poll_due = &poll_due;
-        }
-        call_loop(m, ops[ti], ctx, *rec);
-      } catch (const std::exception& e) {
-        fail(e.what());
-      }
-    }
-    if (t != 0) finished_threads.fetch_add(1);
-    run.records[ti] = std::move(rec);
-    run.warmup[ti] = std::move(warm_rec);
+    if (team.ready && rec) measure(team, t, *rec);
+    if (t != 0) team.finished_threads.fetch_add(1);
+    run.records[static_cast<std::size_t>(t)] = std::move(rec);
+    run.warmup[static_cast<std::size_t>(t)] = std::move(warm);
 #pragma omp master
     {
-      finished_threads.fetch_add(1);
-      // Keep taking part in the rounds until every rank of the run is done.
-      try {
-        if (rounds) {
-          while (true) {
-            poll(now_ns());
-            if (rounds->last().finished) break;
-            timespec nap{0, 200'000};
-            nanosleep(&nap, nullptr);
-          }
-        }
-      } catch (const std::exception& e) {
-        fail(e.what());
-      }
+      team.finished_threads.fetch_add(1);
+      drain(team);
     }
   }
-  // This rank's end: when its last call ended (not when the last rank was done).
-  run.end_ns = run.start_ns;
-  for (const auto& rec : run.records)
-    if (rec) run.end_ns = std::max(run.end_ns, rec->last_end_ns);
-  for (const auto& p : progress) run.late_calls += p.late.load();
-  run.threads = team;
-  run.interrupted = interrupted;  // agreed in the rounds: the same on every rank
-  if (team != threads && loop_error.empty())
-    loop_error = "OpenMP started " + std::to_string(team) + " threads instead of " +
-                 std::to_string(threads) + " (check OMP_THREAD_LIMIT)";
-  if (any_rank(comm, !loop_error.empty()))
-    throw std::runtime_error(loop_error.empty() ? "the run failed on another rank"
-                                                : "the run failed: " + loop_error);
+  finish(team);
   return run;
 }
 

@@ -71,6 +71,9 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
       if (!value.is_number() || value.get<double>() <= 0)
         throw ConfigError(at + " must be a number of calls per second > 0");
       run.rate = value.get<double>();
+    } else if (key == "ok_labels" || key == "error_labels") {
+      if (!value.is_string()) throw ConfigError(at + " must be a string");
+      (key == "ok_labels" ? run.ok_labels : run.error_labels) = value.get<std::string>();
     } else if (key == "params") {
       if (!value.is_object()) throw ConfigError(at + " must be an object");
       for (const auto& [k, v] : value.items()) run.params[k] = json_scalar_text(v, at + "." + k);
@@ -78,7 +81,7 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
       continue;
     } else {
       throw ConfigError(at + " is not a known key (op, ops, seed, ranks, threads, duration, "
-                        "warmup, rate, params" +
+                        "warmup, rate, ok_labels, error_labels, params" +
                         std::string(allow_runs ? ", runs)" : ")"));
     }
   }
@@ -146,9 +149,18 @@ void validate(RunSpec& run, int world_size) {
                       std::to_string(world_size) + " were launched");
   if (run.seed > UINT64_MAX - run.ops - run.warmup_calls)
     throw ConfigError("--seed plus --ops overflows the 64-bit call numbers");
+  if (!run.ok_labels.empty() && !run.error_labels.empty())
+    throw ConfigError("--ok-labels and --error-labels both given: use one");
   const OperationInfo& op = registry().find(run.operation);
+  (void)error_rule(run, op);
   const Params params(op.params, run.params, op.name);
-  (void)op.make(params);  // the operation's own checks of its parameters
+  if (op.check) op.check(params);  // the operation's own checks, opening nothing
+}
+
+LabelRule error_rule(const RunSpec& run, const OperationInfo& op) {
+  if (!run.ok_labels.empty()) return LabelRule::ok(run.ok_labels);
+  if (!run.error_labels.empty()) return LabelRule::errors(run.error_labels);
+  return op.errors;
 }
 
 }  // namespace gorgon

@@ -18,6 +18,9 @@ struct RunSpec {
   std::uint64_t warmup_calls = 0;  ///< calls before measuring, not in the statistics
   std::uint64_t warmup_ns = 0;     ///< or: time spent calling before measuring
   double rate = 0;                 ///< > 0: open loop, this many calls/s over all threads
+  /// Which labels are failures, instead of the operation's own rule: the labels that
+  /// succeed (--ok-labels) or the labels that fail (--error-labels), as typed; "" for none.
+  std::string ok_labels, error_labels;
 
   [[nodiscard]] bool timed() const noexcept { return duration_ns > 0; }
   [[nodiscard]] bool paced() const noexcept { return rate > 0; }
@@ -37,5 +40,10 @@ std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& bas
 /// Checks a run against the world size and the registry (operation and parameters), and
 /// fills ranks = 0 in with the world size. Throws ConfigError.
 void validate(RunSpec& run, int world_size);
+
+struct OperationInfo;
+class LabelRule;
+/// The rule that says which labels of `run` are failures: the user's, or the operation's.
+LabelRule error_rule(const RunSpec& run, const OperationInfo& op);
 
 }  // namespace gorgon

@@ -44,17 +44,44 @@ std::uint64_t Summary::percentile_ns(double p) const {
   return std::clamp(histogram.percentile(p), min_ns, max_ns);
 }
 
+bool from_name(std::string_view name, RunMode& out) noexcept {
+  for (std::size_t i = 0; i < kRunModeNames.size(); ++i)
+    if (kRunModeNames[i] == name) return out = static_cast<RunMode>(i), true;
+  return false;
+}
+
+bool from_name(std::string_view name, RunStatus& out) noexcept {
+  for (std::size_t i = 0; i < kRunStatusNames.size(); ++i)
+    if (kRunStatusNames[i] == name) return out = static_cast<RunStatus>(i), true;
+  return false;
+}
+
+std::uint64_t RunSummary::errors() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& l : labels)
+    if (l.error) n += l.stats.count;
+  return n;
+}
+
 namespace {
-template <typename T, typename Key>
-T& find_or_add(std::vector<T>& v, const std::string& name, Key key) {
-  auto it = std::lower_bound(v.begin(), v.end(), name,
-                             [&](const T& a, const std::string& n) { return a.*key < n; });
-  if (it == v.end() || (*it).*key != name) {
-    T fresh;
-    fresh.*key = name;
-    it = v.insert(it, std::move(fresh));
+/// The label `name` of sorted `labels`, added in its place when missing.
+LabelSummary& label_of(std::vector<LabelSummary>& labels, const std::string& name) {
+  auto it = std::lower_bound(labels.begin(), labels.end(), name,
+                             [](const LabelSummary& a, const std::string& n) { return a.label < n; });
+  if (it == labels.end() || it->label != name) {
+    LabelSummary fresh;
+    fresh.label = name;
+    it = labels.insert(it, std::move(fresh));
   }
   return *it;
+}
+
+/// The sub-call `name` of `subcalls` (in call order), added at the end when missing.
+SubCallSummary& subcall_of(std::vector<SubCallSummary>& subcalls, const std::string& name) {
+  for (auto& s : subcalls)
+    if (s.name == name) return s;
+  subcalls.push_back({name, {}});
+  return subcalls.back();
 }
 }  // namespace
 
@@ -63,17 +90,17 @@ void RunSummary::merge(const RunSummary& o) {
   ops += o.ops;
   late_calls += o.late_calls;
   warmup_calls += o.warmup_calls;
-  if (o.status != "complete") {
+  if (o.status != RunStatus::complete) {
     status = o.status;
     stop_reason = o.stop_reason;
   }
   wall_ns += o.wall_ns;
   total.merge(o.total);
   for (const auto& l : o.labels) {
-    auto& mine = find_or_add(labels, l.label, &LabelSummary::label);
+    auto& mine = label_of(labels, l.label);
     mine.stats.merge(l.stats);
-    for (const auto& s : l.subcalls)
-      find_or_add(mine.subcalls, s.name, &SubCallSummary::name).stats.merge(s.stats);
+    mine.error = mine.error || l.error;
+    for (const auto& s : l.subcalls) subcall_of(mine.subcalls, s.name).stats.merge(s.stats);
   }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // Summaries of durations and their merging. Plain value types; nothing here knows of MPI.
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gorgon/stats/histogram.hpp"
@@ -48,7 +50,8 @@ struct SubCallSummary {
 struct LabelSummary {
   std::string label;
   Summary stats;
-  std::vector<SubCallSummary> subcalls;  ///< sorted by name
+  std::vector<SubCallSummary> subcalls;  ///< in the order the calls made them
+  bool error = false;  ///< the run's error rule counts this label as a failure
 };
 
 /// Calls and busy time of one thread of one rank.
@@ -69,28 +72,80 @@ struct RankBalance {
   std::uint64_t clock_rtt_ns = 0;    ///< round trip of the best offset sample
 };
 
+/// How a run ends: after `ops` calls, or when its duration is up.
+enum class RunMode { count, duration };
+/// Whether a run made every call it was asked for.
+enum class RunStatus { complete, interrupted };
+inline constexpr std::array<std::string_view, 2> kRunModeNames{"count", "duration"};
+inline constexpr std::array<std::string_view, 2> kRunStatusNames{"complete", "interrupted"};
+[[nodiscard]] inline std::string_view name_of(RunMode m) noexcept {
+  return kRunModeNames[static_cast<std::size_t>(m)];
+}
+[[nodiscard]] inline std::string_view name_of(RunStatus s) noexcept {
+  return kRunStatusNames[static_cast<std::size_t>(s)];
+}
+/// Sets `out` from its name; false when `name` is none of the names.
+bool from_name(std::string_view name, RunMode& out) noexcept;
+bool from_name(std::string_view name, RunStatus& out) noexcept;
+
+/// One --fail-if limit checked against a run.
+struct LimitResult {
+  std::string limit;     ///< as the user wrote it ('p99<50ms')
+  std::string measured;  ///< what the run had, as the report prints it ('p99 = 61.2ms')
+  bool passed = true;
+};
+
 /// The reduced result of one run (or of a whole suite, merged), as rank 0 holds it.
 struct RunSummary {
   std::string operation;
   std::vector<std::pair<std::string, std::string>> params;
+  /// The parameters the user gave (or that differ from their defaults): the run's title.
+  std::vector<std::string> params_given;
   std::uint64_t ops = 0;
   std::uint64_t seed = 0;
   int ranks = 0;
   int threads = 0;
   int runs = 1;                ///< how many runs were merged into this summary
-  std::string mode = "count";  ///< "count" (ops calls) or "duration" (calls until time is up)
+  RunMode mode = RunMode::count;
   std::uint64_t duration_ns = 0;   ///< duration mode: the time asked for
   double rate = 0;                 ///< open loop: the calls/s asked for (0: closed loop)
   std::uint64_t late_calls = 0;    ///< open loop: calls that started a schedule slot late
   std::uint64_t warmup_calls = 0;  ///< calls made before measuring, not in the statistics
-  std::string status = "complete";  ///< "complete" or "interrupted"
+  std::string error_rule;          ///< which labels are failures, e.g. "ok: 1xx,2xx,3xx"
+  RunStatus status = RunStatus::complete;
   std::string stop_reason;          ///< why it was interrupted (SIGTERM, time limit, ...)
   std::uint64_t wall_ns = 0;   ///< total time (sum over runs for a suite)
   Summary total;               ///< every call, whatever its label
   std::vector<LabelSummary> labels;  ///< sorted by label
+  std::vector<LimitResult> limits;   ///< --fail-if limits checked against this run
   std::vector<RankBalance> rank_balance;
   std::vector<ThreadBalance> thread_balance;
 
+  /// Every scalar field of a run, in one list: f(name, member) with the name it has in the
+  /// JSON summary and as an attribute of /runs/NNN in the file. The JSON writer, the file's
+  /// writer and reader, and the broadcast before writing all walk this list, so a new field
+  /// is one line here. (params, labels, limits and balance are tables, written apart.)
+  template <typename Self, typename F>
+  static void fields(Self& s, F&& f) {
+    f("operation", s.operation);
+    f("ops", s.ops);
+    f("seed", s.seed);
+    f("ranks", s.ranks);
+    f("threads", s.threads);
+    f("params_given", s.params_given);
+    f("mode", s.mode);
+    f("duration_ns", s.duration_ns);
+    f("rate", s.rate);
+    f("late_calls", s.late_calls);
+    f("warmup_calls", s.warmup_calls);
+    f("error_rule", s.error_rule);
+    f("status", s.status);
+    f("stop_reason", s.stop_reason);
+    f("wall_ns", s.wall_ns);
+  }
+
+  /// Calls whose label is an error (the run's error rule; exceptions always are).
+  [[nodiscard]] std::uint64_t errors() const noexcept;
   /// Merges another run into this one (suite totals): counts and histograms add, wall
   /// times add, labels and sub-calls are matched by name. Balance is not merged.
   void merge(const RunSummary& other);
