@@ -11,7 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "gorgon/base/temp_file.hpp"
+#include "gorgon/base/output_file.hpp"
+#include "gorgon/report/reporter.hpp"
 #include "html_report.hpp"
 #include "text_output.hpp"
 
@@ -127,7 +128,7 @@ int report_main(int argc, const char* const* argv, std::ostream& out, std::ostre
     }
 
     if (o.json) {
-      out << json_report(data).dump(2) << '\n';
+      out << json_text(json_report(data));
     } else {
       const std::string text = text_report(data);
       out << text;

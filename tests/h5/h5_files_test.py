@@ -167,6 +167,8 @@ class Safety(unittest.TestCase):
 
     def test_force_and_compress_need_output(self):
         p = mpi(1, ARGS.gorgon, "--op", "noop", "--force", check=2)
+        self.assertIn("-o or --json", p.stderr)
+        p = mpi(1, ARGS.gorgon, "--op", "noop", "--compress", check=2)
         self.assertIn("--output", p.stderr)
 
     def test_unwritable_directory_is_reported_before_the_run(self):

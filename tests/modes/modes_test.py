@@ -142,7 +142,7 @@ class Modes(unittest.TestCase):
                    "--fail-if", "p50<1ms", "--fail-if", "rate>1000000", "--fail-if", "errors<1%")
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         self.assertEqual(p.stdout.count("Threshold "), 2)
-        self.assertRegex(p.stdout, r"Threshold p50<1ms failed: measured \dms")
+        self.assertRegex(p.stdout, r"Threshold p50<1ms failed: measured \d\.\d\dms")
         self.assertIn("Threshold rate>1000000 failed", p.stdout)
 
     def test_bad_mode_options_exit_2(self):

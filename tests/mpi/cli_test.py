@@ -171,7 +171,7 @@ class Driver:
                      at > 0 and lines[at - 1].startswith("Run 1 of 1: "), lines[:at])
         want = [("Result", run["result"]["count"])]
         for l in run["labels"]:
-            want.append((l["label"], l["count"]))
+            want.append((l["label"] + ("!" if l["error"] else ""), l["count"]))
             want += [(s["name"] + "<", s["count"]) for s in l["subcalls"]]
         got = []
         for line in lines[at + 1:]:
@@ -181,6 +181,13 @@ class Driver:
             got.append((m.group(1), int(m.group(2))))
         self.c.equal(f"{tag}: Result, label and ' name<' lines with their counts", got, want)
         end = at + 1 + len(got)
+        errors = sum(l["count"] for l in run["labels"] if l["error"])
+        if errors:  # the errors' line, between the statistics and the balance
+            self.c.check(f"{tag}: 'Errors:' line counts {errors} of {run['result']['count']}",
+                         end < len(lines) and lines[end].startswith(
+                             f"Errors: {errors} of {run['result']['count']} calls"),
+                         lines[end:end + 1])
+            end += 1
         self.c.check(f"{tag}: 'Balance:' line after the report",
                      end < len(lines) and lines[end].startswith("Balance:"), lines[end:end + 1])
         subs = [l for l in lines[at + 1:end] if "< " in l]

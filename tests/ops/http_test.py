@@ -10,11 +10,15 @@ Checks, each against expectations computed here:
   * a refused connection (COULDNT_CONNECT) and a timeout (OPERATION_TIMEDOUT, against a socket
     that never answers), every call counted;
   * TLS: verified with cacert, refused without it (PEER_FAILED_VERIFICATION), insecure=true;
+  * errors count (--cases errors): refused connections and 404s are failures, so
+    --fail-if 'errors<1%' exits 3, the JSON, the file and the text report say so (loudly when
+    every call failed); --ok-labels and --error-labels change which labels fail;
   * bad parameters exit 2 with a message naming the cause (file:line for a requests file).
 
     http_test.py --mpiexec mpiexec --ranks 2 --gorgon build/gorgon_mpi [--nginx /usr/sbin/nginx]
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -177,6 +181,44 @@ class HttpTest:
                 self.c.equal(f"{tag}: counts", labels(run), {want: ops})
                 self.phases_per_call(tag, run, tls=True)
 
+    def errors(self):
+        """Which labels fail: curl errors and statuses from 400, unless the user says."""
+        ops = 8 * self.g.ranks
+        refused = f"http://127.0.0.1:{free_port()}/"
+        for tag, args, want_status, want_errors in [
+                ("refused, errors<1%", ["--url", refused], 3, ops),
+                ("404s, errors<1%", ["--url", self.url("/missing/{n}")], 3, ops),
+                ("200s, errors<1%", ["--url", self.url("/ok")], 0, 0),
+                ("404s with --ok-labels 2xx,4xx", ["--url", self.url("/missing"), "--ok-labels",
+                                                   "2xx,4xx"], 0, 0),
+                ("200s with --error-labels 200", ["--url", self.url("/ok"), "--error-labels",
+                                                  "200"], 3, ops)]:
+            json_path = os.path.join(self.tmp, "errors.json")
+            h5_path = os.path.join(self.tmp, "errors.h5")
+            launch = self.g.launch(args + ["--ops", str(ops), "--fail-if", "errors<1%", "-q",
+                                           "--json", json_path, "-o", h5_path, "--force"])
+            if not self.c.check(f"{tag}: exits {want_status}",
+                                not launch.hung and launch.returncode == want_status,
+                                f"status={launch.returncode} {launch.stderr[-2000:]!r}"):
+                continue
+            with open(json_path) as f:
+                run = json.load(f)["runs"][0]
+            self.c.equal(f"{tag}: JSON errors", run["errors"], want_errors)
+            self.c.equal(f"{tag}: JSON limit result",
+                         [(l["limit"], l["passed"]) for l in run["limits"]],
+                         [("errors<1%", want_errors == 0)])
+            flagged = {l["label"]: l["error"] for l in run["labels"]}
+            self.c.check(f"{tag}: error labels flagged", all(flagged.values()) == (want_errors > 0)
+                         and (want_errors == 0 or all(flagged.values())), flagged)
+            if want_errors == ops:
+                self.c.check(f"{tag}: the report says every call failed",
+                             "EVERY CALL FAILED" in launch.stdout, launch.stdout[-1000:])
+                self.c.check(f"{tag}: and so does stderr", "every one of the" in launch.stderr,
+                             launch.stderr[-1000:])
+            rows = h5_summary_errors(h5_path)
+            self.c.equal(f"{tag}: the file's summary/error flags and error count",
+                         rows, (want_errors, [1 if e else 0 for e in flagged.values()]))
+
     def bad_input(self):
         path = os.path.join(self.tmp, "bad-requests.txt")
         with open(path, "w") as f:
@@ -194,6 +236,19 @@ class HttpTest:
                                                            self.url("/")], "url")
         self.g.bad("missing requests file", ["--op", "http", "--param", "requests=/nonexistent"],
                    "/nonexistent")
+
+
+def h5_summary_errors(path):
+    """(calls under error labels, each label row's error flag) from the file, with h5py."""
+    script = ("import h5py, sys; f = h5py.File(sys.argv[1], 'r'); s = f['runs/000/summary'];"
+              "rows = [i for i in range(1, len(s['label'])) if s['subcall_name'][i] == 0xFFFFFFFF];"
+              "print(sum(int(s['count'][i]) for i in rows if s['error'][i]),"
+              "      [int(s['error'][i]) for i in rows])")
+    out = subprocess.run(["/usr/bin/python3", "-c", script, path], capture_output=True,
+                         text=True).stdout.split(" ", 1)
+    if len(out) != 2:
+        return None
+    return int(out[0]), json.loads(out[1])
 
 
 def make_certificate(root):
@@ -214,6 +269,7 @@ def main():
     ap.add_argument("--gorgon", required=True)
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
+    ap.add_argument("--cases", choices=["all", "errors"], default="all")
     opts = ap.parse_args()
     if not os.access(opts.nginx, os.X_OK):
         print(f"skip: no nginx at {opts.nginx} (scripts/setup.sh installs it)")
@@ -228,12 +284,16 @@ def main():
             config += TLS_SERVER.replace("PORT", str(t.tls_port))
         ports = [t.port] + ([t.tls_port] if have_cert else [])
         with Nginx(opts.nginx, t.root, config, ports):
+            if opts.cases == "errors":
+                t.errors()
+                return c.finish()
             t.fixed_url()
             t.requests_file()
             t.url_with_body()
             t.tls(have_cert)
             t.refused()
             t.timeout()
+            t.errors()
             t.bad_input()
     return c.finish()
 

@@ -51,6 +51,7 @@ RunSummary summarize(const SyntheticRun& run) {
   RunSummary s;
   s.operation = run.operation;
   s.params = run.params;
+  for (const auto& p : run.params) s.params_given.push_back(p.first);
   s.ops = run.ops;
   s.seed = run.seed;
   s.ranks = run.ranks;

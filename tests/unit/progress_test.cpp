@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -67,6 +68,9 @@ TEST(Progress, PlainLinesComeEveryIntervalAndNotAtTheEnd) {
   for (std::uint64_t ms = 200; ms <= 3000; ms += 200) d.update(snapshot(ms / 100, ms * 1'000'000), {});
   EXPECT_EQ(count(out.str(), "progress: "), 3u) << out.str();  // at 1 s, 2 s and 3 s
   EXPECT_EQ(count(out.str(), "\n"), 3u);
+  // Each line of a batch log carries its time: "progress: 2026-12-02T21:40:03Z  30% ...".
+  EXPECT_TRUE(std::regex_search(out.str(), std::regex(R"(^progress: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+% )")))
+      << out.str();
   ProgressSnapshot last = snapshot(100, 9'000'000'000);
   last.finished = true;
   d.update(last, {});

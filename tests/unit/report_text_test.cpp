@@ -51,9 +51,14 @@ TEST(RunTitle, NamesOperationParamsCallsRanksThreadsSeed) {
             "Run 2 of 2: noop x 1000 calls, 1 ranks x 1 threads, seed 1000\n");
   RunSummary two = run_a();
   two.params.emplace_back("mode", "fast");
+  two.params.emplace_back("url", "");  // a default the user did not set: not in the title
+  two.params_given.push_back("mode");
   EXPECT_EQ(gorgon::run_title(two, 2, 3),
             "Run 3 of 3: hash (iterations=4000, mode=fast) x 15 calls, 2 ranks x 2 threads, "
             "seed 0\n");
+  two.params_given.clear();
+  EXPECT_EQ(gorgon::run_title(two, 2, 3),
+            "Run 3 of 3: hash x 15 calls, 2 ranks x 2 threads, seed 0\n");
   expect_golden("run_titles.txt",
                 gorgon::run_title(run_a(), 0, 2) + gorgon::run_title(run_b(), 1, 2));
 }
@@ -103,7 +108,7 @@ TEST(BalanceLine, RanksThreadsBusyAndSlowest) {
   // Calls per rank 8 and 7; per thread 4, 4, 3, 4; busy per thread from (1,1)'s 10.152 ms to
   // (1,0)'s 3.626 s; rank 1 has the longest wall time, 4 s.
   EXPECT_EQ(gorgon::balance_line(run_a()),
-            "Balance: calls per rank 7..8, per thread 3..4; busy per thread 10ms..3s 626ms; "
+            "Balance: calls per rank 7..8, per thread 3..4; busy per thread 10.2ms..3s 626ms; "
             "slowest rank 1 (4s 0ms)\n");
   EXPECT_EQ(gorgon::balance_line(run_b()), "Balance: no per-rank data\n");
 
@@ -119,57 +124,93 @@ TEST(BalanceLine, RanksThreadsBusyAndSlowest) {
 
 TEST(SmallReport, HandCheckedLinesOfRunA) {
   const auto lines = lines_of(gorgon::small_report(run_a()));
-  // Total time, Result, FAIL, its digest<, SUCCESS, its digest< and init<.
-  ASSERT_EQ(lines.size(), 7u);
+  // Total time, Result, FAIL, its digest<, SUCCESS, its digest< and init<, the errors.
+  ASSERT_EQ(lines.size(), 8u);
   EXPECT_EQ(lines[0], "Total time:    4s 0ms");
-  EXPECT_EQ(lines[1].substr(0, 37), "      Result         15      3.8 ops/");  // 15 calls / 4 s
-  // FAIL: 2, 3, 4 ms. Mean 3 ms, stddev 1 ms. p50 is rank 2 (3 ms, read at its bucket's
-  // midpoint 3.006 ms), p90 and up rank 3: 4 ms, whose midpoint 4.006 ms is clamped to max.
-  EXPECT_EQ(
-      lines[2],
-      "        FAIL          3    0.750 ops/sec. Avg time:       3ms Max:       4ms Min:  "
-      "     2ms Std:       1ms p50:       3ms p90:       4ms p99:       4ms p99.9:       4ms");
-  // digest< under FAIL: 1, 1.5, 2 ms. Mean 1.5 ms prints truncated as 1ms; stddev 500 us.
-  EXPECT_EQ(
-      lines[3],
-      "     digest<          3    0.750 ops/sec. Avg time:       1ms Max:       2ms Min:  "
-      "     1ms Std:     500us p50:       1ms p90:       2ms p99:       2ms p99.9:       2ms");
-  EXPECT_EQ(lines[4].substr(0, 37), "     SUCCESS         12      3.0 ops/");
-  EXPECT_EQ(lines[5].substr(0, 24), "     digest<         12 ");
+  EXPECT_EQ(lines[1].substr(0, 37), "      Result        15      3.8 ops/s");  // 15 calls / 4 s
+  // FAIL (an error: marked !): 2, 3, 4 ms. Mean 3 ms, stddev 1 ms. p50 is rank 2 (3 ms,
+  // read at its bucket's midpoint 3.006 ms), p90 and up rank 3: 4 ms, whose midpoint
+  // 4.006 ms is clamped to max. Three significant digits everywhere.
+  EXPECT_EQ(lines[2],
+            "       FAIL!         3    0.750 ops/sec. Avg time:  3.00ms Max:  4.00ms Min:  2.00ms "
+            "Std:  1.00ms p50:  3.01ms p90:  4.00ms p99:  4.00ms p99.9:  4.00ms");
+  // digest< under FAIL: 1, 1.5, 2 ms. Mean 1.5 ms (not "1ms"); stddev 500 us.
+  EXPECT_EQ(lines[3],
+            "     digest<         3    0.750 ops/sec. Avg time:  1.50ms Max:  2.00ms Min:  1.00ms "
+            "Std:   500us p50:  1.50ms p90:  2.00ms p99:  2.00ms p99.9:  2.00ms");
+  EXPECT_EQ(lines[4].substr(0, 37), "     SUCCESS        12      3.0 ops/s");
+  EXPECT_EQ(lines[5].substr(0, 24), "     digest<        12  ");
   // init< under SUCCESS: 87, 90, 93 ns four times; below 128 ns buckets are exact.
   // Mean 90; m2 = 8 * 9 = 72 over 11: stddev 2.56 ns.
-  EXPECT_EQ(
-      lines[6],
-      "       init<         12      3.0 ops/sec. Avg time:      90ns Max:      93ns Min:  "
-      "    87ns Std:       2ns p50:      90ns p90:      93ns p99:      93ns p99.9:      93ns");
+  EXPECT_EQ(lines[6],
+            "       init<        12      3.0 ops/sec. Avg time:    90ns Max:    93ns Min:    87ns "
+            "Std:     2ns p50:    90ns p90:    93ns p99:    93ns p99.9:    93ns");
+  EXPECT_EQ(lines[7], "Errors: 3 of 15 calls (20%), marked !: FAIL");
+  for (const auto& l : lines) EXPECT_LE(l.size(), 160u) << l;
 }
 
 TEST(SmallReport, HandCheckedRunB) {
   // 1000 calls of 50..59 ns (100 each) in 1 ms: 1e6 calls/s; mean 54.5 prints as 54ns;
   // p50 is the 500th value (54), p90 the 900th (58), p99 the 990th (59).
   const std::string stats =
-      "       1000  1000000 ops/sec. Avg time:      54ns Max:      59ns Min:      50ns Std:  "
-      "     2ns p50:      54ns p90:      58ns p99:      59ns p99.9:      59ns\n";
+      "      1000  1000000 ops/sec. Avg time:    54ns Max:    59ns Min:    50ns Std:     2ns "
+      "p50:    54ns p90:    58ns p99:    59ns p99.9:    59ns\n";
   EXPECT_EQ(gorgon::small_report(run_b()),
-            "Total time:       1ms\n      Result" + stats + "          ok" + stats);
+            "Total time:    1.00ms\n      Result" + stats + "          ok" + stats);
 }
 
 TEST(SmallReport, EmptyRunPrintsZeros) {
   EXPECT_EQ(gorgon::small_report(RunSummary{}),
-            "Total time:       0ns\n      Result          0    0.000 ops/sec. Avg time:       0ns "
-            "Max:       0ns Min:       0ns Std:       0ns p50:       0ns p90:       0ns p99:      "
-            " 0ns p99.9:       0ns\n");
+            "Total time:       0ns\n      Result         0    0.000 ops/sec. Avg time:     0ns "
+            "Max:     0ns Min:     0ns Std:     0ns p50:     0ns p90:     0ns p99:     0ns p99.9: "
+            "    0ns\n");
+}
+
+TEST(SmallReport, LongLabelsKeepTheColumnsAndFit160Columns) {
+  RunSummary r = run_a();
+  r.labels[0].label = "a label of more than twenty characters";
+  r.labels[1].label = "COULDNT_CONNECT";  // widens the name column to its 15 characters
+  const auto lines = lines_of(gorgon::small_report(r));
+  // The long label on a line of its own, its numbers under it in the columns.
+  ASSERT_EQ(lines.size(), 9u);
+  EXPECT_EQ(lines[2], "a label of more than twenty characters!");
+  const std::size_t count_end = lines[1].find(" 15 ") + 3;  // the calls column's right edge
+  EXPECT_EQ(lines[3].find(" 3 ") + 2, count_end) << lines[3];
+  EXPECT_EQ(lines[3].substr(0, count_end - 1), std::string(count_end - 1, ' '));
+  EXPECT_EQ(lines[5].substr(0, 21), "     COULDNT_CONNECT ");  // the column is 20 wide
+  for (std::size_t i : {1, 3, 4, 5, 6, 7}) {
+    EXPECT_LE(lines[i].size(), 160u) << lines[i];
+    EXPECT_EQ(lines[i].find("ops/sec."), lines[1].find("ops/sec.")) << lines[i];
+  }
+}
+
+TEST(SmallReport, EveryCallFailedIsSaidLoudly) {
+  RunSummary r = run_b();
+  r.labels[0].label = "COULDNT_CONNECT";
+  r.labels[0].error = true;
+  const auto lines = lines_of(gorgon::small_report(r));
+  EXPECT_EQ(lines.back(), "EVERY CALL FAILED: all 1000 calls are errors (COULDNT_CONNECT)");
+  EXPECT_EQ(lines[2].substr(0, 17), "COULDNT_CONNECT! ");
+}
+
+TEST(SmallReport, ControlCharactersInLabelsAreEscaped) {
+  RunSummary r = run_b();
+  r.labels[0].label = "a\nb\x1b[31mred\tc\\";
+  const std::string text = gorgon::small_report(r);
+  EXPECT_NE(text.find("a\\nb\\x1b[31mred\\tc\\\\"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(lines_of(text).size(), 3u);  // the newline did not break the line
 }
 
 TEST(SmallReport, SubCallLinesFollowTheirLabel) {
   const auto lines = lines_of(gorgon::small_report(gorgon::merge_suite({run_a(), run_b()})));
-  ASSERT_EQ(lines.size(), 8u);
-  const char* names[] = {"Total time:", "Result",  "FAIL",  "digest<",
-                         "SUCCESS",     "digest<", "init<", "ok"};
+  ASSERT_EQ(lines.size(), 9u);
+  const char* names[] = {"Total time:", "Result", "FAIL!", "digest<", "SUCCESS",
+                         "digest<",     "init<",  "ok",    "Errors:"};
   for (std::size_t i = 0; i < lines.size(); ++i)
     EXPECT_NE(lines[i].find(names[i]), std::string::npos) << i << ": " << lines[i];
   EXPECT_EQ(lines[0], "Total time:    4s 1ms");
-  EXPECT_EQ(lines[1].substr(0, 24), "      Result       1015 ");
+  EXPECT_EQ(lines[1].substr(0, 24), "      Result      1015  ");
 }
 
 TEST(SmallReport, Golden) {
@@ -192,6 +233,8 @@ TEST(TextReporter, SuiteOfTwoRunsGolden) {
                       gorgon::balance_line(runs[0]) + "\n" + gorgon::run_title(runs[1], 1, 2) +
                       gorgon::small_report(runs[1]) + gorgon::balance_line(runs[1]) + "\n" +
                       "Suite of 2 runs, 1015 calls\n" + gorgon::small_report(suite));
+  EXPECT_EQ(text, gorgon::run_report(runs[0], 0, 2) + gorgon::run_report(runs[1], 1, 2) +
+                      gorgon::suite_report(runs, suite));
   expect_golden("text_reporter_suite.txt", text);
 }
 
@@ -205,7 +248,7 @@ TEST(TextReporter, StatusLinesFollowTheTitle) {
   ASSERT_GE(lines.size(), 3u);
   EXPECT_EQ(lines[0], "Run 1 of 1: noop x 1000 calls, 1 ranks x 1 threads, seed 1000");
   EXPECT_EQ(lines[1], "Interrupted (time limit): the report covers the 1000 calls that completed");
-  EXPECT_EQ(lines[2], "Total time:       1ms");
+  EXPECT_EQ(lines[2], "Total time:    1.00ms");
 }
 
 TEST(TextReporter, SingleRunHasNoSuiteSection) {

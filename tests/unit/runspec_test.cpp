@@ -277,8 +277,30 @@ TEST(Validate, Errors) {
   EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "--ranks"));
   r = good();
   r.seed = UINT64_MAX - 5;
-  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "overflows"));
+  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "overflow"));
   r.seed = UINT64_MAX - 10;  // seed + ops == 2^64 - 1: the last number still fits
+  EXPECT_NO_THROW(gorgon::validate(r, 4));
+  // Sums that would wrap around 2^64 are refused, not wrapped past the check.
+  r = good();
+  r.warmup_calls = UINT64_MAX;
+  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "overflow"));
+  r = good();
+  r.ops = UINT64_MAX;
+  r.warmup_calls = 2;
+  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "overflow"));
+  r = good();
+  r.duration_ns = 1'000'000'000;
+  r.warmup_calls = UINT64_MAX;
+  r.seed = 1;
+  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "overflow"));
+  // More calls than a rank could hold in memory, and more threads than it can start.
+  r = good();
+  r.ops = 10'000'000'000'000'000'000ull;
+  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "memory"));
+  r = good();
+  r.threads = 100'000;
+  EXPECT_TRUE(contains(config_error([&] { gorgon::validate(r, 4); }), "at most"));
+  r.threads = gorgon::max_threads_per_rank();
   EXPECT_NO_THROW(gorgon::validate(r, 4));
   r = good();
   r.rate = -1;

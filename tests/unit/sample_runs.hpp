@@ -23,7 +23,7 @@ inline std::vector<std::uint64_t> concat(std::vector<std::uint64_t> a,
   return a;
 }
 
-// Run A: "hash" over 15 numbers on 2 ranks x 2 threads, 4 s of wall time.
+// Run A: "hash" over 15 numbers on 2 ranks x 2 threads, 4 s of wall time; FAIL is an error.
 //   FAIL (3 calls):     2, 3, 4 ms              mean 3 ms, stddev 1 ms exactly
 //     digest< (3):      1, 1.5, 2 ms            mean 1.5 ms, stddev 0.5 ms exactly
 //   SUCCESS (12 calls): 1.52 us .. 3.621 s, one per display format
@@ -45,6 +45,8 @@ inline RunSummary run_a() {
   RunSummary r;
   r.operation = "hash";
   r.params = {{"iterations", "4000"}};
+  r.params_given = {"iterations"};
+  r.error_rule = "errors: FAIL";
   r.ops = 15;
   r.seed = 0;
   r.ranks = 2;
@@ -52,7 +54,7 @@ inline RunSummary run_a() {
   r.wall_ns = 4 * kS;
   r.total = summary_of(concat(kFail, kSuccess));
   r.labels = {
-      {"FAIL", summary_of(kFail), {{"digest", summary_of(kFailDigest)}}},
+      {"FAIL", summary_of(kFail), {{"digest", summary_of(kFailDigest)}}, true},
       {"SUCCESS",
        summary_of(kSuccess),
        {{"digest", summary_of(success_digest())}, {"init", summary_of(kInit)}}},

@@ -13,6 +13,7 @@ namespace {
 
 using gorgon::ConfigError;
 using gorgon::format_duration;
+using gorgon::format_elapsed;
 using gorgon::parse_count;
 using gorgon::parse_duration_ns;
 
@@ -111,47 +112,64 @@ TEST(FormatDuration, BelowAMicrosecond) {
   EXPECT_EQ(format_duration(999), "999ns");
 }
 
-TEST(FormatDuration, MicrosecondsWithThreeSignificantDigits) {
+TEST(FormatDuration, ThreeSignificantDigitsRoundedAtEveryScale) {
   EXPECT_EQ(format_duration(1'000), "1.00us");
-  EXPECT_EQ(format_duration(1'009), "1.00us");  // truncated, not rounded
-  EXPECT_EQ(format_duration(1'010), "1.01us");
+  EXPECT_EQ(format_duration(1'004), "1.00us");
+  EXPECT_EQ(format_duration(1'005), "1.01us");  // rounded half up
   EXPECT_EQ(format_duration(1'520), "1.52us");
-  EXPECT_EQ(format_duration(9'999), "9.99us");
-  EXPECT_EQ(format_duration(10'000), "10.0us");
-  EXPECT_EQ(format_duration(15'200), "15.2us");
-  EXPECT_EQ(format_duration(15'299), "15.2us");
-  EXPECT_EQ(format_duration(99'999), "99.9us");
-  EXPECT_EQ(format_duration(100'000), "100us");
-  EXPECT_EQ(format_duration(152'000), "152us");
-  EXPECT_EQ(format_duration(512'999), "512us");
-  EXPECT_EQ(format_duration(999'999), "999us");
-}
-
-TEST(FormatDuration, MillisecondsAndSeconds) {
-  EXPECT_EQ(format_duration(kMs), "1ms");
-  EXPECT_EQ(format_duration(2 * kMs + 999'999), "2ms");
+  EXPECT_EQ(format_duration(9'994), "9.99us");
+  EXPECT_EQ(format_duration(9'995), "10.0us");  // rounding carries into the next width
+  EXPECT_EQ(format_duration(15'249), "15.2us");
+  EXPECT_EQ(format_duration(15'250), "15.3us");
+  EXPECT_EQ(format_duration(99'949), "99.9us");
+  EXPECT_EQ(format_duration(99'950), "100us");
+  EXPECT_EQ(format_duration(512'499), "512us");
+  EXPECT_EQ(format_duration(999'499), "999us");
+  EXPECT_EQ(format_duration(999'500), "1.00ms");  // and into the next unit
+  EXPECT_EQ(format_duration(1'390'000), "1.39ms");  // not "1ms"
+  EXPECT_EQ(format_duration(1'930'000), "1.93ms");
+  EXPECT_EQ(format_duration(5'494'999), "5.49ms");
+  EXPECT_EQ(format_duration(15'200'000), "15.2ms");
   EXPECT_EQ(format_duration(725 * kMs), "725ms");
-  EXPECT_EQ(format_duration(kS - 1), "999ms");
-  EXPECT_EQ(format_duration(kS), "1s 0ms");
-  EXPECT_EQ(format_duration(3 * kS + 621 * kMs), "3s 621ms");
-  EXPECT_EQ(format_duration(31 * kS + 226 * kMs + 999), "31s 226ms");
-  EXPECT_EQ(format_duration(59 * kS + 999 * kMs), "59s 999ms");
-  EXPECT_EQ(format_duration(60 * kS - 1), "59s 999ms");
+  EXPECT_EQ(format_duration(kS - 1), "1.00s");
+  EXPECT_EQ(format_duration(3 * kS + 621 * kMs), "3.62s");
+  EXPECT_EQ(format_duration(36 * kS + 210 * kMs), "36.2s");
+  EXPECT_EQ(format_duration(362 * kS), "362s");
+  EXPECT_EQ(format_duration(999 * kS + 499 * kMs), "999s");
 }
 
-TEST(FormatDuration, MinutesAndHours) {
-  EXPECT_EQ(format_duration(60 * kS), "1m 0s");
-  EXPECT_EQ(format_duration(125 * kS + 999 * kMs), "2m 5s");
-  EXPECT_EQ(format_duration(3'600 * kS - 1), "59m 59s");
-  EXPECT_EQ(format_duration(3'600 * kS), "1h 0m 0s");
-  EXPECT_EQ(format_duration((3'600 + 2 * 60 + 5) * kS), "1h 2m 5s");
-  EXPECT_EQ(format_duration(25 * 3'600 * kS), "25h 0m 0s");
-  // 2^64 - 1 ns = 18446744073.7 s = 5124095 h (18446742000 s) + 2073 s = 34 m 33 s.
-  EXPECT_EQ(format_duration(UINT64_MAX), "5124095h 34m 33s");
+TEST(FormatDuration, MinutesAndHoursFromAThousandSeconds) {
+  EXPECT_EQ(format_duration(999 * kS + 500 * kMs), "16m 40s");
+  EXPECT_EQ(format_duration(3'599 * kS + 499 * kMs), "59m 59s");
+  EXPECT_EQ(format_duration(3'599 * kS + 500 * kMs), "1h 0m");
+  EXPECT_EQ(format_duration((3'600 + 2 * 60 + 29) * kS), "1h 2m");
+  EXPECT_EQ(format_duration((3'600 + 2 * 60 + 30) * kS), "1h 3m");
+  EXPECT_EQ(format_duration(99 * 3'600 * kS + 59 * 60 * kS), "99h 59m");
+  EXPECT_EQ(format_duration(100 * 3'600 * kS), "100h");
+  // 2^64 - 1 ns = 5124095.58 h.
+  EXPECT_EQ(format_duration(UINT64_MAX), "5124096h");
+}
+
+TEST(FormatDuration, AtMostSevenCharactersBelowAHundredHours) {
+  for (std::uint64_t ns = 1; ns < 100 * 3'600 * kS; ns = ns * 3 / 2 + 1)
+    EXPECT_LE(format_duration(ns).size(), 7u) << ns << " ns: " << format_duration(ns);
+}
+
+TEST(FormatElapsed, TheOriginalToolsForm) {
+  EXPECT_EQ(format_elapsed(725 * kMs), "725ms");
+  EXPECT_EQ(format_elapsed(1'930'000), "1.93ms");
+  EXPECT_EQ(format_elapsed(kS), "1s 0ms");
+  EXPECT_EQ(format_elapsed(3 * kS + 621 * kMs), "3s 621ms");
+  EXPECT_EQ(format_elapsed(31 * kS + 226 * kMs + 999), "31s 226ms");  // truncated
+  EXPECT_EQ(format_elapsed(60 * kS - 1), "59s 999ms");
+  EXPECT_EQ(format_elapsed(60 * kS), "1m 0s");
+  EXPECT_EQ(format_elapsed(125 * kS + 999 * kMs), "2m 5s");
+  EXPECT_EQ(format_elapsed((3'600 + 2 * 60 + 5) * kS), "1h 2m 5s");
+  EXPECT_EQ(format_elapsed(UINT64_MAX), "5124095h 34m 33s");
 }
 
 TEST(FormatDuration, RoundTripsThroughParse) {
-  for (const char* text : {"725ms", "1ms", "999ns", "152us"})
+  for (const char* text : {"725ms", "1.00ms", "999ns", "152us", "1.93ms", "3.62s"})
     EXPECT_EQ(format_duration(parse_duration_ns(text)), text);
 }
 

@@ -57,14 +57,19 @@ WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm wor
 }
 
 namespace {
-OperationInfo wrap(OperationFn fn) {
-  return OperationInfo{"user", "an operation given to the library",
-                       {},
-                       [fn = std::move(fn)](const Params&) { return fn; }};
+OperationInfo wrap(OperationFn fn, std::string name) {
+  OperationInfo info;
+  info.name = std::move(name);
+  info.help = "an operation given to the library";
+  info.make = [fn = std::move(fn)](const Params&) { return fn; };
+  return info;
 }
 }  // namespace
 
-Gorgon::Gorgon(OperationFn op, MPI_Comm comm) : op_(wrap(std::move(op))), comm_(comm) {
+Gorgon::Gorgon(OperationFn op, MPI_Comm comm) : Gorgon(std::move(op), "user", comm) {}
+
+Gorgon::Gorgon(OperationFn op, std::string name, MPI_Comm comm)
+    : op_(wrap(std::move(op), std::move(name))), comm_(comm) {
   detail::ensure_mpi();
   MPI_Comm_rank(comm_, &rank_);
 }
@@ -84,15 +89,17 @@ Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64
   spec.operation = op_.name;
   spec.params = params_;
   spec.ops = operations;
-  spec.ranks = ranks;
+  spec.ranks = ranks;  // 0: every rank of the communicator
   spec.threads = threads;
   spec.seed = seed;
-  if (spec.ops < 1) throw ConfigError("go(): the number of operations must be at least 1");
-  if (spec.threads < 1) throw ConfigError("go(): threads must be at least 1");
-  if (spec.ranks == 0) spec.ranks = world;
-  if (spec.ranks < 0 || spec.ranks > world)
-    throw ConfigError("go(): " + std::to_string(ranks) + " ranks asked, " +
-                      std::to_string(world) + " available");
+  // The command line's own checks, on every rank, agreed before the run.
+  all_or_none(comm_, [&] {
+    try {
+      validate(spec, world, op_);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string("go(): ") + e.what());
+    }
+  });
   WorldRun run = run_on_world(spec, op_, comm_);
   if (output_) output_->write_run(run);
   if (is_root()) runs_.push_back(std::move(run.summary));
@@ -128,18 +135,19 @@ RunSummary Gorgon::suite() const { return merge_suite(runs_); }
 
 std::string Gorgon::small_report() const {
   if (!is_root() || runs_.empty()) return "";
-  return gorgon::small_report(suite());
+  std::string out;
+  for (std::size_t i = 0; i < runs_.size(); ++i)
+    out += run_title(runs_[i], i, runs_.size()) + gorgon::small_report(runs_[i]);
+  if (runs_.size() > 1)
+    out += "Suite of " + std::to_string(runs_.size()) + " runs\n" + gorgon::small_report(suite());
+  return out;
 }
 
 std::string Gorgon::report() const {
   if (!is_root() || runs_.empty()) return "";
   std::string out;
-  for (std::size_t i = 0; i < runs_.size(); ++i)
-    out += run_title(runs_[i], i, runs_.size()) + gorgon::small_report(runs_[i]) +
-           balance_line(runs_[i]) + "\n";
-  if (runs_.size() > 1)
-    out += "Suite of " + std::to_string(runs_.size()) + " runs\n" + gorgon::small_report(suite());
-  return out;
+  for (std::size_t i = 0; i < runs_.size(); ++i) out += run_report(runs_[i], i, runs_.size());
+  return out + suite_report(runs_, suite());
 }
 
 }  // namespace gorgon

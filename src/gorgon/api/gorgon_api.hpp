@@ -36,14 +36,16 @@ class Gorgon {
   /// An operation given as a callable. MPI is initialised if it is not yet (and finalised
   /// at program exit); runs use the ranks of `comm`.
   explicit Gorgon(OperationFn op, MPI_Comm comm = MPI_COMM_WORLD);
+  /// The same, named `name` in reports and files (instead of "user").
+  Gorgon(OperationFn op, std::string name, MPI_Comm comm = MPI_COMM_WORLD);
   /// A registered operation (built-in or GORGON_OPERATION) with its parameters.
   explicit Gorgon(const std::string& operation,
                   const std::map<std::string, std::string>& params = {},
                   MPI_Comm comm = MPI_COMM_WORLD);
 
   /// One run: `operations` calls numbered seed.., on the first `ranks` ranks (0: all) with
-  /// `threads` OpenMP threads each. Collective over the communicator. Throws ConfigError on
-  /// bad arguments (on every rank).
+  /// `threads` OpenMP threads each. Collective over the communicator. Arguments get the
+  /// command line's checks; bad ones throw ConfigError (on every rank).
   Gorgon& go(std::uint64_t operations, int ranks = 0, int threads = 1, std::uint64_t seed = 0);
 
   /// Writes every following run's calls and summary to an HDF5 file (docs/hdf5-format.md),
@@ -60,7 +62,8 @@ class Gorgon {
   Gorgon(Gorgon&&) noexcept;
   Gorgon& operator=(Gorgon&&) noexcept;
 
-  /// The original's report over every run so far (rank 0; "" on other ranks).
+  /// The original's report of each run so far, then of every run merged (rank 0; "" on
+  /// other ranks).
   [[nodiscard]] std::string small_report() const;
   /// Each run's report, then the suite's (rank 0; "" on other ranks).
   [[nodiscard]] std::string report() const;

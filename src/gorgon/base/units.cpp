@@ -63,12 +63,43 @@ std::uint64_t parse_count(std::string_view text) {
 }
 
 std::string format_duration(std::uint64_t ns) {
-  constexpr std::uint64_t us = 1000, ms = 1000 * us, s = 1000 * ms, min = 60 * s, h = 60 * min;
-  if (ns < us) return fmt::format("{}ns", ns);
-  if (ns < 10 * us) return fmt::format("{}.{:02}us", ns / us, ns % us / 10);
-  if (ns < 100 * us) return fmt::format("{}.{}us", ns / us, ns % us / 100);
-  if (ns < ms) return fmt::format("{}us", ns / us);
-  if (ns < s) return fmt::format("{}ms", ns / ms);
+  if (ns < 1000) return fmt::format("{}ns", ns);
+  // Three significant digits, rounded: the first bracket whose rounded value stays below
+  // 1000 (so 9.996us is "10.0us" and 999.6us is "1.00ms").
+  struct Bracket {
+    std::uint64_t unit;
+    int decimals;
+    const char* name;
+  };
+  static constexpr Bracket kBrackets[] = {
+      {1'000, 2, "us"},         {1'000, 1, "us"},         {1'000, 0, "us"},
+      {1'000'000, 2, "ms"},     {1'000'000, 1, "ms"},     {1'000'000, 0, "ms"},
+      {1'000'000'000, 2, "s"},  {1'000'000'000, 1, "s"},  {1'000'000'000, 0, "s"}};
+  for (const Bracket& b : kBrackets) {
+    const std::uint64_t scale = b.unit / (b.decimals == 2 ? 100 : b.decimals == 1 ? 10 : 1);
+    const std::uint64_t r = ns / scale + (ns % scale >= scale / 2 ? 1 : 0);
+    if (r >= 1000) continue;
+    if (b.decimals == 0) return fmt::format("{}{}", r, b.name);
+    const std::uint64_t div = b.decimals == 2 ? 100 : 10;
+    return fmt::format("{}.{:0{}}{}", r / div, r % div, b.decimals, b.name);
+  }
+  // From 1000 s: minutes and seconds, then hours and minutes (rounded to the last unit).
+  constexpr std::uint64_t s = 1'000'000'000, min = 60 * s, h = 60 * min;
+  const auto rounded = [ns](std::uint64_t unit) { return ns / unit + (ns % unit >= unit / 2); };
+  if (ns < h - s / 2) {
+    const std::uint64_t secs = rounded(s);
+    return fmt::format("{}m {}s", secs / 60, secs % 60);
+  }
+  if (ns < 100 * h - min / 2) {
+    const std::uint64_t mins = rounded(min);
+    return fmt::format("{}h {}m", mins / 60, mins % 60);
+  }
+  return fmt::format("{}h", rounded(h));
+}
+
+std::string format_elapsed(std::uint64_t ns) {
+  constexpr std::uint64_t ms = 1'000'000, s = 1000 * ms, min = 60 * s, h = 60 * min;
+  if (ns < s) return format_duration(ns);
   if (ns < min) return fmt::format("{}s {}ms", ns / s, ns % s / ms);
   if (ns < h) return fmt::format("{}m {}s", ns / min, ns % min / s);
   return fmt::format("{}h {}m {}s", ns / h, ns % h / min, ns % min / s);

@@ -14,10 +14,13 @@ std::uint64_t parse_duration_ns(std::string_view text);
 /// ("4e6"). Throws ConfigError when it is not a whole non-negative number.
 std::uint64_t parse_count(std::string_view text);
 
-/// A duration the way the report prints it, the original tool's layout from a millisecond
-/// up ("725ms", "3s 621ms"), then "2m 5s" and "1h 2m 5s"; below a millisecond three
-/// significant digits in a finer unit ("512us", "15.2us", "1.52us", "87ns"). Values are
-/// truncated, never rounded up.
+/// A duration the way the statistics print it: three significant digits at every scale,
+/// rounded ("87ns", "1.52us", "15.2us", "152us", "1.93ms", "725ms", "3.62s", "362s"), then
+/// "16m 40s" and "2h 5m" from 1000 s. At most 7 characters below 100 hours.
 std::string format_duration(std::uint64_t ns);
+
+/// An elapsed time the way the original tool printed it: "725ms" below a second (three
+/// significant digits), then "3s 621ms", "2m 5s", "1h 2m 5s" (truncated).
+std::string format_elapsed(std::uint64_t ns);
 
 }  // namespace gorgon

@@ -2,32 +2,31 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
-#include <charconv>
-#include <exception>
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <exception>
 #include <memory>
 #include <ostream>
 
-#include "gorgon/run/check.hpp"
-#include "gorgon/base/clock.hpp"
-#include "gorgon/run/stop.hpp"
-#include "gorgon/base/error.hpp"
 #include "gorgon/api/gorgon_api.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/base/error.hpp"
+#include "gorgon/base/output_file.hpp"
+#include "gorgon/base/units.hpp"
+#include "gorgon/cli/terminal.hpp"
 #include "gorgon/h5/writer.hpp"
 #include "gorgon/op/plugin.hpp"
-#include "gorgon/report/progress.hpp"
 #include "gorgon/op/registry.hpp"
+#include "gorgon/report/progress.hpp"
 #include "gorgon/report/reporter.hpp"
-#include "gorgon/run/runspec.hpp"
-#include "gorgon/base/temp_file.hpp"
 #include "gorgon/report/thresholds.hpp"
-#include "gorgon/base/units.hpp"
+#include "gorgon/run/check.hpp"
+#include "gorgon/run/runspec.hpp"
+#include "gorgon/run/stop.hpp"
 
 #ifndef GORGON_VERSION
 #define GORGON_VERSION "unknown"
@@ -35,6 +34,9 @@
 
 namespace gorgon {
 namespace {
+
+/// The most calls --check prints one by one.
+constexpr std::uint64_t kMaxCheckCalls = 1'000'000;
 
 struct Options {
   RunSpec base;
@@ -49,9 +51,10 @@ struct Options {
   bool compress = false;
   bool list_ops = false;
   std::vector<std::string> plugins;
-  std::uint64_t check_calls = 3;  ///< --check [K]
+  std::string check_calls = "3";  ///< --check [K]
   std::string duration, warmup, time_limit, progress_every = "10s";
-  std::string rate;
+  std::string rate, ranks;
+  std::string progress = "auto";
   std::vector<std::string> fail_if;
   bool quiet = false;
   // Shorthands for the most used operation parameters (--url is --param url=..., and so on).
@@ -59,6 +62,13 @@ struct Options {
   bool capture_failures = false;
   bool op_given = false;  ///< --op was on the command line
 };
+
+/// Options whose value, when given, must not be empty (an empty value is not "none").
+constexpr const char* kNonEmpty[] = {"-o",       "--json",     "--suite", "--runs",
+                                     "--duration", "--warmup", "--rate",  "--ranks",
+                                     "--url",    "--requests", "--time-limit", "--op",
+                                     "--ops",    "--seed",     "--ok-labels", "--error-labels",
+                                     "--progress-every", "--plugin", "--fail-if", "--param"};
 
 void build_parser(CLI::App& app, Options& o) {
   app.description(
@@ -71,7 +81,7 @@ void build_parser(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--threads,-t", o.base.threads, "OpenMP threads per rank")
       ->capture_default_str();
-  app.add_option("--ranks,-r", o.base.ranks, "Use the first R ranks (default: all)");
+  app.add_option("--ranks,-r", o.ranks, "Use the first R ranks (default: all)");
   app.add_option("--seed", o.seed_text, "First call number")->capture_default_str();
   app.add_option("--param,-p", o.params, "Operation parameter key=value (repeatable)");
   auto* url = app.add_option("--url", o.url, "http: one URL for every call ({n}: the number); "
@@ -82,17 +92,22 @@ void build_parser(CLI::App& app, Options& o) {
   url->excludes(requests);
   app.add_flag("--capture-failures", o.capture_failures,
                "exec: keep the output of failed calls; same as --param capture_failures=true");
+  auto* ok = app.add_option("--ok-labels", o.base.ok_labels,
+                            "Labels that succeed, every other one is an error (e.g. 2xx,3xx; "
+                            "status classes, exact labels, prefixes ending in *)");
+  auto* bad = app.add_option("--error-labels", o.base.error_labels,
+                             "Labels that are errors, every other one succeeds (e.g. FAIL,5xx)");
+  ok->excludes(bad);
   auto* runs = app.add_option("--runs", o.runs,
                               "A suite of runs as RANKSxTHREADS list, e.g. 1x1,2x1,2x4");
   auto* suite = app.add_option("--suite", o.suite, "A suite file (JSON), see docs/cli.md");
   runs->excludes(suite);
   app.add_option("--json", o.json, "Write the summary as JSON to this file");
-  auto* output = app.add_option(
-      "-o,--output", o.output,
-      "Write every call and the summary to this HDF5 file (see docs/hdf5-format.md)");
-  app.add_flag("--force", o.force, "Overwrite the -o file if it exists")->needs(output);
+  app.add_option("-o,--output", o.output,
+                 "Write every call and the summary to this HDF5 file (see docs/hdf5-format.md)");
+  app.add_flag("--force", o.force, "Replace output files (-o, --json) that exist");
   app.add_flag("--compress", o.compress, "Compress the -o file's columns (shuffle + deflate)")
-      ->needs(output);
+      ->needs("-o");
   app.add_flag("--list-ops", o.list_ops, "List the operations and their parameters");
   app.add_option("--duration", o.duration,
                  "Call until this much time has passed (e.g. 30s) instead of --ops calls");
@@ -106,10 +121,13 @@ void build_parser(CLI::App& app, Options& o) {
                  "(repeatable)");
   app.add_option("--time-limit", o.time_limit,
                  "Stop cleanly after this long (default: before the Slurm job's end)");
-  app.add_option("--progress-every", o.progress_every,
-                 "Progress line interval when stderr is not a terminal")
+  app.add_option("--progress", o.progress,
+                 "auto (a bar on a terminal, also behind mpirun; else lines), bar, lines, none")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "none"}))
       ->capture_default_str();
-  app.add_flag("--quiet,-q", o.quiet, "No progress display");
+  app.add_option("--progress-every", o.progress_every, "Interval of the progress lines")
+      ->capture_default_str();
+  app.add_flag("--quiet,-q", o.quiet, "No progress display (--progress none)");
   app.add_option("--plugin", o.plugins,
                  "Load operations from a shared library (repeatable), see docs/operations.md");
   app.add_option("--check", o.check_calls,
@@ -118,17 +136,47 @@ void build_parser(CLI::App& app, Options& o) {
       ->default_str("3");
 }
 
+/// Refuses options given with an empty value: `-o ''` would otherwise mean no file at all.
+void refuse_empty_values(const CLI::App& app) {
+  for (const char* name : kNonEmpty) {
+    const CLI::Option* opt = app.get_option_no_throw(name);
+    if (opt == nullptr || opt->count() == 0) continue;
+    for (const auto& v : opt->results())
+      if (v.find_first_not_of(" \t") == std::string::npos)
+        throw ConfigError(std::string(name) + " was given an empty value");
+  }
+}
+
 std::map<std::string, std::string> parse_params(const std::vector<std::string>& items) {
   std::map<std::string, std::string> out;
   for (const auto& item : items) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw ConfigError("invalid --param '" + item + "' (expected key=value)");
+      throw ConfigError("invalid --param " + quote_value(item) + " (expected key=value)");
     out[item.substr(0, eq)] = item.substr(eq + 1);
   }
   return out;
 }
 
+double parse_rate(const std::string& text) {
+  double r = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), r);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(r) || r < 1e-3 ||
+      r > 1e12)
+    throw ConfigError("invalid --rate " + quote_value(text) +
+                      " (expected calls per second, from 0.001 to 1e12)");
+  return r;
+}
+
+int parse_ranks(const std::string& text) {
+  int r = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), r);
+  if (ec != std::errc() || end != text.data() + text.size() || r < 1)
+    throw ConfigError("invalid --ranks " + quote_value(text) + " (expected a number of ranks >= 1)");
+  return r;
+}
+
+/// The runs of the suite, validated on this rank (every rank does it, then they agree).
 std::vector<RunSpec> build_suite(Options& o, int world_size) {
   o.base.ops = parse_count(o.ops_text);
   o.base.seed = parse_count(o.seed_text);
@@ -148,14 +196,8 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
     if (o.base.duration_ns == 0) throw ConfigError("--duration must be longer than 0");
   }
   if (!o.warmup.empty()) set_warmup(o.base, o.warmup);
-  if (!o.rate.empty()) {
-    double r = 0;
-    auto [end, ec] = std::from_chars(o.rate.data(), o.rate.data() + o.rate.size(), r);
-    if (ec != std::errc() || end != o.rate.data() + o.rate.size() || !(r > 0) || r > 1e12)
-      throw ConfigError("invalid --rate '" + o.rate + "' (expected calls per second > 0)");
-    o.base.rate = r;
-  }
-  if (o.base.ranks < 0) throw ConfigError("--ranks must be at least 1");
+  if (!o.rate.empty()) o.base.rate = parse_rate(o.rate);
+  if (!o.ranks.empty()) o.base.ranks = parse_ranks(o.ranks);
   std::vector<RunSpec> runs;
   if (!o.runs.empty()) runs = parse_runs(o.runs, o.base);
   else if (!o.suite.empty()) runs = read_suite_file(o.suite, o.base);
@@ -169,16 +211,6 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
     }
   }
   return runs;
-}
-
-/// Fails now, before any run, when `path` could not be written at the end: a unique empty
-/// file is created beside it and removed.
-void check_writable(const std::string& path) {
-  try {
-    std::remove(make_temp_beside(path).c_str());
-  } catch (const std::runtime_error& e) {
-    throw ConfigError(e.what());
-  }
 }
 
 /// How long the suite may run: --time-limit, or the time the Slurm job has left less a
@@ -213,7 +245,7 @@ std::string command_line(int argc, const char* const* argv) {
 std::string list_operations() {
   std::string out;
   for (const auto* op : registry().all()) {
-    out += fmt::format("{}\n    {}\n", op->name, op->help);
+    out += fmt::format("{}\n    {}\n    failures: {}\n", op->name, op->help, op->errors.text());
     for (const auto& p : op->params)
       out += fmt::format("    --param {}=<{}>{}  {}\n", p.name,
                          p.type == ParamType::Integer    ? "integer"
@@ -227,31 +259,215 @@ std::string list_operations() {
   return out;
 }
 
+/// The one mapping of errors to exit statuses: bad input 2, anything else 1. The error was
+/// agreed by every rank before it was thrown (all_or_none), so every rank returns the same
+/// status; rank 0 prints the message, once.
+class Session {
+ public:
+  Session(MPI_Comm world, std::ostream& out, std::ostream& err) : world_(world), out_(out), err_(err) {
+    MPI_Comm_rank(world, &rank_);
+    MPI_Comm_size(world, &size_);
+  }
+  template <typename F>
+  int guarded(F&& body) {
+    try {
+      return body();
+    } catch (const ConfigError& e) {
+      error(e.what());
+      return kExitBadInput;
+    } catch (const std::exception& e) {
+      error(e.what());
+      return kExitRunFailed;
+    }
+  }
+  void error(std::string_view message) const {
+    // A message that quotes a huge value is cut: one clear line, not a megabyte.
+    if (root()) err_ << "gorgon_mpi: error: " << cut(message) << "\n";
+  }
+  void note(std::string_view message) const {
+    if (root()) err_ << "gorgon_mpi: " << message << "\n";
+  }
+  [[nodiscard]] bool root() const noexcept { return rank_ == 0; }
+  MPI_Comm world_;
+  std::ostream &out_, &err_;
+  int rank_ = 0, size_ = 1;
+
+ private:
+  static std::string cut(std::string_view s) {
+    constexpr std::size_t kMax = 2000;
+    return s.size() <= kMax ? std::string(s) : std::string(s.substr(0, kMax)) + "... (cut)";
+  }
+};
+
 /// --check: validated like a run, then K calls on rank 0 alone; the status (0 when no call
 /// threw, 1 otherwise, 2 for bad input) is shared so every rank exits alike.
-int check_mode(Options& o, MPI_Comm world, std::ostream& out, std::ostream& err) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(world, &rank);
-  MPI_Comm_size(world, &size);
-  int status = kExitOk;
-  try {
+int check_mode(Options& o, Session& s) {
+  int status = s.guarded([&] {
     std::vector<RunSpec> suite;
-    all_or_none(world, [&] { suite = build_suite(o, size); });
-    if (o.check_calls < 1) throw ConfigError("--check needs at least 1 call");
-    all_or_none(world, [&] {
-      if (rank != 0) return;
-      const RunSpec& spec = suite.front();
-      if (run_check(spec, registry().find(spec.operation), o.check_calls, out) > 0)
-        status = kExitRunFailed;
+    std::uint64_t calls = 0;
+    all_or_none(s.world_, [&] {
+      if (!o.output.empty() || !o.json.empty())
+        throw ConfigError("--check writes no files: drop -o and --json");
+      suite = build_suite(o, s.size_);
+      calls = parse_count(o.check_calls);
+      if (calls < 1 || calls > kMaxCheckCalls)
+        throw ConfigError("--check takes 1 to " + std::to_string(kMaxCheckCalls) + " calls, not " +
+                          quote_value(o.check_calls));
     });
-  } catch (const ConfigError& e) {
-    if (rank == 0) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    if (rank == 0) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitRunFailed;
+    int result = kExitOk;
+    all_or_none(s.world_, [&] {
+      if (!s.root()) return;
+      const RunSpec& spec = suite.front();
+      if (run_check(spec, registry().find(spec.operation), calls, s.out_) > 0)
+        result = kExitRunFailed;
+    });
+    return result;
+  });
+  MPI_Bcast(&status, 1, MPI_INT, 0, s.world_);
+  return status;
+}
+
+/// Everything a suite needs before its first run, checked and agreed by every rank.
+struct SuitePlan {
+  std::vector<RunSpec> runs;
+  std::vector<Threshold> limits;
+  std::uint64_t deadline_ns = 0;  ///< 0: none
+  ProgressMode progress = ProgressMode::none;
+};
+
+SuitePlan plan_suite(Options& o, Session& s) {
+  SuitePlan plan;
+  std::uint64_t time_left_ns = 0;
+  all_or_none(s.world_, [&] {
+    if (o.force && o.output.empty() && o.json.empty())
+      throw ConfigError("--force replaces output files: give -o or --json");
+    plan.runs = build_suite(o, s.size_);
+    for (const auto& text : o.fail_if) plan.limits.push_back(parse_threshold(text));
+    (void)parse_duration_ns(o.progress_every);
+    if (!s.root()) return;
+    std::vector<OutputName> outputs;
+    if (!o.output.empty()) outputs.push_back({"-o", o.output});
+    if (!o.json.empty()) outputs.push_back({"--json", o.json});
+    check_distinct(outputs);
+    if (!o.json.empty())
+      for (const auto& note : check_output({"--json", o.json}, o.force)) s.note(note);
+    time_left_ns = time_left(o.time_limit);
+  });
+  check_mpi(MPI_Bcast(&time_left_ns, 1, MPI_UINT64_T, 0, s.world_), "MPI_Bcast");
+  plan.deadline_ns = time_left_ns ? now_ns() + time_left_ns : 0;
+  plan.progress = o.quiet ? ProgressMode::none : progress_mode(o.progress);
+  return plan;
+}
+
+/// Runs the suite's runs, reporting each as it completes.
+class SuiteRunner {
+ public:
+  SuiteRunner(const Options& o, Session& s, const SuitePlan& plan, h5::Writer* file)
+      : o_(o), s_(s), plan_(plan), file_(file) {
+    if (s.root()) {
+      reporters_.push_back(std::make_unique<TextReporter>(s.out_));
+      if (!o.json.empty()) reporters_.push_back(std::make_unique<JsonReporter>(o.json, o.force));
+    }
   }
-  MPI_Bcast(&status, 1, MPI_INT, 0, world);
+
+  /// Every run, until the suite ends or a stop is asked for; false when interrupted.
+  bool run_all() {
+    for (std::size_t i = 0; i < plan_.runs.size(); ++i) {
+      // A stop asked for between runs (on any rank) ends the suite before the next one.
+      if (any_rank(s_.world_, stop_requested())) return false;
+      if (!run_one(i)) return false;
+    }
+    return true;
+  }
+
+  /// The suite's report, the limits that failed and the errors; the file is closed even
+  /// when these fail (every rank learns of such a failure, closes, then reports it).
+  void finish(bool complete) {
+    std::exception_ptr report_error;
+    try {
+      all_or_none(s_.world_, [&] {
+        if (!s_.root()) return;
+        if (!complete && summaries_.size() < plan_.runs.size())
+          s_.note(fmt::format("interrupted ({}): {} of {} runs done",
+                              stop_reason().empty() ? "another rank" : stop_reason(),
+                              summaries_.size(), plan_.runs.size()));
+        if (summaries_.empty()) return;
+        const RunSummary merged = merge_suite(summaries_);
+        for (auto& r : reporters_) r->report_suite(summaries_, merged);
+        for (const auto& f : failed_limits_) s_.out_ << "Threshold " << f << "\n";
+        if (merged.total.count > 0 && merged.errors() == merged.total.count)
+          s_.note(fmt::format("every one of the {} calls failed ({})", merged.total.count,
+                              error_lines(merged).substr(0, error_lines(merged).size() - 1)));
+      });
+    } catch (...) {
+      report_error = std::current_exception();
+    }
+    if (file_) file_->close();
+    if (report_error) std::rethrow_exception(report_error);
+  }
+
+  [[nodiscard]] bool limits_failed() const noexcept { return !failed_limits_.empty(); }
+
+ private:
+  bool run_one(std::size_t i) {
+    const RunSpec& spec = plan_.runs[i];
+    RunControl control;
+    control.deadline_ns = plan_.deadline_ns;
+    std::unique_ptr<ProgressDisplay> display;
+    if (s_.root() && plan_.progress != ProgressMode::none) {
+      display = std::make_unique<ProgressDisplay>(
+          s_.err_, plan_.progress == ProgressMode::bar, parse_duration_ns(o_.progress_every),
+          spec.timed() ? 0 : spec.ops, spec.duration_ns);
+      control.on_progress = [&display](const ProgressSnapshot& snap, const auto& names) {
+        display->update(snap, names);
+      };
+    }
+    WorldRun run = run_on_world(spec, registry().find(spec.operation), s_.world_, control);
+    if (display) display->finish();
+    if (s_.root()) run.summary.limits = check_limits(plan_.limits, run.summary);
+    if (file_) file_->write_run(run);
+    const bool interrupted = any_rank(s_.world_, run.local && run.local->interrupted);
+    if (s_.root()) {
+      for (auto& r : reporters_) r->report_run(run.summary, i, plan_.runs.size());
+      for (const auto& l : run.summary.limits)
+        if (!l.passed)
+          failed_limits_.push_back(
+              fmt::format("{}{} failed: measured {}",
+                          plan_.runs.size() > 1 ? fmt::format("run {}: ", i + 1) : "", l.limit,
+                          l.measured));
+      summaries_.push_back(std::move(run.summary));
+    }
+    return !interrupted;
+  }
+
+  const Options& o_;
+  Session& s_;
+  const SuitePlan& plan_;
+  h5::Writer* file_;
+  std::vector<std::unique_ptr<Reporter>> reporters_;
+  std::vector<RunSummary> summaries_;
+  std::vector<std::string> failed_limits_;
+};
+
+int suite_mode(Options& o, Session& s, int argc, const char* const* argv) {
+  SuitePlan plan;
+  std::unique_ptr<h5::Writer> file;  // aborted (temporary file removed) unless closed
+  int status = s.guarded([&] {
+    plan = plan_suite(o, s);
+    if (!o.output.empty())
+      file = std::make_unique<h5::Writer>(
+          o.output, s.world_,
+          h5::WriterOptions{o.force, "-o", o.compress, command_line(argc, argv)});
+    return kExitOk;
+  });
+  if (status != kExitOk) return status;
+  status = s.guarded([&] {
+    SuiteRunner runner(o, s, plan, file.get());
+    const bool complete = runner.run_all();
+    runner.finish(complete);
+    return !complete ? kExitInterrupted : runner.limits_failed() ? kExitThreshold : kExitOk;
+  });
+  MPI_Bcast(&status, 1, MPI_INT, 0, s.world_);
   return status;
 }
 
@@ -273,11 +489,7 @@ std::uint64_t parse_slurm_time_left(const char* text) {
 
 int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out,
             std::ostream& err) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(world, &rank);
-  MPI_Comm_size(world, &size);
-  const bool root = rank == 0;
-
+  Session s(world, out, err);
   Options o;
   CLI::App app;
   build_parser(app, o);
@@ -286,135 +498,39 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
   try {
     app.parse(argc, argv);
     o.op_given = app.count("--op") > 0;
+    refuse_empty_values(app);
   } catch (const CLI::CallForHelp&) {
-    if (root) out << app.help();
+    if (s.root()) out << app.help();
     return kExitOk;
   } catch (const CLI::CallForAllHelp&) {
-    if (root) out << app.help();
+    if (s.root()) out << app.help();
     return kExitOk;
   } catch (const CLI::CallForVersion&) {
-    if (root) out << "gorgon_mpi " << GORGON_VERSION << "\n";
+    if (s.root()) out << "gorgon_mpi " << GORGON_VERSION << "\n";
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    if (root) err << "gorgon_mpi: error: " << e.what() << "\nRun with --help for the options.\n";
+    s.error(std::string(e.what()) + "\nRun with --help for the options.");
+    return kExitBadInput;
+  } catch (const ConfigError& e) {
+    s.error(e.what());
     return kExitBadInput;
   }
   // Plugins first: their operations are listed and validated like the built-in ones. A
   // plugin may load on one node and not on another: agree before going on.
-  try {
+  const int loaded = s.guarded([&] {
     all_or_none(world, [&] {
       check_registrations();
       for (const auto& path : o.plugins) load_plugin(path);
     });
-  } catch (const std::exception& e) {
-    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitBadInput;
-  }
+    return kExitOk;
+  });
+  if (loaded != kExitOk) return kExitBadInput;  // a plugin that does not load is bad input
   if (o.list_ops) {
-    if (root) out << list_operations();
+    if (s.root()) out << list_operations();
     return kExitOk;
   }
-  if (app.count("--check") > 0) return check_mode(o, world, out, err);
-
-  std::vector<RunSpec> suite;
-  std::vector<Threshold> limits;
-  std::uint64_t time_left_ns = 0;  // 0: no limit
-  std::vector<std::unique_ptr<Reporter>> reporters;
-  std::unique_ptr<h5::Writer> file;  // aborted (temporary file removed) unless closed
-  try {
-    // Files may differ between nodes: agree on the outcome before any collective run.
-    all_or_none(world, [&] {
-      suite = build_suite(o, size);
-      for (const auto& text : o.fail_if) limits.push_back(parse_threshold(text));
-      if (root && !o.json.empty()) check_writable(o.json);
-      if (root) time_left_ns = time_left(o.time_limit);
-      (void)parse_duration_ns(o.progress_every);
-    });
-    MPI_Bcast(&time_left_ns, 1, MPI_UINT64_T, 0, world);
-    if (!o.output.empty())
-      file = std::make_unique<h5::Writer>(
-          o.output, world, h5::WriterOptions{o.force, o.compress, command_line(argc, argv)});
-  } catch (const ConfigError& e) {
-    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitRunFailed;
-  }
-  if (root) {
-    reporters.push_back(std::make_unique<TextReporter>(out));
-    if (!o.json.empty()) reporters.push_back(std::make_unique<JsonReporter>(o.json));
-  }
-  const std::uint64_t deadline = time_left_ns ? now_ns() + time_left_ns : 0;
-
-  std::vector<RunSummary> summaries;
-  std::vector<std::string> failures;
-  bool interrupted = false;
-  try {
-    for (std::size_t i = 0; i < suite.size() && !interrupted; ++i) {
-      const RunSpec& spec = suite[i];
-      // A stop asked for between runs (on any rank) ends the suite before the next one.
-      int stop_here = stop_requested() ? 1 : 0, stop_any = 0;
-      check_mpi(MPI_Allreduce(&stop_here, &stop_any, 1, MPI_INT, MPI_MAX, world), "MPI_Allreduce");
-      if (stop_any) {
-        interrupted = true;
-        break;
-      }
-      RunControl control;
-      control.deadline_ns = deadline;
-      std::unique_ptr<ProgressDisplay> display;
-      if (root && !o.quiet) {
-        display = std::make_unique<ProgressDisplay>(
-            err, isatty(STDERR_FILENO) == 1, parse_duration_ns(o.progress_every),
-            spec.timed() ? 0 : spec.ops, spec.duration_ns);
-        control.on_progress = [&display](const ProgressSnapshot& snap, const auto& names) {
-          display->update(snap, names);
-        };
-      }
-      WorldRun run = run_on_world(spec, registry().find(spec.operation), world, control);
-      if (display) display->finish();
-      if (file) file->write_run(run);
-      int was_interrupted = run.local && run.local->interrupted ? 1 : 0, any_interrupted = 0;
-      check_mpi(MPI_Allreduce(&was_interrupted, &any_interrupted, 1, MPI_INT, MPI_MAX, world),
-                "MPI_Allreduce");
-      interrupted = any_interrupted != 0;
-      if (root) {
-        for (auto& r : reporters) r->report_run(run.summary, i, suite.size());
-        for (const auto& f : failed_thresholds(limits, run.summary))
-          failures.push_back(suite.size() > 1 ? fmt::format("run {}: {}", i + 1, f) : f);
-        summaries.push_back(std::move(run.summary));
-      }
-    }
-    // The HDF5 file is closed (and renamed into place) even when the report or the JSON
-    // summary fails: every rank learns of such a failure here, closes, then reports it.
-    std::exception_ptr report_error;
-    try {
-      all_or_none(world, [&] {
-        if (!root) return;
-        if (interrupted && summaries.size() < suite.size())
-          err << fmt::format("gorgon_mpi: interrupted ({}): {} of {} runs done\n",
-                             stop_reason().empty() ? "another rank" : stop_reason(),
-                             summaries.size(), suite.size());
-        if (summaries.empty()) return;
-        const RunSummary merged = merge_suite(summaries);
-        for (auto& r : reporters) r->report_suite(summaries, merged);
-        for (const auto& f : failures) out << "Threshold " << f << "\n";
-      });
-    } catch (...) {
-      report_error = std::current_exception();
-    }
-    if (file) file->close();
-    if (report_error) std::rethrow_exception(report_error);
-  } catch (const ConfigError& e) {
-    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    if (root) err << "gorgon_mpi: error: " << e.what() << "\n";
-    return kExitRunFailed;
-  }
-  int status = interrupted ? kExitInterrupted : failures.empty() ? kExitOk : kExitThreshold;
-  MPI_Bcast(&status, 1, MPI_INT, 0, world);
-  return status;
+  if (app.count("--check") > 0) return check_mode(o, s);
+  return suite_mode(o, s, argc, argv);
 }
 
 }  // namespace gorgon

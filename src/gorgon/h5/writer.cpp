@@ -1,6 +1,5 @@
 #include "gorgon/h5/writer.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,9 +10,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 
 #include "gorgon/base/error.hpp"
+#include "gorgon/base/output_file.hpp"
 #include "gorgon/base/agree.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/hid.hpp"
@@ -23,7 +22,6 @@
 #include "gorgon/h5/run_writer.hpp"
 
 namespace gorgon::h5 {
-namespace fs = std::filesystem;
 using detail::check;
 using detail::check_id;
 using detail::Hid;
@@ -47,59 +45,16 @@ std::string compression_problem() {
   return "";
 }
 
-std::string temp_suffix() {
-  const char* job = std::getenv("SLURM_JOB_ID");
-  const std::string pid = std::to_string(static_cast<long>(getpid()));
-  return job != nullptr && *job != '\0' ? std::string(job) + "-" + pid : pid;
-}
-
-/// Rank 0, before anything runs: the target can be written. Returns the temporary name.
+/// Rank 0, before anything runs: the target can be written (docs/cli.md's rule for every
+/// output) and compression is available. Returns the temporary file's name.
 std::string check_target(const std::string& path, const WriterOptions& o) {
-  if (path.empty()) throw ConfigError("the output file name is empty");
-  const fs::path target(path);
-  if (!target.has_filename() || target.filename() == "." || target.filename() == "..")
-    throw ConfigError("output '" + path + "' is not a file name");
-  std::error_code ec;
-  const auto st = fs::status(target, ec);
-  if (fs::exists(st)) {
-    if (fs::is_directory(st)) throw ConfigError("output '" + path + "' is a directory");
-    if (!o.overwrite)
-      throw ConfigError("output '" + path + "' exists; use --force to overwrite it");
-  }
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const auto dst = fs::status(dir, ec);
-  if (!fs::exists(dst))
-    throw ConfigError("cannot write '" + path + "': directory '" + dir.string() +
-                      "' does not exist");
-  if (!fs::is_directory(dst))
-    throw ConfigError("cannot write '" + path + "': '" + dir.string() + "' is not a directory");
-  const fs::path temp = dir / ("." + target.filename().string() + ".tmp-" + temp_suffix());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0)
-    throw ConfigError("cannot write '" + path + "': cannot create a file in '" + dir.string() +
-                      "' (" + std::strerror(errno) + ")");
-  ::close(fd);
-  ::unlink(temp.c_str());
+  for (const auto& note : check_output({o.option, path}, o.overwrite))
+    std::fprintf(stderr, "gorgon_mpi: %s\n", note.c_str());
   if (o.compress) {
     const std::string problem = compression_problem();
     if (!problem.empty()) throw ConfigError("--compress is not available: " + problem);
   }
-  return temp.string();
-}
-
-/// Rank 0, after the file is closed: give it its final name. Without overwrite, link(2)
-/// fails if a file appeared under the name meanwhile, instead of replacing it.
-void move_into_place(const std::string& temp, const std::string& path, bool overwrite) {
-  if (!overwrite) {
-    if (::link(temp.c_str(), path.c_str()) == 0) {
-      ::unlink(temp.c_str());
-      return;
-    }
-    if (errno == EEXIST) throw FileError("'" + path + "' appeared while the run was written");
-    if (fs::exists(path)) throw FileError("'" + path + "' appeared while the run was written");
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    throw FileError("cannot rename '" + temp + "' to '" + path + "': " + std::strerror(errno));
+  return make_temp_beside(path);
 }
 
 /// Rank 0, before the rename: the closed file opens and every run's metadata and summary
@@ -226,7 +181,11 @@ void Writer::close() {
       all_or_none(m.world, [&] {
         if (m.rank != 0) return;
         verify(m.temp, m.written);
-        move_into_place(m.temp, m.path, m.options.overwrite);
+        try {
+          commit_temp(m.temp, m.path, m.options.overwrite);
+        } catch (const std::runtime_error& e) {
+          throw FileError(e.what());
+        }
       });
     });
     m.closed = true;

@@ -2,8 +2,8 @@
 // Writes a suite's runs to one gorgon-mpi HDF5 file (docs/hdf5-format.md) with parallel HDF5
 // over MPI-IO: opened once on the world communicator, one /runs/NNN group per run, each rank
 // writing its slice of every raw column collectively. The file is written under a temporary
-// name beside the target (".NAME.tmp-<job or pid>") and renamed by close(); anything that
-// fails removes the temporary file, so a half-written file never sits under the final name.
+// name beside the target (base/output_file.hpp) and renamed by close(); anything that fails
+// removes the temporary file, so a half-written file never sits under the final name.
 //
 //     gorgon::h5::Writer out("hash.h5", MPI_COMM_WORLD);   // checks the target first
 //     for (const auto& spec : suite) {
@@ -23,6 +23,7 @@ namespace gorgon::h5 {
 
 struct WriterOptions {
   bool overwrite = false;  ///< replace an existing file (gorgon_mpi --force)
+  std::string option = "output";  ///< how messages name the file ("-o" in gorgon_mpi)
   bool compress = false;   ///< byte-shuffle + deflate the raw columns (gorgon_mpi --compress)
   std::string command_line;  ///< recorded in the file; "" records /proc/self/cmdline
   std::uint64_t chunk_rows = std::uint64_t{1} << 20;  ///< rows per chunk of the raw columns

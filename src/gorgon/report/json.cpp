@@ -5,7 +5,7 @@
 
 #include "gorgon/base/error.hpp"
 #include "gorgon/report/reporter.hpp"
-#include "gorgon/base/temp_file.hpp"
+#include "gorgon/base/output_file.hpp"
 
 namespace gorgon {
 namespace {
@@ -90,14 +90,19 @@ nlohmann::json suite_to_json(const std::vector<RunSummary>& runs, const RunSumma
   nlohmann::json sj;
   sj["runs"] = suite.runs;
   sj["wall_ns"] = suite.wall_ns;
+  sj["errors"] = suite.errors();
   sj["result"] = summary_json(suite.total, suite.wall_ns);
   sj["labels"] = to_json(suite)["labels"];
   j["suite"] = sj;
   return j;
 }
 
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void JsonReporter::report_suite(const std::vector<RunSummary>& runs, const RunSummary& suite) {
-  write_file_atomically(path_, suite_to_json(runs, suite).dump(2) + "\n");
+  write_file_atomically(path_, json_text(suite_to_json(runs, suite)), overwrite_);
 }
 
 }  // namespace gorgon

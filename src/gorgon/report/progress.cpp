@@ -3,12 +3,26 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 #include <ostream>
 
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
 
 namespace gorgon {
+namespace {
+
+/// The wall-clock time of a progress line in a log: "2026-12-02T21:40:03Z".
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
 
 ProgressDisplay::ProgressDisplay(std::ostream& out, bool tty, std::uint64_t every_ns,
                                  std::uint64_t total, std::uint64_t duration_ns)
@@ -31,7 +45,7 @@ std::string ProgressDisplay::line(
     if (duration_ns_ > s.elapsed_ns) eta_ns = duration_ns_ - s.elapsed_ns;
   }
   text += fmt::format(", {} calls/s now, {} calls/s avg, ETA {}, errors {}", format_rate(rate_now_),
-                      format_rate(avg), format_duration(eta_ns), s.errors);
+                      format_rate(avg), format_elapsed(eta_ns), s.errors);
   if (s.late > 0) text += fmt::format(", late {}", s.late);
   // Counts per label, largest first; a slot two labels share is shown as such.
   std::vector<std::pair<std::uint64_t, std::string>> labels;
@@ -72,7 +86,7 @@ void ProgressDisplay::update(const ProgressSnapshot& s,
          << "\x1b[K" << std::flush;
     drawn_ = true;
   } else {
-    out_ << "progress: " << line(s, names) << '\n' << std::flush;
+    out_ << "progress: " << utc_now() << ' ' << line(s, names) << '\n' << std::flush;
   }
 }
 

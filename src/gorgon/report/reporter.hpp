@@ -2,6 +2,7 @@
 // Reporters turn summaries into output. One small interface, one file per format.
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -33,6 +34,17 @@ std::string fmt_percentile(double p);
 std::string status_lines(const RunSummary& summary);
 /// A call rate the way reports print it: "512", "9.5", "0.250".
 std::string format_rate(double per_second);
+/// A label as a terminal may show it: control characters, newlines and backslashes escaped
+/// ("\n", "\x1b"), so a label can neither break a report's lines nor drive the terminal.
+std::string printable_label(std::string_view label);
+/// How many calls failed and under which labels; loud when every call failed ("" for none).
+std::string error_lines(const RunSummary& summary);
+/// One line per --fail-if limit checked against the run: passed or FAILED, and the value.
+std::string limit_lines(const RunSummary& summary);
+/// A run's whole text report: title, status, the statistics, errors, limits and balance.
+std::string run_report(const RunSummary& run, std::size_t index, std::size_t count);
+/// The suite's text report after its runs ("" for a suite of one run).
+std::string suite_report(const std::vector<RunSummary>& runs, const RunSummary& suite);
 
 /// Prints each run (title, report, balance) and then the suite to a stream.
 class TextReporter final : public Reporter {
@@ -50,15 +62,21 @@ nlohmann::json to_json(const RunSummary& summary);
 /// {"format": "gorgon-mpi-summary", "version": 1, "runs": [...], "suite": {...}}
 nlohmann::json suite_to_json(const std::vector<RunSummary>& runs, const RunSummary& suite);
 
-/// Writes the suite's JSON to a file when the suite completes (write then rename).
+/// Writes the suite's JSON to a file when the suite completes (write then rename; an
+/// existing file is replaced only with `overwrite`).
 class JsonReporter final : public Reporter {
  public:
-  explicit JsonReporter(std::string path) : path_(std::move(path)) {}
+  explicit JsonReporter(std::string path, bool overwrite = true)
+      : path_(std::move(path)), overwrite_(overwrite) {}
   void report_run(const RunSummary&, std::size_t, std::size_t) override {}
   void report_suite(const std::vector<RunSummary>& runs, const RunSummary& suite) override;
 
  private:
   std::string path_;
+  bool overwrite_;
 };
+
+/// JSON text of `j` with any invalid UTF-8 in labels replaced (U+FFFD), never a failure.
+std::string json_text(const nlohmann::json& j);
 
 }  // namespace gorgon

@@ -3,21 +3,51 @@
 #include <algorithm>
 #include <ostream>
 
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/report/reporter.hpp"
 
 namespace gorgon {
 namespace {
 
-std::string stats_line(const std::string& name, const Summary& s, std::uint64_t wall_ns) {
-  std::string line = fmt::format("{:>12} {:>10} {:>8} ops/sec. Avg time: {:>9} Max: {:>9} Min: {:>9}",
-                                 name, s.count, format_rate(s.rate(wall_ns)),
+/// The name column: wide enough for the longest name up to kMaxName; a longer name gets a
+/// line of its own above its numbers, so the columns stay where they are.
+constexpr std::size_t kMinName = 12, kMaxName = 20;
+/// What marks a label that is a failure under the run's error rule.
+constexpr const char* kErrorMark = "!";
+
+std::size_t display_width(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // code points (UTF-8 lead bytes)
+  return n;
+}
+
+std::string stats_columns(const Summary& s, std::uint64_t wall_ns) {
+  std::string line = fmt::format("{:>9} {:>8} ops/sec. Avg time: {:>7} Max: {:>7} Min: {:>7}",
+                                 s.count, format_rate(s.rate(wall_ns)),
                                  format_duration(static_cast<std::uint64_t>(s.mean_ns())),
                                  format_duration(s.max_ns), format_duration(s.count ? s.min_ns : 0));
-  line += fmt::format(" Std: {:>9}", format_duration(static_cast<std::uint64_t>(s.stddev_ns())));
+  line += fmt::format(" Std: {:>7}", format_duration(static_cast<std::uint64_t>(s.stddev_ns())));
   for (double p : kReportPercentiles)
-    line += fmt::format(" {}: {:>9}", fmt_percentile(p), format_duration(s.percentile_ns(p)));
+    line += fmt::format(" {}: {:>7}", fmt_percentile(p), format_duration(s.percentile_ns(p)));
   return line;
+}
+
+/// The width of the name column of `s`'s report.
+std::size_t name_width(const RunSummary& s) {
+  std::size_t w = kMinName;
+  for (const auto& l : s.labels) {
+    w = std::max(w, display_width(printable_label(l.label)) + (l.error ? 1 : 0));
+    for (const auto& sub : l.subcalls) w = std::max(w, display_width(printable_label(sub.name)) + 1);
+  }
+  return std::min(w, kMaxName);
+}
+
+std::string stats_line(const std::string& name, const Summary& s, std::uint64_t wall_ns,
+                       std::size_t width) {
+  const std::size_t shown = display_width(name);
+  if (shown > width)  // its own line, then the numbers under an empty name
+    return name + "\n" + std::string(width, ' ') + " " + stats_columns(s, wall_ns);
+  return std::string(width - shown, ' ') + name + " " + stats_columns(s, wall_ns);
 }
 
 }  // namespace
@@ -28,14 +58,43 @@ std::string format_rate(double r) {
   return fmt::format("{:.3f}", r);
 }
 
-std::string small_report(const RunSummary& s) {
-  std::string out = fmt::format("Total time: {:>9}\n", format_duration(s.wall_ns));
-  out += stats_line("Result", s.total, s.wall_ns) + "\n";
-  for (const auto& l : s.labels) {
-    out += stats_line(l.label, l.stats, s.wall_ns) + "\n";
-    for (const auto& sub : l.subcalls) out += stats_line(sub.name + "<", sub.stats, s.wall_ns) + "\n";
+std::string printable_label(std::string_view label) {
+  std::string out;
+  out.reserve(label.size());
+  for (unsigned char c : label) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\\') out += "\\\\";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
   }
   return out;
+}
+
+std::string small_report(const RunSummary& s) {
+  const std::size_t w = name_width(s);
+  std::string out = fmt::format("Total time: {:>9}\n", format_elapsed(s.wall_ns));
+  out += stats_line("Result", s.total, s.wall_ns, w) + "\n";
+  for (const auto& l : s.labels) {
+    out += stats_line(printable_label(l.label) + (l.error ? kErrorMark : ""), l.stats, s.wall_ns, w) +
+           "\n";
+    for (const auto& sub : l.subcalls)
+      out += stats_line(printable_label(sub.name) + "<", sub.stats, s.wall_ns, w) + "\n";
+  }
+  return out + error_lines(s);
+}
+
+std::string error_lines(const RunSummary& s) {
+  const std::uint64_t errors = s.errors();
+  if (errors == 0) return "";
+  std::string which;
+  for (const auto& l : s.labels)
+    if (l.error) which += (which.empty() ? "" : ", ") + printable_label(l.label);
+  if (errors == s.total.count)
+    return fmt::format("EVERY CALL FAILED: all {} calls are errors ({})\n", errors, which);
+  return fmt::format("Errors: {} of {} calls ({:.3g}%), marked {}: {}\n", errors, s.total.count,
+                     100.0 * static_cast<double>(errors) / static_cast<double>(s.total.count),
+                     kErrorMark, which);
 }
 
 std::string balance_line(const RunSummary& s) {
@@ -51,18 +110,23 @@ std::string balance_line(const RunSummary& s) {
   }
   if (s.thread_balance.empty()) tmin = bmin = 0;
   const int slow = s.slowest_rank();
+  const RankBalance* slowest = nullptr;
+  for (const auto& r : s.rank_balance)
+    if (r.rank == slow) slowest = &r;
   return fmt::format(
       "Balance: calls per rank {}..{}, per thread {}..{}; busy per thread {}..{}; "
       "slowest rank {} ({})\n",
-      rmin->calls, rmax->calls, tmin, tmax, format_duration(bmin), format_duration(bmax), slow,
-      format_duration(s.rank_balance[static_cast<std::size_t>(slow)].wall_ns));
+      rmin->calls, rmax->calls, tmin, tmax, format_elapsed(bmin), format_elapsed(bmax), slow,
+      format_elapsed(slowest != nullptr ? slowest->wall_ns : 0));
 }
 
 std::string run_title(const RunSummary& s, std::size_t index, std::size_t count) {
   std::string params;
-  for (const auto& [k, v] : s.params) params += (params.empty() ? "" : ", ") + k + "=" + v;
+  for (const auto& [k, v] : s.params)
+    if (std::find(s.params_given.begin(), s.params_given.end(), k) != s.params_given.end())
+      params += (params.empty() ? "" : ", ") + k + "=" + printable_label(v);
   std::string what = s.mode == RunMode::duration
-                         ? fmt::format("for {}", format_duration(s.duration_ns))
+                         ? fmt::format("for {}", format_elapsed(s.duration_ns))
                          : fmt::format("x {} calls", s.ops);
   if (s.rate > 0) what += fmt::format(" at {} calls/s", format_rate(s.rate));
   if (s.warmup_calls > 0) what += fmt::format(" after {} warm-up calls", s.warmup_calls);
@@ -85,16 +149,32 @@ std::string status_lines(const RunSummary& s) {
   return out;
 }
 
+std::string limit_lines(const RunSummary& s) {
+  std::string out;
+  for (const auto& l : s.limits)
+    out += fmt::format("Limit {}: {} (measured {})\n", l.limit, l.passed ? "passed" : "FAILED",
+                       l.measured);
+  return out;
+}
+
+std::string run_report(const RunSummary& run, std::size_t index, std::size_t count) {
+  return run_title(run, index, count) + status_lines(run) + small_report(run) + limit_lines(run) +
+         balance_line(run) + "\n";
+}
+
+std::string suite_report(const std::vector<RunSummary>& runs, const RunSummary& suite) {
+  if (runs.size() < 2) return "";  // a single run was reported in full already
+  return fmt::format("Suite of {} runs, {} calls\n", runs.size(), suite.total.count) +
+         small_report(suite);
+}
+
 void TextReporter::report_run(const RunSummary& run, std::size_t index, std::size_t count) {
-  out_ << run_title(run, index, count) << status_lines(run) << small_report(run)
-       << balance_line(run) << '\n';
+  out_ << run_report(run, index, count);
   out_.flush();
 }
 
 void TextReporter::report_suite(const std::vector<RunSummary>& runs, const RunSummary& suite) {
-  if (runs.size() < 2) return;  // a single run was reported in full already
-  out_ << fmt::format("Suite of {} runs, {} calls\n", runs.size(), suite.total.count)
-       << small_report(suite);
+  out_ << suite_report(runs, suite);
   out_.flush();
 }
 

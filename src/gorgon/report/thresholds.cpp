@@ -68,9 +68,9 @@ Threshold parse_threshold(const std::string& text) {
   return t;
 }
 
-std::vector<std::string> failed_thresholds(const std::vector<Threshold>& limits,
-                                           const RunSummary& run) {
-  std::vector<std::string> failed;
+std::vector<LimitResult> check_limits(const std::vector<Threshold>& limits,
+                                      const RunSummary& run) {
+  std::vector<LimitResult> results;
   for (const auto& t : limits) {
     const Summary* s = &run.total;
     if (!t.label.empty()) {
@@ -109,9 +109,9 @@ std::vector<std::string> failed_thresholds(const std::vector<Threshold>& limits,
                     : t.op == "<=" ? measured <= t.value
                     : t.op == ">"  ? measured > t.value
                                    : measured >= t.value;
-    if (!ok) failed.push_back(fmt::format("{} failed: measured {}", t.text, shown));
+    results.push_back({t.text, shown, ok});
   }
-  return failed;
+  return results;
 }
 
 }  // namespace gorgon

@@ -20,8 +20,7 @@ struct Threshold {
 /// Parses one --fail-if expression; throws ConfigError explaining the syntax.
 Threshold parse_threshold(const std::string& text);
 
-/// The thresholds a run fails, each as one line: what was asked and what was measured.
-std::vector<std::string> failed_thresholds(const std::vector<Threshold>& limits,
-                                           const RunSummary& run);
+/// Every limit checked against a run: what was asked, what was measured, and whether it held.
+std::vector<LimitResult> check_limits(const std::vector<Threshold>& limits, const RunSummary& run);
 
 }  // namespace gorgon

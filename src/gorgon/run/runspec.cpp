@@ -1,12 +1,21 @@
 #include "gorgon/run/runspec.hpp"
 
+#include <omp.h>
+#include <sys/resource.h>
+
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "gorgon/base/error.hpp"
+#include "gorgon/base/output_file.hpp"
 #include "gorgon/op/operation.hpp"
 #include "gorgon/op/registry.hpp"
+#include "gorgon/record/record.hpp"
 #include "gorgon/base/units.hpp"
 
 namespace gorgon {
@@ -115,13 +124,19 @@ std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base) {
 }
 
 std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& base) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError("suite file " + quote_value(path) + " is a directory");
   std::ifstream in(path);
-  if (!in) throw ConfigError("cannot read suite file '" + path + "'");
+  if (!in) throw ConfigError("cannot read suite file " + quote_value(path));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError("cannot read suite file " + quote_value(path));
   nlohmann::json doc;
   try {
-    in >> doc;
+    doc = nlohmann::json::parse(text.str());  // the whole file: trailing text is an error
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError("suite file '" + path + "' is not valid JSON: " + e.what());
+    throw ConfigError("suite file " + quote_value(path) + " is not valid JSON: " + e.what());
   }
   RunSpec defaults = base;
   apply_json(defaults, doc, path, true);
@@ -136,22 +151,76 @@ std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& bas
   return runs;
 }
 
-void validate(RunSpec& run, int world_size) {
+namespace {
+/// Bytes a recorded call takes in memory (its row of number, start, duration and label).
+constexpr std::uint64_t kRowBytes = CallBlock::kRowBytes;
+
+/// The memory a rank may use here: MemAvailable shared by the ranks of the node (0: unknown).
+std::uint64_t memory_per_rank() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") {
+      long ranks_here = 1;
+      if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
+        ranks_here = std::max(1L, std::atol(local));
+      return kib * 1024 / static_cast<std::uint64_t>(ranks_here);
+    }
+  return 0;
+}
+}  // namespace
+
+int max_threads_per_rank() {
+  // What this rank can start: OpenMP's limit, the process limit, the kernel's thread limit
+  // shared by the ranks of the node, and the file's 16-bit thread column.
+  long limit = std::min<long>(omp_get_thread_limit(), 65'535);
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+    limit = std::min<long>(limit, static_cast<long>(r.rlim_cur));
+  long kernel = 0;
+  if (std::ifstream("/proc/sys/kernel/threads-max") >> kernel && kernel > 0) {
+    long ranks_here = 1;
+    if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) ranks_here = std::max(1L, std::atol(local));
+    limit = std::min(limit, kernel / 2 / ranks_here);
+  }
+  return static_cast<int>(std::max(1L, limit));
+}
+
+void validate(RunSpec& run, int world_size) { validate(run, world_size, registry().find(run.operation)); }
+
+void validate(RunSpec& run, int world_size, const OperationInfo& op) {
   if (run.ops < 1 && !run.timed())
     throw ConfigError("the number of calls (--ops) must be at least 1");
   if (run.rate < 0 || run.rate != run.rate)
     throw ConfigError("--rate must be a number of calls per second > 0");
   if (run.threads < 1) throw ConfigError("--threads must be at least 1");
+  if (const int most = max_threads_per_rank(); run.threads > most)
+    throw ConfigError("--threads " + std::to_string(run.threads) + ": a rank here can start at most " +
+                      std::to_string(most) + " threads (OMP_THREAD_LIMIT, ulimit -u and the "
+                      "kernel's threads-max shared by the node's ranks)");
   if (run.ranks == 0) run.ranks = world_size;
   if (run.ranks < 1) throw ConfigError("--ranks must be at least 1");
   if (run.ranks > world_size)
     throw ConfigError("a run asks for " + std::to_string(run.ranks) + " ranks but only " +
                       std::to_string(world_size) + " were launched");
-  if (run.seed > UINT64_MAX - run.ops - run.warmup_calls)
-    throw ConfigError("--seed plus --ops overflows the 64-bit call numbers");
+  // seed + ops + warm-up calls must stay below 2^64, checked without wrapping.
+  const std::uint64_t numbers = run.timed() ? 0 : run.ops;
+  if (run.warmup_calls > UINT64_MAX - numbers || run.seed > UINT64_MAX - numbers - run.warmup_calls)
+    throw ConfigError("--seed, --ops and --warmup together overflow the 64-bit call numbers");
   if (!run.ok_labels.empty() && !run.error_labels.empty())
     throw ConfigError("--ok-labels and --error-labels both given: use one");
-  const OperationInfo& op = registry().find(run.operation);
+  if (!run.timed()) {
+    // Every call's row stays in memory until the run ends: refuse what this node cannot hold.
+    const std::uint64_t rows = run.ops / static_cast<std::uint64_t>(run.ranks) + 1;
+    const std::uint64_t room = memory_per_rank();
+    if (room > 0 && rows > room / kRowBytes)
+      throw ConfigError(fmt::format(
+          "--ops {}: each rank would keep {} rows of {} bytes, more than the {} MiB of memory "
+          "a rank has here; use fewer calls, more ranks, or --duration",
+          run.ops, rows, kRowBytes, room >> 20));
+  }
   (void)error_rule(run, op);
   const Params params(op.params, run.params, op.name);
   if (op.check) op.check(params);  // the operation's own checks, opening nothing

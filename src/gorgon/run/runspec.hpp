@@ -40,8 +40,12 @@ std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& bas
 /// Checks a run against the world size and the registry (operation and parameters), and
 /// fills ranks = 0 in with the world size. Throws ConfigError.
 void validate(RunSpec& run, int world_size);
-
 struct OperationInfo;
+/// The same, for an operation not in the registry (the library API's own callables).
+void validate(RunSpec& run, int world_size, const OperationInfo& op);
+/// The most threads a rank can start here (--threads beyond it is refused up front).
+int max_threads_per_rank();
+
 class LabelRule;
 /// The rule that says which labels of `run` are failures: the user's, or the operation's.
 LabelRule error_rule(const RunSpec& run, const OperationInfo& op);
