@@ -62,6 +62,28 @@ expect "$work/plugin.txt" "^ +Result +1003 "
 expect "$work/plugin.txt" "^ +FAIL +201 "      # 0, 5, ..., 1000
 expect "$work/plugin.txt" "^ +SUCCESS +802 "
 
+echo "== the sleep plugin (GORGON_REGISTER with parameters, as docs/operations.md shows it)"
+"$mpiexec" --oversubscribe -np 2 "$work/prefix/bin/gorgon_mpi" \
+  --plugin "$work/build/libexample_sleep_plugin.so" --op example_sleep -p us=10 -p fail_every=4 \
+  --ops 400 --threads 2 >"$work/sleep.txt"
+expect "$work/sleep.txt" "^ +Result +400 "
+expect "$work/sleep.txt" "^ +FAIL! +100 "       # its error rule: FAIL is a failure
+expect "$work/sleep.txt" "^ +ok +300 "
+expect "$work/sleep.txt" "^Errors: 100 of 400 calls"
+"$mpiexec" --oversubscribe -np 2 "$work/prefix/bin/gorgon_mpi" \
+  --plugin "$work/build/libexample_sleep_plugin.so" --op example_sleep -p us=-1 --ops 4 \
+  >"$work/sleep_bad.txt" 2>&1 && fail "us=-1 was accepted"
+grep -q "us must be >= 0" "$work/sleep_bad.txt" || { cat "$work/sleep_bad.txt"; fail "no message for us=-1"; }
+
+echo "== the docs show the sleep plugin as it is"
+docs="$examples/../docs/operations.md"
+python3 - "$docs" "$examples/sleep_plugin.cpp" <<'PY' || fail "docs/operations.md's example differs from examples/sleep_plugin.cpp"
+import re, sys
+docs, src = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+blocks = re.findall(r"```cpp\n(.*?)```", docs, re.S)
+sys.exit(0 if any(b == src for b in blocks) else 1)
+PY
+
 echo "== the http program and plugin against a server on loopback (nothing listening)"
 # With no server the label is 0 (the request failed), and every call is still counted with
 # both named sub-calls: the examples' shape is checked without needing a web server here.

@@ -51,5 +51,7 @@ struct Registrar {
   static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)( \
       name, ::gorgon::OperationFn(fn))
 /// Registers an operation with parameters: GORGON_REGISTER(gorgon::OperationInfo{...}).
-#define GORGON_REGISTER(info)                                                          \
-  static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)(info)
+/// Variadic, so the commas inside the braces do not split the argument.
+#define GORGON_REGISTER(...)                                                           \
+  static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)( \
+      __VA_ARGS__)
