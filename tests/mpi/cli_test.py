@@ -79,7 +79,8 @@ class Driver:
                           f"stderr={launch.stderr[-2000:]!r}")
         if not ok:
             return launch, None
-        self.c.check(f"{tag}: no temporary JSON file left", not os.path.exists(path + ".tmp"))
+        temps = [f for f in os.listdir(self.tmp) if ".tmp-" in f]
+        self.c.check(f"{tag}: no temporary file left", not temps, f"left: {temps}")
         try:
             with open(path) as f:
                 summary = json.load(f)
