@@ -359,13 +359,20 @@ class Driver:
         self.c.equal(f"{tag}: no report on stdout", launch.stdout.count("Total time:"), 0)
 
 
+CASES = ["hash_counts", "subcalls_and_exceptions", "runs_suite", "suite_file", "bad_input"]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mpiexec", required=True)
     p.add_argument("--ranks", type=int, required=True)
     p.add_argument("--gorgon", required=True, help="the gorgon_mpi binary")
     p.add_argument("--testops", required=True, help="gorgon_mpi_testops (test operations)")
+    p.add_argument("cases", nargs="*", metavar="CASE",
+                   help="the cases to run (default: all): " + ", ".join(CASES))
     opts = p.parse_args()
+    if set(opts.cases) - set(CASES):
+        p.error(f"unknown case(s) {sorted(set(opts.cases) - set(CASES))}; cases: {CASES}")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -373,8 +380,7 @@ def main():
     checks = Checks(f"[{opts.ranks} rank{'s' if opts.ranks > 1 else ''}]")
     with tempfile.TemporaryDirectory(prefix="gorgon_mpi_cli_") as tmp:
         d = Driver(opts, checks, tmp)
-        for test in (d.test_hash_counts, d.test_subcalls_and_exceptions, d.test_runs_suite,
-                     d.test_suite_file, d.test_bad_input):
+        for test in [getattr(d, "test_" + c) for c in opts.cases or CASES]:
             try:
                 test()
             except Exception as e:  # a crash in the driver is a failure, not a pass
