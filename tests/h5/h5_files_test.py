@@ -58,6 +58,20 @@ def leftovers(name):
 
 
 class Counts(unittest.TestCase):
+    def test_git_revision_is_the_checkouts_at_build_time(self):
+        """The file names the revision the program was built from, taken at build time: after
+        a commit and a build it is the new one (configure time kept the old one)."""
+        root = os.path.dirname(os.path.dirname(os.path.abspath(ARGS.docs)))
+        head = run(["git", "-C", root, "rev-parse", "--short", "HEAD"])
+        want = "unknown"
+        if head.returncode == 0:
+            dirty = run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"])
+            want = head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+        h5 = fresh("revision.h5")
+        mpi(1, ARGS.gorgon, "--op", "noop", "-n", "10", "-o", h5, check=0)
+        with h5py.File(h5, "r") as f:
+            self.assertEqual(f.attrs["git_revision"], want)
+
     def test_openmp_binding_is_recorded(self):
         h5 = fresh("bind.h5")
         mpi(2, ARGS.gorgon, "--op", "noop", "-n", "100", "-t", "2", "-o", h5,

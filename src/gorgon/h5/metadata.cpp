@@ -11,14 +11,12 @@
 #include <fstream>
 #include <iterator>
 
+#include "gorgon/base/build_info.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/io.hpp"
 
 #ifndef GORGON_VERSION
 #define GORGON_VERSION "unknown"
-#endif
-#ifndef GORGON_GIT_REVISION
-#define GORGON_GIT_REVISION "unknown"
 #endif
 
 namespace gorgon::h5::detail {
@@ -59,7 +57,7 @@ RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line) {
   RootMetadata m;
   if (comm.rank() == 0) {
     m.tool_version = GORGON_VERSION;
-    m.git_revision = GORGON_GIT_REVISION;
+    m.git_revision = ::gorgon::detail::git_revision();
     m.command_line = command_line.empty() ? own_command_line() : command_line;
     char lib[MPI_MAX_LIBRARY_VERSION_STRING] = {};
     int len = 0;
