@@ -269,6 +269,20 @@ class Driver:
         self.check_suite(tag, launch, summary,
                          [(1201, 40, 1, 2), (777, 5000, most, 1), (1201, 40, self.ranks, 3)])
 
+    def test_builds_once(self):
+        """Validation builds no operation: a suite of two runs at T threads builds exactly one
+        instance per thread of each run on each rank (validation built one more per rank)."""
+        log = os.path.join(self.tmp, "instances.log")
+        tag = "operations built once per thread"
+        launch, summary = self.run_ok(tag, self.opts.testops,
+                                      ["--op", "test_counted", "-p", f"log={log}", "-n", "50",
+                                       "--runs", f"1x2,{self.ranks}x3", "-q"], "counted.json")
+        if summary is None:
+            return
+        with open(log) as f:
+            made = len(f.read().splitlines())
+        self.c.equal(f"{tag}: instances", made, 1 * 2 + self.ranks * 3)
+
     def bad_inputs(self):
         """(name, args, a fragment the one error message must contain)."""
         def write(name, text):
@@ -359,7 +373,8 @@ class Driver:
         self.c.equal(f"{tag}: no report on stdout", launch.stdout.count("Total time:"), 0)
 
 
-CASES = ["hash_counts", "subcalls_and_exceptions", "runs_suite", "suite_file", "bad_input"]
+CASES = ["hash_counts", "subcalls_and_exceptions", "runs_suite", "suite_file", "bad_input",
+         "builds_once"]
 
 
 def main():
