@@ -315,6 +315,23 @@ class FormatDoc(unittest.TestCase):
         self.assertIsNotNone(m, "the spec has no h5dump -H block")
         self.assertEqual(normalize(m.group(1)), normalize(dump))
 
+    def test_readme_python_recipe_reads_the_file(self):
+        """README's pandas recipe, run as it is written against a real file."""
+        readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(ARGS.docs))),
+                              "README.md")
+        m = re.search(r"## Reading the file in Python.*?```python\n(.*?)```", open(readme).read(),
+                      re.S)
+        self.assertIsNotNone(m, "README has no Python recipe")
+        h5 = fresh("recipe.h5")
+        mpi(2, ARGS.gorgon, "--op", "hash", "-p", "iterations=1", "-n", "1000", "-o", h5, check=0)
+        script = m.group(1).replace('"hash.h5"', repr(h5)) + (
+            "\nprint(len(calls), dict(calls['label'].value_counts()))\n")
+        p = run(["/usr/bin/python3", "-c", script])
+        if p.returncode != 0 and "No module named 'pandas'" in p.stderr:
+            self.skipTest("python3-pandas is not installed (scripts/setup.sh installs it)")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.strip(), "1000 {'SUCCESS': 800, 'FAIL': 200}")
+
 
 def normalize(dump):
     """The file name and the histogram's length (it depends on the timings) aside."""
