@@ -15,6 +15,7 @@ PACKAGES=(
   python3 python3-h5py python3-numpy python3-pandas
   slurm-wlm slurm-wlm-basic-plugins munge libpmix-dev
   nginx wrk openssl
+  iproute2 procps util-linux
 )
 
 missing=()

@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""gorgon_mpi across the nodes of a virtual cluster (scripts/vcluster.sh): 3 nodes with their
+own network, hostname and clock origin (+37 s and -23 s against the first), 2 ranks x 2
+threads each, ranks talking TCP over a bridge. Needs root; skipped (exit 77) otherwise.
+
+    cluster_test.py --vcluster scripts/vcluster.sh --gorgon build/gorgon_mpi [unittest args]
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ARGS = None
+HANG = 180  # a hang detector, not a speed bound
+OFFSETS = [0, 37, -23]
+NODES = len(OFFSETS)
+
+
+def vcluster(*args, **kw):
+    return subprocess.run(["bash", ARGS.vcluster, *args], capture_output=True, text=True,
+                          timeout=HANG, **kw)
+
+
+def gorgon_cmd(*options):
+    return ["bash", ARGS.vcluster, "mpirun", ARGS.gorgon, *[str(o) for o in options]]
+
+
+def read_h5(path, expression):
+    p = subprocess.run(["/usr/bin/python3", "-c",
+                        "import h5py, json, sys, numpy as np\nf = h5py.File(sys.argv[1], 'r')\n"
+                        "print(json.dumps(" + expression + "))", path],
+                       capture_output=True, text=True, timeout=HANG)
+    if p.returncode != 0:
+        raise AssertionError(f"reading {path}: {p.stderr}")
+    import json
+    return json.loads(p.stdout)
+
+
+class Cluster(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        up = vcluster("up", str(NODES), "--offsets", ",".join(map(str, OFFSETS)))
+        if up.returncode != 0:
+            vcluster("down")
+            raise unittest.SkipTest("the virtual cluster did not come up: " + up.stderr.strip())
+
+    @classmethod
+    def tearDownClass(cls):
+        vcluster("down")
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="gorgon_cluster_")
+        self.h5 = os.path.join(self.tmp.name, "c.h5")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_every_number_once_across_nodes_with_their_clocks(self):
+        p = subprocess.run(gorgon_cmd("--op", "hash", "-p", "iterations=50", "--ops", 30011,
+                                      "--threads", 2, "--seed", 7, "-o", self.h5, "-q"),
+                           capture_output=True, text=True, timeout=HANG)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        r = "f['runs/000']"
+        numbers = read_h5(self.h5, f"[int(len({r}['calls/number'])), "
+                                   f"int(len(np.unique({r}['calls/number'][:]))), "
+                                   f"int({r}['calls/number'][:].min()), "
+                                   f"int({r}['calls/number'][:].max())]")
+        self.assertEqual(numbers, [30011, 30011, 7, 30017], "every number exactly once")
+        hosts = read_h5(self.h5, "[h if isinstance(h, str) else h.decode() for h in f.attrs['hosts']]")
+        self.assertEqual(hosts, ["gvc1", "gvc1", "gvc2", "gvc2", "gvc3", "gvc3"])
+        labels = read_h5(self.h5, f"np.bincount({r}['calls/label'][:]).tolist()")
+        names = read_h5(self.h5, f"[l if isinstance(l, str) else l.decode() for l in {r}['labels'][:]]")
+        counts = dict(zip(names, labels))
+        fails = sum(1 for n in range(7, 30018) if n % 5 == 0)
+        self.assertEqual(counts, {"FAIL": fails, "SUCCESS": 30011 - fails})
+        # Each rank's clock offset against rank 0 is the injected one, within the round trip
+        # of its estimate.
+        offs = read_h5(self.h5, f"{r}['balance/ranks/clock_offset_ns'][:].tolist()")
+        rtts = read_h5(self.h5, f"{r}['balance/ranks/clock_rtt_ns'][:].tolist()")
+        for rank, (off, rtt) in enumerate(zip(offs, rtts)):
+            truth = OFFSETS[rank // 2] * 10**9
+            self.assertLessEqual(abs(off - truth), max(rtt, 1), f"rank {rank}: {off} vs {truth}")
+        # Every call's start, aligned to rank 0's clock, lies inside the run's window.
+        inside = read_h5(self.h5, f"""(lambda run: (lambda s, o, st, w: bool(np.all(
+            (s - o[run['calls/rank'][:]] >= st.min() - o.max() - 10**9) &
+            (s - o[run['calls/rank'][:]] <= st.max() - o.min() + w.max()))))(
+            run['calls/start_ns'][:].astype(np.int64),
+            run['balance/ranks/clock_offset_ns'][:].astype(np.int64),
+            (run['balance/ranks/start_ns'][:].astype(np.int64)
+             - run['balance/ranks/clock_offset_ns'][:].astype(np.int64)),
+            run['balance/ranks/wall_ns'][:].astype(np.int64)))({r})""")
+        self.assertTrue(inside)
+
+    def test_sigusr1_to_mpirun_stops_every_node(self):
+        proc = subprocess.Popen(gorgon_cmd("--op", "sleep", "-p", "time=5ms", "--ops", 10**7,
+                                           "--threads", 2, "-o", self.h5,
+                                           "--progress-every", "200ms"),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in proc.stderr:
+            if line.startswith("progress:"):
+                break
+        os.kill(proc.pid, signal.SIGUSR1)  # the bash wrapper execs mpirun: this is mpirun
+        out, err = proc.communicate(timeout=HANG)
+        self.assertEqual(proc.returncode, 4, out + err)
+        status = read_h5(self.h5, "[f['runs/000'].attrs['status'], f['runs/000'].attrs['stop_reason'],"
+                                  " int(len(f['runs/000/calls/number']))]")
+        self.assertEqual(status[:2], ["interrupted", "SIGUSR1"])
+        self.assertGreater(status[2], 0)
+
+    def test_a_lost_node_ends_the_job_with_nothing_under_the_final_name(self):
+        proc = subprocess.Popen(gorgon_cmd("--op", "sleep", "-p", "time=5ms", "--ops", 10**7,
+                                           "--threads", 2, "-o", self.h5,
+                                           "--progress-every", "200ms"),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in proc.stderr:
+            if line.startswith("progress:"):
+                break
+        # Every gorgon_mpi of the last node, killed as a node crash would.
+        pids = subprocess.run(["ip", "netns", "pids", f"gvc{NODES}"], capture_output=True,
+                              text=True).stdout.split()
+        ranks = [p for p in pids if os.path.basename(os.readlink(f"/proc/{p}/exe")) ==
+                 os.path.basename(ARGS.gorgon)]
+        self.assertEqual(len(ranks), 2, pids)
+        for p in ranks:
+            os.kill(int(p), signal.SIGKILL)
+        began = time.monotonic()
+        out, err = proc.communicate(timeout=HANG)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn(f"10.77.0.{10 + NODES}", err, "the message names the lost node")
+        self.assertFalse(os.path.exists(self.h5), "nothing under the final name")
+        self.assertLess(time.monotonic() - began, HANG)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--vcluster", required=True)
+    parser.add_argument("--gorgon", required=True)
+    ARGS, rest = parser.parse_known_args()
+    if os.geteuid() != 0:
+        print("SKIP: the virtual cluster needs root (network, UTS and time namespaces)")
+        sys.exit(77)
+    os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
