@@ -96,13 +96,7 @@ class Cluster(unittest.TestCase):
         self.assertTrue(inside)
 
     def test_sigusr1_to_mpirun_stops_every_node(self):
-        proc = subprocess.Popen(gorgon_cmd("--op", "sleep", "-p", "time=5ms", "--ops", 10**7,
-                                           "--threads", 2, "-o", self.h5,
-                                           "--progress-every", "200ms"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for line in proc.stderr:
-            if line.startswith("progress:"):
-                break
+        proc = self.start_long_run()
         os.kill(proc.pid, signal.SIGUSR1)  # the bash wrapper execs mpirun: this is mpirun
         out, err = proc.communicate(timeout=HANG)
         self.assertEqual(proc.returncode, 4, out + err)
@@ -111,7 +105,8 @@ class Cluster(unittest.TestCase):
         self.assertEqual(status[:2], ["interrupted", "SIGUSR1"])
         self.assertGreater(status[2], 0)
 
-    def test_a_lost_node_ends_the_job_with_nothing_under_the_final_name(self):
+    def start_long_run(self):
+        """A long run across the nodes, returned once rank 0 reports progress."""
         proc = subprocess.Popen(gorgon_cmd("--op", "sleep", "-p", "time=5ms", "--ops", 10**7,
                                            "--threads", 2, "-o", self.h5,
                                            "--progress-every", "200ms"),
@@ -119,14 +114,39 @@ class Cluster(unittest.TestCase):
         for line in proc.stderr:
             if line.startswith("progress:"):
                 break
-        # Every gorgon_mpi of the last node, killed as a node crash would.
-        pids = subprocess.run(["ip", "netns", "pids", f"gvc{NODES}"], capture_output=True,
+        return proc
+
+    def ranks_of_node(self, node):
+        pids = subprocess.run(["ip", "netns", "pids", f"gvc{node}"], capture_output=True,
                               text=True).stdout.split()
-        ranks = [p for p in pids if os.path.basename(os.readlink(f"/proc/{p}/exe")) ==
-                 os.path.basename(ARGS.gorgon)]
+        ranks = []
+        for p in pids:
+            try:
+                if os.path.basename(os.readlink(f"/proc/{p}/exe")) == os.path.basename(ARGS.gorgon):
+                    ranks.append(int(p))
+            except OSError:
+                pass
         self.assertEqual(len(ranks), 2, pids)
-        for p in ranks:
-            os.kill(int(p), signal.SIGKILL)
+        return ranks
+
+    def test_sigterm_to_one_nodes_ranks_stops_every_node(self):
+        proc = self.start_long_run()
+        for p in self.ranks_of_node(2):
+            os.kill(p, signal.SIGTERM)
+        out, err = proc.communicate(timeout=HANG)
+        self.assertEqual(proc.returncode, 4, out + err)
+        status = read_h5(self.h5, "[f['runs/000'].attrs['status'], f['runs/000'].attrs['stop_reason'],"
+                                  " int(len(f['runs/000/calls/number'])),"
+                                  " sorted(set(f['runs/000/calls/rank'][:].tolist()))]")
+        self.assertEqual(status[:2], ["interrupted", "SIGTERM"])
+        self.assertGreater(status[2], 0)
+        self.assertEqual(status[3], list(range(2 * NODES)), "every rank's calls are in the file")
+
+    def test_a_lost_node_ends_the_job_with_nothing_under_the_final_name(self):
+        proc = self.start_long_run()
+        # Every gorgon_mpi of the last node, killed as a node crash would.
+        for p in self.ranks_of_node(NODES):
+            os.kill(p, signal.SIGKILL)
         began = time.monotonic()
         out, err = proc.communicate(timeout=HANG)
         self.assertNotEqual(proc.returncode, 0)
