@@ -105,6 +105,31 @@ class Cluster(unittest.TestCase):
         self.assertEqual(status[:2], ["interrupted", "SIGUSR1"])
         self.assertGreater(status[2], 0)
 
+    def test_clock_offsets_hold_on_a_busy_machine(self):
+        """With both cores kept busy by 4 spinning processes, each estimate is still within
+        half its round trip of the injected offset, and the round trips stay small because
+        the sampling goes on until a fast one came by (best-of-8 gave 20 ms here)."""
+        spinners = [subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])
+                    for _ in range(4)]
+        try:
+            p = subprocess.run(gorgon_cmd("--op", "noop", "--ops", 1000, "-o", self.h5, "-q"),
+                               capture_output=True, text=True, timeout=HANG)
+        finally:
+            for sp in spinners:
+                sp.kill()
+                sp.wait()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        offs = read_h5(self.h5, "f['runs/000/balance/ranks/clock_offset_ns'][:].tolist()")
+        rtts = read_h5(self.h5, "f['runs/000/balance/ranks/clock_rtt_ns'][:].tolist()")
+        errors = []
+        for rank, (off, rtt) in enumerate(zip(offs, rtts)):
+            if rank == 0:
+                continue
+            error = abs(off - OFFSETS[rank // 2] * 10**9)
+            errors.append((error, rtt))
+            self.assertLessEqual(error, rtt // 2 + 1, f"rank {rank}: error {error} ns, rtt {rtt} ns")
+        print("busy machine: (offset error, round trip) per rank, ns:", errors)
+
     def start_long_run(self):
         """A long run across the nodes, returned once rank 0 reports progress."""
         proc = subprocess.Popen(gorgon_cmd("--op", "sleep", "-p", "time=5ms", "--ops", 10**7,

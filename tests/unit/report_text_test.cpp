@@ -134,6 +134,18 @@ TEST(BalanceLine, RanksThreadsBusyAndSlowest) {
   expect_golden("balance_lines.txt", gorgon::balance_line(run_a()) + gorgon::balance_line(run_b()));
 }
 
+TEST(BalanceLine, ClockUncertaintyIsSaidWhenNotSmallAgainstTheRun) {
+  RunSummary r = run_a();  // 4 s of wall time: 1% is 40 ms
+  for (auto& b : r.rank_balance) b.clock_rtt_ns = b.rank == 0 ? 0 : 20 * gorgon::test::kMs;
+  EXPECT_EQ(gorgon::balance_line(r).find("Clocks:"), std::string::npos);  // 10 ms < 40 ms
+  for (auto& b : r.rank_balance) b.clock_rtt_ns = b.rank == 0 ? 0 : 200 * gorgon::test::kMs;
+  const std::string line = gorgon::balance_line(r);
+  EXPECT_NE(line.find("\nClocks: rank 1's offset to rank 0 is uncertain by up to 100ms (half its "
+                      "estimate's round trip), 2.5% of the run"),
+            std::string::npos)
+      << line;
+}
+
 // ---- small_report -------------------------------------------------------------------------------
 
 TEST(SmallReport, HandCheckedLinesOfRunA) {

@@ -22,10 +22,10 @@ std::size_t display_width(std::string_view s) {
 }
 
 std::string stats_columns(const Summary& s, std::uint64_t wall_ns) {
-  std::string line = fmt::format("{:>9} {:>8} ops/sec. Avg time: {:>7} Max: {:>7} Min: {:>7}",
-                                 s.count, format_rate(s.rate(wall_ns)),
-                                 format_duration(static_cast<std::uint64_t>(s.mean_ns())),
-                                 format_duration(s.max_ns), format_duration(s.count ? s.min_ns : 0));
+  std::string line = fmt::format(
+      "{:>9} {:>8} ops/sec. Avg time: {:>7} Max: {:>7} Min: {:>7}", s.count,
+      format_rate(s.rate(wall_ns)), format_duration(static_cast<std::uint64_t>(s.mean_ns())),
+      format_duration(s.max_ns), format_duration(s.count ? s.min_ns : 0));
   line += fmt::format(" Std: {:>7}", format_duration(static_cast<std::uint64_t>(s.stddev_ns())));
   for (double p : kReportPercentiles)
     line += fmt::format(" {}: {:>7}", fmt_percentile(p), format_duration(s.percentile_ns(p)));
@@ -37,7 +37,8 @@ std::size_t name_width(const RunSummary& s) {
   std::size_t w = kMinName;
   for (const auto& l : s.labels) {
     w = std::max(w, display_width(printable_label(l.label)) + (l.error ? 1 : 0));
-    for (const auto& sub : l.subcalls) w = std::max(w, display_width(printable_label(sub.name)) + 1);
+    for (const auto& sub : l.subcalls)
+      w = std::max(w, display_width(printable_label(sub.name)) + 1);
   }
   return std::min(w, kMaxName);
 }
@@ -76,8 +77,9 @@ std::string small_report(const RunSummary& s) {
   std::string out = fmt::format("Total time: {:>9}\n", format_elapsed(s.wall_ns));
   out += stats_line("Result", s.total, s.wall_ns, w) + "\n";
   for (const auto& l : s.labels) {
-    out += stats_line(printable_label(l.label) + (l.error ? kErrorMark : ""), l.stats, s.wall_ns, w) +
-           "\n";
+    out +=
+        stats_line(printable_label(l.label) + (l.error ? kErrorMark : ""), l.stats, s.wall_ns, w) +
+        "\n";
     for (const auto& sub : l.subcalls)
       out += stats_line(printable_label(sub.name) + "<", sub.stats, s.wall_ns, w) + "\n";
   }
@@ -97,6 +99,30 @@ std::string error_lines(const RunSummary& s) {
                      kErrorMark, which);
 }
 
+namespace {
+/// The clocks' uncertainty, when it is not small against the run: each rank's offset to rank
+/// 0 is known within half its estimate's round trip; past 1% of the run's wall time, times
+/// compared across ranks (the file's aligned starts) are said to be that uncertain.
+std::string clock_line(const RunSummary& s) {
+  std::uint64_t rtt = 0, wall = 0;
+  int rank = 0;
+  for (const auto& r : s.rank_balance) {
+    wall = std::max(wall, r.wall_ns);
+    if (r.rank != 0 && r.clock_rtt_ns > rtt) {
+      rtt = r.clock_rtt_ns;
+      rank = r.rank;
+    }
+  }
+  if (rtt == 0 || rtt / 2 * 100 <= wall) return "";
+  return fmt::format(
+      "Clocks: rank {}'s offset to rank 0 is uncertain by up to {} (half its "
+      "estimate's round trip), {:.2g}% of the run; times across ranks are "
+      "good to that\n",
+      rank, format_duration(rtt / 2),
+      100.0 * static_cast<double>(rtt / 2) / static_cast<double>(std::max<std::uint64_t>(wall, 1)));
+}
+}  // namespace
+
 std::string balance_line(const RunSummary& s) {
   if (s.rank_balance.empty()) return "Balance: no per-rank data\n";
   auto [rmin, rmax] = std::minmax_element(s.rank_balance.begin(), s.rank_balance.end(),
@@ -113,11 +139,12 @@ std::string balance_line(const RunSummary& s) {
   const RankBalance* slowest = nullptr;
   for (const auto& r : s.rank_balance)
     if (r.rank == slow) slowest = &r;
-  return fmt::format(
+  std::string line = fmt::format(
       "Balance: calls per rank {}..{}, per thread {}..{}; busy per thread {}..{}; "
       "slowest rank {} ({})\n",
       rmin->calls, rmax->calls, tmin, tmax, format_elapsed(bmin), format_elapsed(bmax), slow,
       format_elapsed(slowest != nullptr ? slowest->wall_ns : 0));
+  return line + clock_line(s);
 }
 
 namespace {
@@ -153,11 +180,12 @@ std::string status_lines(const RunSummary& s) {
     out += fmt::format("Interrupted ({}): the report covers the {} calls that completed\n",
                        s.stop_reason.empty() ? "stopped" : s.stop_reason, s.total.count);
   if (s.rate > 0)
-    out += fmt::format("Rate: asked {} calls/s, achieved {} calls/s; {} calls started late ({:.2f}%)\n",
-                       format_rate(s.rate), format_rate(s.total.rate(s.wall_ns)), s.late_calls,
-                       s.total.count ? 100.0 * static_cast<double>(s.late_calls) /
-                                           static_cast<double>(s.total.count)
-                                     : 0.0);
+    out += fmt::format(
+        "Rate: asked {} calls/s, achieved {} calls/s; {} calls started late ({:.2f}%)\n",
+        format_rate(s.rate), format_rate(s.total.rate(s.wall_ns)), s.late_calls,
+        s.total.count
+            ? 100.0 * static_cast<double>(s.late_calls) / static_cast<double>(s.total.count)
+            : 0.0);
   return out;
 }
 

@@ -7,41 +7,62 @@
 
 namespace gorgon {
 namespace {
+
 constexpr int kClockTag = 7301;
+constexpr std::uint64_t kDone = 0;  ///< rank 0's "no more rounds" (now_ns() is never 0)
+
+/// Rank 0's side with one peer: ping-pongs until the sampling rule says enough.
+ClockOffset sample_peer(MPI_Comm comm, int peer, const ClockSampling& s) {
+  ClockOffset best{0, std::numeric_limits<std::uint64_t>::max()};
+  const std::uint64_t began = now_ns();
+  int since_best = 0;
+  for (int round = 0; round < s.max_rounds; ++round) {
+    const bool enough =
+        round >= s.min_rounds && (since_best >= s.settle_rounds || now_ns() - began >= s.budget_ns);
+    if (enough) break;
+    std::uint64_t remote = 0;
+    const std::uint64_t t1 = now_ns();
+    check_mpi(MPI_Send(&t1, 1, MPI_UINT64_T, peer, kClockTag, comm), "MPI_Send");
+    check_mpi(MPI_Recv(&remote, 1, MPI_UINT64_T, peer, kClockTag, comm, MPI_STATUS_IGNORE),
+              "MPI_Recv");
+    const std::uint64_t t2 = now_ns();
+    ++since_best;
+    if (t2 - t1 < best.rtt_ns) {
+      best.rtt_ns = t2 - t1;
+      best.offset_ns =
+          static_cast<std::int64_t>(remote) - static_cast<std::int64_t>(t1 + (t2 - t1) / 2);
+      since_best = 0;
+    }
+  }
+  const std::uint64_t done = kDone;
+  check_mpi(MPI_Send(&done, 1, MPI_UINT64_T, peer, kClockTag, comm), "MPI_Send");
+  return best;
+}
+
+/// A peer's side: answers each ping with its clock until rank 0 says done.
+void answer_rank0(MPI_Comm comm) {
+  while (true) {
+    std::uint64_t t1 = 0;
+    check_mpi(MPI_Recv(&t1, 1, MPI_UINT64_T, 0, kClockTag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    if (t1 == kDone) return;
+    const std::uint64_t mine = now_ns();
+    check_mpi(MPI_Send(&mine, 1, MPI_UINT64_T, 0, kClockTag, comm), "MPI_Send");
+  }
+}
+
 }  // namespace
 
-std::vector<ClockOffset> estimate_clock_offsets(MPI_Comm comm, int rounds) {
+std::vector<ClockOffset> estimate_clock_offsets(MPI_Comm comm, const ClockSampling& s) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   std::vector<ClockOffset> result;
-  if (rank == 0) result.resize(static_cast<std::size_t>(size));
-  for (int peer = 1; peer < size; ++peer) {
-    if (rank == 0) {
-      ClockOffset best{0, std::numeric_limits<std::uint64_t>::max()};
-      for (int i = 0; i < rounds; ++i) {
-        std::uint64_t remote = 0;
-        const std::uint64_t t1 = now_ns();
-        check_mpi(MPI_Send(&t1, 1, MPI_UINT64_T, peer, kClockTag, comm), "MPI_Send");
-        check_mpi(MPI_Recv(&remote, 1, MPI_UINT64_T, peer, kClockTag, comm, MPI_STATUS_IGNORE),
-                  "MPI_Recv");
-        const std::uint64_t t2 = now_ns();
-        if (t2 - t1 < best.rtt_ns) {
-          best.rtt_ns = t2 - t1;
-          best.offset_ns = static_cast<std::int64_t>(remote) -
-                           static_cast<std::int64_t>(t1 + (t2 - t1) / 2);
-        }
-      }
-      result[static_cast<std::size_t>(peer)] = best;
-    } else if (rank == peer) {
-      for (int i = 0; i < rounds; ++i) {
-        std::uint64_t t1 = 0;
-        check_mpi(MPI_Recv(&t1, 1, MPI_UINT64_T, 0, kClockTag, comm, MPI_STATUS_IGNORE),
-                  "MPI_Recv");
-        const std::uint64_t mine = now_ns();
-        check_mpi(MPI_Send(&mine, 1, MPI_UINT64_T, 0, kClockTag, comm), "MPI_Send");
-      }
-    }
+  if (rank == 0) {
+    result.resize(static_cast<std::size_t>(size));
+    for (int peer = 1; peer < size; ++peer)
+      result[static_cast<std::size_t>(peer)] = sample_peer(comm, peer, s);
+  } else {
+    answer_rank0(comm);
   }
   return result;
 }
