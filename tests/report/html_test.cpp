@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "chartjs.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
 #include "html_escape.hpp"
@@ -150,7 +151,7 @@ TEST(HtmlReport, TablesShowTheTextReportsNumbers) {
   EXPECT_EQ(html.find("id=\"suite\""), std::string::npos);
 }
 
-TEST(HtmlReport, RefusesAChartJsThatCannotBeInlined) {
+TEST(ChartJs, RefusesAFileThatCannotBeInlined) {
   EXPECT_THROW(load_chartjs(""), std::runtime_error);
   EXPECT_THROW(load_chartjs("/nonexistent/chart.min.js"), std::runtime_error);
   const std::string path = ::testing::TempDir() + "/bad_chart.js";
@@ -159,10 +160,16 @@ TEST(HtmlReport, RefusesAChartJsThatCannotBeInlined) {
     f << "var Chart = '</script>';";
   }
   EXPECT_THROW(load_chartjs(path), std::runtime_error);
-  if (!default_chartjs_path().empty()) {
-    const std::string js = load_chartjs(default_chartjs_path());
-    EXPECT_NE(js.find("Chart.js v"), std::string::npos);
-  }
+  EXPECT_THROW(check_inlinable("var Chart = 1; <!-- x", "x"), std::runtime_error);
+  EXPECT_THROW(check_inlinable("var x = 1;", "x"), std::runtime_error);
+  EXPECT_NO_THROW(check_inlinable("var Chart = 1;", "x"));
+}
+
+TEST(ChartJs, TheBuiltInCopyIsTheWholeFileItWasBuiltFrom) {
+  const std::string_view js = builtin_chartjs();
+  EXPECT_NE(js.find("Chart.js v" + std::string(builtin_chartjs_version())), std::string_view::npos);
+  EXPECT_NO_THROW(check_inlinable(js, "the built-in Chart.js"));
+  EXPECT_EQ(js, load_chartjs(REPORT_BUILT_CHARTJS));
 }
 
 }  // namespace

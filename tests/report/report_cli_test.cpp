@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "chartjs.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "report_cli.hpp"
 #include "text_output.hpp"
@@ -141,6 +142,21 @@ TEST(ReportCli, HtmlIsWrittenAtomically) {
   EXPECT_NE(html.str().find("fake Chart.js"), std::string::npos);
   EXPECT_NE(html.str().find("data-chart=\"throughput\""), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(ReportCli, HtmlCarriesTheBuiltInChartJsWithoutChartjsOption) {
+  const std::string path = ::testing::TempDir() + "/gorgon_report_cli_builtin.html";
+  std::filesystem::remove(path);
+  const Result r = run({"suite.h5", "--html", path});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream in(path);
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_NE(html.str().find("<script>\n" + std::string(builtin_chartjs()) + "\n</script>"),
+            std::string::npos);
+  EXPECT_NE(run({"--help"}).out.find("built-in copy (Chart.js " +
+                                     std::string(builtin_chartjs_version()) + ")"),
+            std::string::npos);
 }
 
 TEST(ReportCli, BadInputIsOneMessageAndExitTwo) {

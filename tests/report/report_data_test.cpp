@@ -248,6 +248,29 @@ TEST(Distribution, BarsKeepEveryCountAndTileTheRange) {
   EXPECT_TRUE(histogram_bars(Histogram{}).empty());
 }
 
+TEST(Distribution, ANarrowHistogramIsWidenedAroundItsBars) {
+  for (std::uint64_t value : {std::uint64_t{5'200}, std::uint64_t{0}, std::uint64_t{3'000'000'000}}) {
+    Histogram h;
+    for (int i = 0; i < 3; ++i) h.record(value);  // three calls of one duration
+    const auto bars = histogram_bars(h);
+    ASSERT_GE(bars.size(), 9u) << value;
+    double total = 0;
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+      total += bars[i].count;
+      if (i) {
+        EXPECT_EQ(bars[i].low_ns, bars[i - 1].high_ns);
+      }
+    }
+    EXPECT_NEAR(total, 3.0, 1e-9) << value;
+    EXPECT_EQ(bars.back().count, 0.0) << value;  // room on the right
+    if (value > 0) {
+      EXPECT_EQ(bars.front().count, 0.0) << value;  // and on the left
+      EXPECT_LE(bars.front().low_ns, value);
+      EXPECT_GT(bars.back().high_ns, value);
+    }
+  }
+}
+
 TEST(Distribution, BarsOfAnEvenSpreadAreSmooth) {
   // Values spread evenly over [1 ms, 2 ms): on a log scale, bar heights fall smoothly with
   // the bar's width ratio, without the comb a bucket-to-bar assignment would leave.
