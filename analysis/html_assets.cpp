@@ -120,25 +120,32 @@ std::string_view page_script() {
   }
   if (typeof Chart === 'undefined') { gorgonError('Chart.js did not load'); return; }
   var data = JSON.parse(document.getElementById('gorgon-data').textContent);
-  // Series colours, chosen by seriesColors alone: successes from the cool colours, errors
-  // (labels the run counts as failures, and their sub-calls) from the reds and oranges. 24
-  // colours in all, each used once per chart, so up to 24 series never share a colour.
+  // Series colours, chosen by seriesColors alone: successes from 12 cool colours, errors
+  // (labels the run counts as failures, and their sub-calls) from 12 reds and oranges, each
+  // used once per chart; past 12 of a kind, the same colours darkened. Up to 24 series of
+  // each kind never share a colour.
   var cool = ['#2f6fdb', '#2b8a3e', '#7048e8', '#0c8599', '#5c940d', '#ae3ec9', '#1864ab',
-              '#20c997', '#364fc7', '#495057', '#15aabf', '#862e9c', '#74c0fc', '#087f5b',
-              '#9775fa', '#adb5bd'];
+              '#20c997', '#364fc7', '#495057', '#15aabf', '#9775fa'];
   var warm = ['#e03131', '#f76707', '#c2255c', '#f59f00', '#a61e4d', '#d9480f', '#ff8787',
-              '#ffa94d'];
+              '#ffa94d', '#8f1d1d', '#f06595', '#b35c00', '#ffc078'];
   var neutral = '#344054';  // "All calls"
+  var pctColors = ['#2f6fdb', '#2b8a3e', '#f59f00', '#c42b2b'];  // p50, p90, p99, p99.9
+  function darker(c) {
+    var n = parseInt(c.slice(1), 16), out = '#';
+    [16, 8, 0].forEach(function (s) {
+      out += ('0' + Math.round(((n >> s) & 255) * 0.6).toString(16)).slice(-2);
+    });
+    return out;
+  }
   // flags[i]: true for an error series, false for a success, null for the neutral total.
   function seriesColors(flags) {
-    var used = {}, extra = 0;
-    function take(first, second) {
-      var pool = first.concat(second);
-      for (var i = 0; i < pool.length; ++i) if (!used[pool[i]]) { used[pool[i]] = true; return pool[i]; }
-      return first[extra++ % first.length];  // past 24 series: repeat
+    var errors = 0, successes = 0;
+    function pick(list, i) {
+      var c = list[i % list.length];
+      return i < list.length ? c : darker(c);
     }
     return flags.map(function (f) {
-      return f === null ? neutral : f ? take(warm, cool) : take(cool, warm);
+      return f === null ? neutral : f ? pick(warm, errors++) : pick(cool, successes++);
     });
   }
   function distColors(run) {
@@ -146,7 +153,7 @@ std::string_view page_script() {
       run.colors = seriesColors(run.dist.map(function (d) { return d.all ? null : d.error; }));
     return run.colors;
   }
-  function color(i) { return cool[i % cool.length]; }
+  function color(i) { return cool[i % cool.length]; }  // charts that are not per label
   function alpha(c, a) {
     var n = parseInt(c.slice(1), 16);
     return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + a + ')';
