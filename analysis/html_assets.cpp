@@ -70,6 +70,10 @@ color:#e5e7eb;padding:12px 14px;border-radius:6px;overflow-x:auto}
 padding:10px 14px;white-space:pre-wrap}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
 tr.error td.name{color:var(--down)}
+/* The label column stays in view while a wide table scrolls sideways. */
+.table-wrap td.name:first-child,.table-wrap th.name:first-child{position:sticky;left:0;
+background:var(--card);z-index:1}
+.table-wrap thead th.name:first-child{background:#f8f9fb}
 .tag.err{color:#fff;background:var(--down);border-color:var(--down)}
 .card.err .v,td.err{color:var(--down)}
 .alarm{background:var(--down);color:#fff;font-size:16px;border-radius:6px;padding:10px 14px;margin:12px 0}

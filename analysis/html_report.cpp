@@ -382,8 +382,9 @@ std::string comparison_section(const Comparison& c) {
   for (const auto& r : c.rows) {
     const bool both = r.current && r.baseline;
     const bool sub = !r.parent.empty();
-    out += fmt::format("<tr{}><td class=\"name\">{}</td>", sub ? " class=\"sub\"" : "",
-                       sub ? "<span class=\"tag\">sub-call</span> " + h(r.name) : h(r.name));
+    out += fmt::format("<tr{}>", sub ? " class=\"sub\"" : r.error ? " class=\"error\"" : "");
+    out += sub ? "<td class=\"name\"><span class=\"tag\">sub-call</span> " + h(r.name) + "</td>"
+               : label_cell(r.name, r.error);
     auto cell = [&](const char* cls, const std::optional<Summary>& s, const std::string& v) {
       return fmt::format("<td class=\"{}\">{}</td>", cls, s ? h(v) : std::string("&ndash;"));
     };

@@ -320,7 +320,9 @@ TEST(Scaling, PointsSortByWorkers) {
 TEST(Compare, MatchesLabelsAndSubCallsByName) {
   SyntheticRun a, b;
   a.labels = {"200", "500"};
+  a.error_labels = {"500"};
   b.labels = {"200", "timeout"};
+  b.error_labels = {"timeout"};
   b.subcalls = {"connect"};
   b.base_ns = 2'000'000;
   SyntheticSource sa("a.h5", {a}), sb("b.h5", {b});
@@ -331,6 +333,8 @@ TEST(Compare, MatchesLabelsAndSubCallsByName) {
                                              "timeout"}));
   EXPECT_TRUE(c.rows[3].current && !c.rows[3].baseline);  // query: only in the current run
   EXPECT_TRUE(!c.rows[5].current && c.rows[5].baseline);  // timeout: only in the baseline
+  // An error on either side is an error row.
+  for (const auto& r : c.rows) EXPECT_EQ(r.error, r.name == "500" || r.name == "timeout") << r.name;
   EXPECT_DOUBLE_EQ(c.rows[0].current_per_s, sa.summary(0).total.rate(sa.summary(0).wall_ns));
   EXPECT_NEAR(*percent_change(110, 100), 10.0, 1e-12);
   EXPECT_FALSE(percent_change(1, 0));
