@@ -280,6 +280,7 @@ std::string_view page_script() {
                        backgroundColor: alpha(c, 0.75), borderColor: c,
                        borderWidth: 0, barPercentage: 1.0, categoryPercentage: 1.0 }] },
         options: {
+          layout: { padding: { right: 16 } },  // room for a label on the last bars
           scales: { x: { title: { display: true, text: 'latency (log scale)' },
                          ticks: { maxRotation: 0, autoSkip: false,
                                   callback: function (v, i) { return ticks[i] || ''; } },
