@@ -246,9 +246,9 @@ std::string cards(const RunSummary& s) {
   out += card("Calls/s", format_rate(s.total.rate(s.wall_ns)));
   out += card("Errors", error_share(s), s.errors() ? "err" : "");
   out += card("Ranks &times; threads", fmt::format("{} \u00d7 {}", s.ranks, s.threads));
-  out += card("p50", format_precise(s.total.percentile_ns(50)));
-  out += card("p99", format_precise(s.total.percentile_ns(99)));
-  out += card("Max", format_precise(s.total.max_ns));
+  out += card("p50", format_duration(s.total.percentile_ns(50)));
+  out += card("p99", format_duration(s.total.percentile_ns(99)));
+  out += card("Max", format_duration(s.total.max_ns));
   if (s.rate > 0) out += card("Asked rate", format_rate(s.rate) + "/s");
   if (s.late_calls) out += card("Late calls", std::to_string(s.late_calls));
   return out + "</div>\n";
@@ -368,8 +368,8 @@ std::string change_cell(const std::optional<double>& change, bool higher_is_bett
 std::string comparison_section(const Comparison& c) {
   std::string out = "<section class=\"run compare\" id=\"baseline\">\n<h2>Against the baseline</h2>\n";
   out += fmt::format("<p>Current: <b>{}</b><br>Baseline: <b>{}</b><br>Total time {} against {} ({})</p>\n",
-                     h(c.current_name), h(c.baseline_name), h(format_precise(c.current_wall_ns)),
-                     h(format_precise(c.baseline_wall_ns)),
+                     h(c.current_name), h(c.baseline_name), h(format_duration(c.current_wall_ns)),
+                     h(format_duration(c.baseline_wall_ns)),
                      h(format_change(percent_change(double(c.current_wall_ns), double(c.baseline_wall_ns)))));
   out += "<div class=\"table-wrap\"><table class=\"summary compare\"><thead><tr><th class=\"name\" "
          "rowspan=\"2\">Label</th><th colspan=\"3\" class=\"group\">Calls/s</th>";
@@ -399,8 +399,8 @@ std::string comparison_section(const Comparison& c) {
     for (double p : kReportPercentiles) {
       const std::uint64_t now = r.current ? r.current->percentile_ns(p) : 0;
       const std::uint64_t base = r.baseline ? r.baseline->percentile_ns(p) : 0;
-      out += first_val(r.current, format_precise(now));
-      out += val(r.baseline, format_precise(base));
+      out += first_val(r.current, format_duration(now));
+      out += val(r.baseline, format_duration(base));
       out += both ? change_cell(percent_change(double(now), double(base)), false)
                   : "<td class=\"num\">&ndash;</td>";
     }
