@@ -363,7 +363,7 @@ std::string_view page_script() {
       options: {
         scales: { x: { ticks: { autoSkip: true, maxRotation: 0 }, grid: { display: false } },
                   y: { beginAtZero: true, position: 'left', title: { display: true, text: 'calls' },
-                       ticks: { callback: function (v) { return fmtCount(v); } } },
+                       ticks: { precision: 0, callback: function (v) { return fmtCount(v); } } },
                   busy: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false },
                           title: { display: true, text: 'busy time' },
                           ticks: { callback: function (v) { return fmtNs(v); } } } },

@@ -12,7 +12,8 @@ it once the page's scripts have drawn it. At each width:
     (it counts its resource loads; a request its Content-Security-Policy blocked is an error);
   - every canvas has painted pixels and lies within the viewport;
   - nothing reaches past the viewport's sides except inside a scroll container;
-  - histograms: no two y-axis ticks carry the same label, at least two x labels;
+  - histograms and the calls per rank and thread: no two y-axis ticks carry the same label
+    (whole calls only); histograms have at least two x labels;
   - the lines and bars of a chart have distinct colours, error series (labels the run
     counts as failures) reds and oranges, the others not;
   - no element came from the file's strings (the hostile label is an <img onerror>).
@@ -263,10 +264,10 @@ def problems(probe, width):
                           % (where, c["left"], c["right"], probe["viewport"])))
         if "colors" not in c:
             continue
+        ticks = c.get("y_ticks", [])
+        if c["kind"] in ("histogram", "ranks", "threads") and len(set(ticks)) != len(ticks):
+            found.append(("ticks", where + ": y ticks repeat a label: " + ", ".join(ticks)))
         if c["kind"] == "histogram":
-            ticks = c.get("y_ticks", [])
-            if len(set(ticks)) != len(ticks):
-                found.append(("ticks", where + ": y ticks repeat a label: " + ", ".join(ticks)))
             if len(c.get("x_labels", [])) < 2:
                 found.append(("x-labels", where + ": x labels %s" % c.get("x_labels")))
         if c["kind"] in ("spectrum", "throughput", "latency") and len(set(c["colors"])) != len(c["colors"]):

@@ -4,8 +4,8 @@
 //   of one duration: a small, narrow histogram), threshold results and a baseline comparison;
 // hostile.html: every string from the "file" is </script><img src=x onerror=alert(1)>;
 // single.html: one run with no raw calls (no time series) and one label;
-// errors.html: a run in which every call failed, and one of 16 labels, 14 of them errors
-//   (19 distributions: more error lines than the palette has reds);
+// errors.html: a run in which every call failed, one of 16 labels, 14 of them errors
+//   (19 distributions: more error lines than the palette has reds), and one of six calls;
 // broken.html: suite.html made wrong in every way the check looks for: a chart that cannot
 //   be drawn, a block wider than the page, histogram ticks at fractions of a call, x labels
 //   taken away and one colour for every line (the check must notice each).
@@ -55,10 +55,9 @@ constexpr const char* kSabotage = R"JS(<script>
 document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
   var chart = Chart.getChart(canvas);
   if (!chart) return;
-  if (canvas.dataset.chart === 'histogram') {
-    chart.options.scales.y.ticks.precision = undefined;
+  if (canvas.dataset.chart === 'histogram')
     chart.options.scales.x.ticks.callback = function () { return ''; };
-  }
+  if (chart.options.scales.y) chart.options.scales.y.ticks.precision = undefined;
   chart.data.datasets.forEach(function (d) { d.borderColor = '#2f6fdb'; });
   chart.update();
 });
@@ -144,7 +143,10 @@ int main(int argc, char** argv) {
     many.labels = {"200", "301", "400", "401", "403", "404", "405", "408",
                    "409", "410", "429", "500", "502", "503", "504", "COULDNT_CONNECT"};
     many.error_labels.assign(many.labels.begin() + 2, many.labels.end());  // 14 error lines
-    testing::SyntheticSource errors("errors.h5", {refused, many}, file_meta);
+    testing::SyntheticRun tiny;  // three calls per rank: whole-number ticks or duplicates
+    tiny.ops = 6;
+    tiny.threads = 1;
+    testing::SyntheticSource errors("errors.h5", {refused, many, tiny}, file_meta);
     write(dir + "/errors.html", with_series(errors), chartjs);
   } catch (const std::exception& e) {
     std::cerr << "report_html_fixture: " << e.what() << "\n";
