@@ -68,6 +68,8 @@ ReportData hostile_report() {
     r.labels = {"200", kHostile, "500"};
     r.subcalls = {kHostile, "query"};
     r.metadata = {{kHostile, kHostile}, {"status", "complete"}};
+    r.error_labels = {kHostile};
+    r.limits = {{kHostile, kHostile, false}};
   }
   SyntheticSource source(kHostile + ".h5", runs, {{"command_line", "gorgon_mpi --op " + kHostile}});
   BuildOptions o;
@@ -96,6 +98,15 @@ TEST(HtmlReport, HostileStringsAppearOnlyEscaped) {
   // The escaped forms are there: in tables, titles, metadata, and in the JSON data block.
   EXPECT_GT(count(html, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"), 10u);
   EXPECT_GT(count(html, "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e"), 3u);
+  // A run whose every call failed under a hostile label: the banner escapes it too.
+  SyntheticRun failed;
+  failed.labels = {kHostile};
+  failed.error_labels = {kHostile};
+  SyntheticSource source("failed.h5", {failed});
+  const std::string banner = html_of(build_report(source, BuildOptions{}));
+  EXPECT_NE(banner.find("class=\"alarm\""), std::string::npos);
+  EXPECT_EQ(banner.find(kHostile), std::string::npos);
+  EXPECT_EQ(banner.find("<img"), std::string::npos);
 }
 
 /// Every tag (from '<' to '>', quoted attribute values left out) that contains `needle`.
