@@ -7,7 +7,8 @@
 //
 // The page checks itself: once every chart is built it sets data-render="ok" on <html>
 // (or "error"), and data-charts-expected / data-charts-drawn on <body>; script errors are
-// collected into <pre id="gorgon-errors">. The Chromium test reads those from --dump-dom.
+// collected into <pre id="gorgon-errors">. The Chromium test (tests/report/check_html_render.py)
+// reads those, and measures the drawn page itself.
 #include <iosfwd>
 #include <string>
 #include <string_view>
