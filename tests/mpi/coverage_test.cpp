@@ -3,8 +3,9 @@
 // ranks x threads, it calls gorgon::execute_run on MPI_COMM_WORLD, gathers every rank's
 // recorded numbers to rank 0 and checks that [seed, seed + N) is covered exactly once. It also
 // checks, per recorded call, the label and the one sub-call the operation made under the same
-// number, and that reduce_run's summary counts agree. Any failed check on any rank makes every
-// rank return 1 (the failure flag is MPI_Allreduce'd).
+// number, and that reduce_run's summary counts agree. One GoogleTest case per configuration
+// (main: tests/mpi_gtest_main.cpp, which makes a failure on any rank fail every rank).
+#include <gtest/gtest.h>
 #include <mpi.h>
 
 #include <algorithm>
@@ -22,12 +23,9 @@
 namespace {
 
 int g_rank = 0;
-int g_failures = 0;  // checks failed on this rank
 
 void check(bool ok, const std::string& what) {
-  if (ok) return;
-  ++g_failures;
-  std::fprintf(stderr, "[rank %d] FAIL: %s\n", g_rank, what.c_str());
+  if (!ok) ADD_FAILURE() << what;
 }
 
 const char* label_of(std::uint64_t n) { return n % 2 != 0 ? "odd" : "even"; }
@@ -153,41 +151,31 @@ void run_case(const Case& c, const gorgon::OperationInfo& op, int ranks) {
   }
 }
 
-}  // namespace
+class Coverage : public ::testing::TestWithParam<Case> {};
 
-int main(int argc, char** argv) {
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+TEST_P(Coverage, EveryNumberExactlyOnce) {
   int ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-
-  const std::vector<Case> cases = {
-      {0, 1, 1},             // a single call
-      {0, 1, 4},             // a single call, more threads than calls
-      {7, 3, 4},             // N < ranks x threads (at 2 and 4 ranks, N < ranks too)
-      {100, 7, 2},           // N < ranks x threads at 4 ranks
-      {0, 1000, 1},
-      {5, 1001, 3},          // N not divisible by ranks x threads
-      {123456789, 9973, 2},  // prime N, non-zero seed
-      {1ull << 40, 40000, 4},
-      {0, 100003, 2},        // several record blocks per thread
-  };
-  const gorgon::OperationInfo op = parity_operation();
-  for (const auto& c : cases) {
-    try {
-      run_case(c, op, ranks);
-    } catch (const std::exception& e) {
-      // execute_run throws on every rank alike, so the collectives stay matched.
-      check(false, std::string("exception: ") + e.what());
-    }
+  try {
+    run_case(GetParam(), parity_operation(), ranks);
+  } catch (const std::exception& e) {
+    // execute_run throws on every rank alike, so the collectives stay matched.
+    ADD_FAILURE() << "exception: " << e.what();
   }
-
-  int failed = g_failures > 0 ? 1 : 0, any = 0;
-  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (g_rank == 0)
-    std::printf("coverage_test: %zu cases on %d ranks: %s\n", cases.size(), ranks,
-                any ? "FAILED" : "all numbers used exactly once");
-  MPI_Finalize();
-  return any ? 1 : 0;
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Coverage,
+    ::testing::Values(Case{0, 1, 1},             // a single call
+                      Case{0, 1, 4},             // a single call, more threads than calls
+                      Case{7, 3, 4},             // N < ranks x threads (and N < ranks at 4)
+                      Case{100, 7, 2},           // N < ranks x threads at 4 ranks
+                      Case{0, 1000, 1},          //
+                      Case{5, 1001, 3},          // N not divisible by ranks x threads
+                      Case{123456789, 9973, 2},  // prime N, non-zero seed
+                      Case{1ull << 40, 40000, 4},
+                      Case{0, 100003, 2}));      // several record blocks per thread
+
+}  // namespace
+// main: tests/mpi_gtest_main.cpp

@@ -1,6 +1,9 @@
 // The HTML report: escaping of everything taken from the file, and the page's structure.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -275,12 +278,14 @@ TEST(HtmlReport, MetadataShowsDurationsReadably) {
 TEST(ChartJs, RefusesAFileThatCannotBeInlined) {
   EXPECT_THROW(load_chartjs(""), std::runtime_error);
   EXPECT_THROW(load_chartjs("/nonexistent/chart.min.js"), std::runtime_error);
-  const std::string path = ::testing::TempDir() + "/bad_chart.js";
+  const std::string path =
+      ::testing::TempDir() + "/gorgon_bad_chart_" + std::to_string(::getpid()) + ".js";
   {
     std::ofstream f(path);
     f << "var Chart = '</script>';";
   }
   EXPECT_THROW(load_chartjs(path), std::runtime_error);
+  std::remove(path.c_str());
   EXPECT_THROW(check_inlinable("var Chart = 1; <!-- x", "x"), std::runtime_error);
   EXPECT_THROW(check_inlinable("var x = 1;", "x"), std::runtime_error);
   EXPECT_NO_THROW(check_inlinable("var Chart = 1;", "x"));

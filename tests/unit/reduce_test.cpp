@@ -375,44 +375,5 @@ TEST(ReduceRun, OnASubCommunicator) {
     expect_empty(s);
 }
 
-// ---- main: every rank runs the tests; all agree on the exit status ------------------------------
-
-/// Prints a rank's failures, prefixed by its rank (the default printer runs on rank 0 only).
-class RankFailurePrinter : public ::testing::EmptyTestEventListener {
- public:
-  explicit RankFailurePrinter(int rank) : rank_(rank) {}
-  void OnTestPartResult(const ::testing::TestPartResult& r) override {
-    if (!r.failed()) return;
-    std::fprintf(stderr, "[rank %d] FAILURE %s:%d\n%s\n", rank_,
-                 r.file_name() ? r.file_name() : "?", r.line_number(), r.message());
-  }
-  void OnTestEnd(const ::testing::TestInfo& info) override {
-    if (info.result()->Failed())
-      std::fprintf(stderr, "[rank %d] FAILED %s.%s\n", rank_, info.test_suite_name(), info.name());
-  }
-
- private:
-  int rank_;
-};
-
 }  // namespace
-
-int main(int argc, char** argv) {
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-  ::testing::InitGoogleTest(&argc, argv);
-  const int rank = world_rank();
-  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-  if (rank != 0) {
-    delete listeners.Release(listeners.default_result_printer());
-    listeners.Append(new RankFailurePrinter(rank));
-  }
-
-  const int mine = RUN_ALL_TESTS();
-  int any = 0;
-  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (rank == 0 && any != 0 && mine == 0)
-    std::fprintf(stderr, "FAILED on another rank (see the [rank N] lines above)\n");
-  MPI_Finalize();
-  return any;
-}
+// main: tests/mpi_gtest_main.cpp

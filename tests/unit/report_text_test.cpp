@@ -63,6 +63,20 @@ TEST(RunTitle, NamesOperationParamsCallsRanksThreadsSeed) {
                 gorgon::run_title(run_a(), 0, 2) + gorgon::run_title(run_b(), 1, 2));
 }
 
+TEST(RunTitle, LongValuesAreShortenedNeverInsideACharacter) {
+  RunSummary r = run_a();
+  r.params = {{"url", "http://" + std::string(300, 'k')}};
+  r.params_given = {"url"};
+  const std::string title = gorgon::run_title(r, 0, 1);
+  EXPECT_NE(title.find("(url=http://kkk"), std::string::npos) << title;
+  EXPECT_NE(title.find("k...) x 15 calls"), std::string::npos) << title;
+  EXPECT_LT(title.size(), 160u);
+  r.params = {{"text", std::string(76, 'a') + "\u00e9\u00e9\u00e9"}};  // 2-byte characters at the cut
+  r.params_given = {"text"};
+  const std::string accents = gorgon::run_title(r, 0, 1);
+  EXPECT_NE(accents.find("(text=" + std::string(76, 'a') + "...)"), std::string::npos) << accents;
+}
+
 TEST(RunTitle, DurationRateAndWarmup) {
   RunSummary r = run_b();
   r.mode = gorgon::RunMode::duration;

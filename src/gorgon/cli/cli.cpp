@@ -295,7 +295,7 @@ class Session {
 
  private:
   static std::string cut(std::string_view s) {
-    constexpr std::size_t kMax = 2000;
+    constexpr std::size_t kMax = 400;  // a message quoting a huge value stays readable
     return s.size() <= kMax ? std::string(s) : std::string(s.substr(0, kMax)) + "... (cut)";
   }
 };

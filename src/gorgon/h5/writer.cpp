@@ -284,8 +284,6 @@ void Writer::abort() noexcept {
   if (m.rank == 0 && !m.temp.empty()) ::unlink(m.temp.c_str());
 }
 
-const std::string& Writer::path() const noexcept { return impl_->path; }
 const std::string& Writer::temp_path() const noexcept { return impl_->temp; }
-std::size_t Writer::runs_written() const noexcept { return impl_->written; }
 
 }  // namespace gorgon::h5

@@ -3,26 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 #include <ostream>
 
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
 
 namespace gorgon {
-namespace {
-
-/// The wall-clock time of a progress line in a log: "2026-12-02T21:40:03Z".
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 ProgressDisplay::ProgressDisplay(std::ostream& out, bool tty, std::uint64_t every_ns,
                                  std::uint64_t total, std::uint64_t duration_ns)

@@ -120,11 +120,23 @@ std::string balance_line(const RunSummary& s) {
       format_elapsed(slowest != nullptr ? slowest->wall_ns : 0));
 }
 
+namespace {
+/// A parameter's value in the title: at most 80 bytes ("..." for the rest, never inside a
+/// UTF-8 character; the file and the JSON keep it whole).
+std::string shortened(std::string v) {
+  constexpr std::size_t kMax = 80;
+  if (v.size() <= kMax) return v;
+  std::size_t cut = kMax - 3;
+  while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+  return v.substr(0, cut) + "...";
+}
+}  // namespace
+
 std::string run_title(const RunSummary& s, std::size_t index, std::size_t count) {
   std::string params;
   for (const auto& [k, v] : s.params)
     if (std::find(s.params_given.begin(), s.params_given.end(), k) != s.params_given.end())
-      params += (params.empty() ? "" : ", ") + k + "=" + printable_label(v);
+      params += (params.empty() ? "" : ", ") + k + "=" + shortened(printable_label(v));
   std::string what = s.mode == RunMode::duration
                          ? fmt::format("for {}", format_elapsed(s.duration_ns))
                          : fmt::format("x {} calls", s.ops);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 
 #include "gorgon/base/error.hpp"
 #include "gorgon/report/reporter.hpp"
@@ -63,8 +64,9 @@ Threshold parse_threshold(const std::string& text) {
     rhs.pop_back();
   }
   auto [end, ec] = std::from_chars(rhs.data(), rhs.data() + rhs.size(), t.value);
-  if (ec != std::errc() || end != rhs.data() + rhs.size() || t.value < 0)
-    bad(text, "'" + rhs + "' is not a number");
+  if (ec != std::errc() || end != rhs.data() + rhs.size() || !std::isfinite(t.value) ||
+      t.value < 0)
+    bad(text, "'" + rhs + "' is not a finite number >= 0");
   return t;
 }
 

@@ -28,7 +28,7 @@ std::string stop_reason();
 int stop_code() noexcept;
 /// "SIGTERM", "time limit", ... for a stop_code().
 const char* stop_code_name(int code) noexcept;
-/// Clears the stop request (tests, and the library API between suites).
+/// Clears the stop request and its cause (StopHandlers does when its scope ends).
 void reset_stop() noexcept;
 /// Installs handlers for SIGINT, SIGTERM and SIGUSR1: the first asks for a clean stop,
 /// a second one of any of them ends the process at once with the default action. Safe to
