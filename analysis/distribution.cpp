@@ -24,7 +24,7 @@ std::uint64_t bar_low(std::int64_t bar, int per_octave) {
 
 }  // namespace
 
-std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars) {
+std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars, std::size_t min_bars) {
   std::vector<Bar> bars;
   if (h.empty()) return bars;
   // The range actually used (counts may carry zero ends).
@@ -38,7 +38,12 @@ std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars) {
   const int per_octave =
       std::clamp(static_cast<int>(static_cast<double>(max_bars) / octaves), 1, 16);
 
-  const std::int64_t first = bar_of(vmin, per_octave), last = bar_of(vmax, per_octave);
+  std::int64_t first = bar_of(vmin, per_octave), last = bar_of(vmax, per_octave);
+  if (const auto missing = static_cast<std::int64_t>(min_bars) - (last - first + 1); missing > 0) {
+    first = std::max<std::int64_t>(0, first - missing / 2);  // bar 0 starts at 1 ns
+    last = first + static_cast<std::int64_t>(min_bars) - 1;
+    last = std::max(last, bar_of(vmax, per_octave));
+  }
   bars.resize(static_cast<std::size_t>(last - first + 1));
   for (std::int64_t i = first; i <= last; ++i) {
     auto& bar = bars[static_cast<std::size_t>(i - first)];

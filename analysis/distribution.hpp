@@ -22,7 +22,10 @@ struct Bar {
 /// A histogram bucket that straddles two bars is shared between them in proportion to the
 /// overlap (values taken as spread evenly over the bucket), so that bars of a smooth
 /// distribution come out smooth rather than combed by the buckets' linear layout.
-std::vector<Bar> histogram_bars(const Histogram& histogram, std::size_t max_bars = 80);
+/// A narrow distribution (calls that all took about one time) is widened with empty bars on
+/// both sides to at least `min_bars` (never below 1 ns), so that its bars have neighbours.
+std::vector<Bar> histogram_bars(const Histogram& histogram, std::size_t max_bars = 80,
+                                std::size_t min_bars = 9);
 
 /// A point of the percentile spectrum: `one_in` = 1 / (1 - percentile/100).
 struct SpectrumPoint {

@@ -51,13 +51,15 @@ padding:8px 12px;margin:10px 0}
 td.up{color:var(--up);font-weight:600}
 td.down{color:var(--down);font-weight:600}
 .note{color:var(--muted);font-size:13px;margin:8px 0}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:14px;margin:8px 0}
-.charts.small{grid-template-columns:repeat(auto-fill,minmax(290px,1fr))}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(460px,100%),1fr));gap:14px;
+margin:8px 0}
+.charts.small{grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr))}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 12px 10px;min-width:0}
 figure.chart.wide{grid-column:1/-1}
 figure.chart figcaption{font-size:13px;font-weight:600;color:#344054;margin-bottom:4px;
 overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 figure.chart .box{position:relative;height:280px}
+canvas{display:block;max-width:100%}
 .charts.small .box{height:170px}
 figure.chart.wide .box{height:320px}
 details{margin-top:14px}
@@ -67,6 +69,27 @@ color:#e5e7eb;padding:12px 14px;border-radius:6px;overflow-x:auto}
 #gorgon-errors{background:#fdecec;color:#8a1c1c;border:1px solid #f5b5b5;border-radius:6px;
 padding:10px 14px;white-space:pre-wrap}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
+tr.error td.name{color:var(--down)}
+/* The label column stays in view while a wide table scrolls sideways. */
+.table-wrap td.name:first-child,.table-wrap th.name:first-child{position:sticky;left:0;
+background:var(--card);z-index:1}
+.table-wrap thead th.name:first-child{background:#f8f9fb}
+.tag.err{color:#fff;background:var(--down);border-color:var(--down)}
+.card.err .v,td.err{color:var(--down)}
+.alarm{background:var(--down);color:#fff;font-size:16px;border-radius:6px;padding:10px 14px;margin:12px 0}
+table.limits td.verdict{font-weight:700}
+table.limits tr.passed td.verdict{color:var(--up)}
+table.limits tr.failed td.verdict{color:var(--down)}
+table.limits tr.failed td.name{color:var(--down)}
+code{font:12px ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
+/* A phone: narrower margins; tables scroll inside their .table-wrap, charts fit the width. */
+@media (max-width:640px){
+header.page{padding:14px 16px}
+main{padding:4px 10px 28px}
+section.run{padding:12px 12px 16px}
+figure.chart{padding:6px 6px 8px}
+.card .v{font-size:17px}
+}
 )CSS";
 }
 
@@ -101,10 +124,40 @@ std::string_view page_script() {
   }
   if (typeof Chart === 'undefined') { gorgonError('Chart.js did not load'); return; }
   var data = JSON.parse(document.getElementById('gorgon-data').textContent);
-  var palette = ['#2f6fdb', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0c8599', '#a61e4d',
-                 '#5c940d', '#d9480f', '#1864ab', '#862e9c', '#495057'];
-  var pctColors = ['#2f6fdb', '#2b8a3e', '#e8590c', '#c42b2b'];
-  function color(i) { return palette[i % palette.length]; }
+  // Series colours, chosen by seriesColors alone: successes from 12 cool colours, errors
+  // (labels the run counts as failures, and their sub-calls) from 12 reds and oranges, each
+  // used once per chart; past 12 of a kind, the same colours darkened. Up to 24 series of
+  // each kind never share a colour.
+  var cool = ['#2f6fdb', '#2b8a3e', '#7048e8', '#0c8599', '#5c940d', '#ae3ec9', '#1864ab',
+              '#20c997', '#364fc7', '#495057', '#15aabf', '#9775fa'];
+  var warm = ['#e03131', '#f76707', '#c2255c', '#f59f00', '#a61e4d', '#d9480f', '#ff8787',
+              '#ffa94d', '#8f1d1d', '#f06595', '#b35c00', '#ffc078'];
+  var neutral = '#344054';  // "All calls"
+  var pctColors = ['#2f6fdb', '#2b8a3e', '#f59f00', '#c42b2b'];  // p50, p90, p99, p99.9
+  function darker(c) {
+    var n = parseInt(c.slice(1), 16), out = '#';
+    [16, 8, 0].forEach(function (s) {
+      out += ('0' + Math.round(((n >> s) & 255) * 0.6).toString(16)).slice(-2);
+    });
+    return out;
+  }
+  // flags[i]: true for an error series, false for a success, null for the neutral total.
+  function seriesColors(flags) {
+    var errors = 0, successes = 0;
+    function pick(list, i) {
+      var c = list[i % list.length];
+      return i < list.length ? c : darker(c);
+    }
+    return flags.map(function (f) {
+      return f === null ? neutral : f ? pick(warm, errors++) : pick(cool, successes++);
+    });
+  }
+  function distColors(run) {
+    if (!run.colors)
+      run.colors = seriesColors(run.dist.map(function (d) { return d.all ? null : d.error; }));
+    return run.colors;
+  }
+  function color(i) { return cool[i % cool.length]; }  // charts that are not per label
   function alpha(c, a) {
     var n = parseInt(c.slice(1), 16);
     return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + a + ')';
@@ -167,6 +220,16 @@ std::string_view page_script() {
     });
     return labels;
   }
+  // The x labels of a histogram: its round values, or, when fewer than two bars hold one (a
+  // narrow histogram, e.g. calls that all took one time), the first, middle and last bars'.
+  function barLabels(bars) {
+    var labels = roundLabels(bars);
+    if (Object.keys(labels).length < 2)
+      [0, Math.floor((bars.length - 1) / 2), bars.length - 1].forEach(function (i) {
+        labels[i] = fmtNs(bars[i][0]);
+      });
+    return labels;
+  }
   function timeAxis() {
     return { type: 'linear', title: { display: true, text: 'time since start (s)' },
              ticks: { maxTicksLimit: 10 } };
@@ -176,10 +239,11 @@ std::string_view page_script() {
   var builders = {
     throughput: function (run) {
       var s = run.series, half = s.bin_s / 2, sets = [];
+      var colors = seriesColors(s.label_errors);
       function points(ys) { return ys.map(function (y, i) { return { x: s.t[i] + half, y: y }; }); }
       s.labels.forEach(function (name, k) {
-        sets.push({ label: name, data: points(s.per_s[k]), borderColor: color(k),
-                    backgroundColor: color(k), borderWidth: 1.5, pointRadius: 0, tension: 0 });
+        sets.push({ label: name, data: points(s.per_s[k]), borderColor: colors[k], error: s.label_errors[k],
+                    backgroundColor: colors[k], borderWidth: 1.5, pointRadius: 0, tension: 0 });
       });
       if (s.labels.length > 1)
         sets.push({ label: 'all labels', data: points(s.total_per_s), borderColor: '#667085',
@@ -208,30 +272,34 @@ std::string_view page_script() {
           label: function (c) { return c.dataset.label + ': ' + fmtNs(c.parsed.y); } } } } } };
     },
     histogram: function (run, el) {
-      var d = run.dist[+el.dataset.dist], k = +el.dataset.dist;
-      var bars = d.bars, ticks = roundLabels(bars);
+      var k = +el.dataset.dist, d = run.dist[k], c = distColors(run)[k];
+      var bars = d.bars, ticks = barLabels(bars);
       return { type: 'bar', data: {
           labels: bars.map(function (b) { return fmtNs(b[0]); }),
-          datasets: [{ label: d.name, data: bars.map(function (b) { return b[2]; }),
-                       backgroundColor: alpha(color(k), 0.75), borderColor: color(k),
+          datasets: [{ label: d.name, data: bars.map(function (b) { return b[2]; }), error: d.error,
+                       backgroundColor: alpha(c, 0.75), borderColor: c,
                        borderWidth: 0, barPercentage: 1.0, categoryPercentage: 1.0 }] },
         options: {
+          layout: { padding: { right: 16 } },  // room for a label on the last bars
           scales: { x: { title: { display: true, text: 'latency (log scale)' },
                          ticks: { maxRotation: 0, autoSkip: false,
                                   callback: function (v, i) { return ticks[i] || ''; } },
                          grid: { display: false } },
+                    // Whole calls only: a count of 2 must not be labelled 0, 0.5, 1, 1.5, 2.
                     y: { beginAtZero: true, title: { display: true, text: 'calls' },
-                         ticks: { callback: function (v) { return fmtCount(v); }, maxTicksLimit: 5 } } },
+                         ticks: { precision: 0, maxTicksLimit: 5,
+                                  callback: function (v) { return fmtCount(v); } } } },
           plugins: { legend: { display: false }, tooltip: { callbacks: {
             title: function (items) { var b = bars[items[0].dataIndex];
                                       return fmtNs(b[0]) + ' \u2013 ' + fmtNs(b[1]); },
             label: function (c) { return fmtCount(c.parsed.y) + ' calls'; } } } } } };  // (shares of buckets: rounded)
     },
     spectrum: function (run) {
+      var colors = distColors(run);
       var sets = run.dist.map(function (d, k) {
-        return { label: d.parent ? d.parent + ' \u203a ' + d.name : d.name,
+        return { label: d.parent ? d.parent + ' \u203a ' + d.name : d.name, error: d.error,
                  data: d.spectrum.map(function (p) { return { x: p[1], y: Math.max(p[2], 1), p: p[0] }; }),
-                 borderColor: color(k), backgroundColor: color(k), borderWidth: 1.5, pointRadius: 0,
+                 borderColor: colors[k], backgroundColor: colors[k], borderWidth: 1.5, pointRadius: 0,
                  stepped: false };
       });
       return { type: 'line', data: { datasets: sets }, options: {
@@ -295,7 +363,7 @@ std::string_view page_script() {
       options: {
         scales: { x: { ticks: { autoSkip: true, maxRotation: 0 }, grid: { display: false } },
                   y: { beginAtZero: true, position: 'left', title: { display: true, text: 'calls' },
-                       ticks: { callback: function (v) { return fmtCount(v); } } },
+                       ticks: { precision: 0, callback: function (v) { return fmtCount(v); } } },
                   busy: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false },
                           title: { display: true, text: 'busy time' },
                           ticks: { callback: function (v) { return fmtNs(v); } } } },

@@ -4,20 +4,16 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <nlohmann/json.hpp>
+#include <charconv>
 #include <ostream>
 #include <sstream>
 
-#include "distribution.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "html_data.hpp"
 #include "html_escape.hpp"
 #include "text_output.hpp"
 
-#ifndef GORGON_CHARTJS_PATH
-#define GORGON_CHARTJS_PATH ""
-#endif
 #ifndef GORGON_VERSION
 #define GORGON_VERSION "unknown"
 #endif
@@ -25,115 +21,49 @@
 namespace gorgon::analysis {
 namespace {
 
-using nlohmann::json;
-
-/// Latency distributions shown per run (labels by count, each followed by its sub-calls).
-constexpr std::size_t kMaxDistributions = 24;
-
 std::string h(std::string_view s) { return html_escape(s); }
 
-// ---- the page's data (JSON) -------------------------------------------------------------------
+// ---- HTML pieces ---------------------------------------------------------------------------
 
-struct Distribution {
-  std::string name;    ///< label or sub-call name
-  std::string parent;  ///< label of a sub-call, "" for a label
-  const Summary* stats;
+/// A metadata entry as the page shows it: a duration in nanoseconds ("wall_ns" =
+/// "8766541571") as "wall" = "8.77s", the exact figure kept as the cell's tooltip. Clock
+/// readings ("start_ns") are not durations and stay as they are.
+struct MetadataRow {
+  std::string key, value, exact;
 };
 
-std::vector<Distribution> distributions(const RunSummary& s, std::size_t* left_out) {
-  std::vector<const LabelSummary*> labels;
-  for (const auto& l : s.labels) labels.push_back(&l);
-  std::stable_sort(labels.begin(), labels.end(),
-                   [](auto* a, auto* b) { return a->stats.count > b->stats.count; });
-  std::vector<Distribution> out;
-  if (s.labels.size() > 1) out.push_back({"All calls", "", &s.total});
-  std::size_t total = out.size();
-  for (const auto* l : labels) {
-    total += 1 + l->subcalls.size();
-    if (out.size() < kMaxDistributions) out.push_back({l->label, "", &l->stats});
-    for (const auto& sub : l->subcalls)
-      if (out.size() < kMaxDistributions) out.push_back({sub.name, l->label, &sub.stats});
-  }
-  *left_out = total - out.size();
-  return out;
+MetadataRow metadata_row(const std::string& key, const std::string& value) {
+  std::uint64_t ns = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ns);
+  const bool number = ec == std::errc() && end == value.data() + value.size() && !value.empty();
+  if (!number || !key.ends_with("_ns") || key.ends_with("start_ns")) return {key, value, ""};
+  return {key.substr(0, key.size() - 3), format_duration(ns), value + " ns"};
 }
-
-json series_json(const TimeSeries& t) {
-  json j;
-  j["bin_s"] = static_cast<double>(t.bin_ns) / 1e9;
-  j["t"] = t.time_s;
-  j["calls"] = t.calls;
-  j["total_per_s"] = t.total_per_s;
-  j["labels"] = t.labels;
-  j["per_s"] = t.per_s;
-  j["pct_bin_s"] = static_cast<double>(t.percentile_bin_ns) / 1e9;
-  j["pct_t"] = t.percentile_time_s;
-  json pct = json::array();
-  for (std::size_t k = 0; k < std::size(kReportPercentiles); ++k) {
-    json col = json::array();
-    for (const auto& p : t.percentiles_ns) col.push_back(p ? json((*p)[k]) : json(nullptr));
-    pct.push_back({{"name", fmt_percentile(kReportPercentiles[k])}, {"ns", col}});
-  }
-  j["percentiles"] = pct;
-  return j;
-}
-
-json run_json(const RunReport& r) {
-  const RunSummary& s = r.summary;
-  json j;
-  j["series"] = r.series ? series_json(*r.series) : json(nullptr);
-  std::size_t left_out = 0;
-  json dist = json::array();
-  for (const auto& d : distributions(s, &left_out)) {
-    json bars = json::array();
-    for (const auto& b : histogram_bars(d.stats->histogram)) bars.push_back({b.low_ns, b.high_ns, b.count});
-    json spectrum = json::array();
-    for (const auto& p : percentile_spectrum(*d.stats))
-      spectrum.push_back({p.percentile, p.one_in, p.value_ns});
-    dist.push_back({{"name", d.name},
-                    {"parent", d.parent},
-                    {"count", d.stats->count},
-                    {"bars", bars},
-                    {"spectrum", spectrum}});
-  }
-  j["dist"] = dist;
-  json ranks = json::array();
-  for (const auto& b : s.rank_balance) ranks.push_back({b.rank, b.calls, b.busy_ns, b.wall_ns});
-  j["ranks"] = ranks;
-  json threads = json::array();
-  for (const auto& t : s.thread_balance) threads.push_back({t.rank, t.thread, t.calls, t.busy_ns});
-  j["threads"] = threads;
-  return j;
-}
-
-json page_json(const ReportData& data) {
-  json j;
-  j["runs"] = json::array();
-  for (const auto& r : data.runs) j["runs"].push_back(run_json(r));
-  json scaling = json::array();
-  for (const auto& p : data.scaling)
-    scaling.push_back({{"ranks", p.ranks},
-                       {"threads", p.threads},
-                       {"per_s", p.calls_per_s},
-                       {"run", data.first_run_index + p.run + 1}});
-  j["scaling"] = scaling;
-  return j;
-}
-
-// ---- HTML pieces ---------------------------------------------------------------------------
 
 std::string metadata_table(const Metadata& m) {
   if (m.empty()) return "<p class=\"note\">No metadata.</p>\n";
   std::string out = "<div class=\"table-wrap\"><table class=\"meta\"><tbody>\n";
-  for (const auto& [k, v] : m)
-    out += fmt::format("<tr><th class=\"name\" scope=\"row\">{}</th><td>{}</td></tr>\n", h(k), h(v));
+  for (const auto& [k, v] : m) {
+    const MetadataRow row = metadata_row(k, v);
+    out += fmt::format("<tr><th class=\"name\" scope=\"row\">{}</th><td{}>{}</td></tr>\n", h(row.key),
+                       row.exact.empty() ? "" : " title=\"" + h(row.exact) + "\"", h(row.value));
+  }
   return out + "</tbody></table></div>\n";
 }
 
+/// A label's name cell: an error label carries a marker (its row is coloured by CSS).
+std::string label_cell(const std::string& name, bool error) {
+  return "<td class=\"name\">" + h(name) +
+         (error ? " <span class=\"tag err\" title=\"counted as an error\">error</span>" : "") +
+         "</td>";
+}
+
 std::string summary_row(const std::string& name, const Summary& s, std::uint64_t wall_ns,
-                        bool sub) {
-  std::string row = fmt::format("<tr{}><td class=\"name\">{}</td>", sub ? " class=\"sub\"" : "",
-                                sub ? "<span class=\"tag\">sub-call</span> " + h(name) : h(name));
+                        bool sub, bool error) {
+  std::string row =
+      fmt::format("<tr{}>", sub ? " class=\"sub\"" : error ? " class=\"error\"" : "");
+  row += sub ? "<td class=\"name\"><span class=\"tag\">sub-call</span> " + h(name) + "</td>"
+             : label_cell(name, error);
   auto cell = [&](const std::string& v) { row += "<td class=\"num\">" + h(v) + "</td>"; };
   cell(std::to_string(s.count));
   cell(format_rate(s.rate(wall_ns)));
@@ -152,17 +82,55 @@ std::string summary_table(const RunSummary& s) {
       "<th>Calls</th><th>Calls/s</th><th>Avg</th><th>Max</th><th>Min</th><th>Std</th>";
   for (double p : kReportPercentiles) out += "<th>" + fmt_percentile(p) + "</th>";
   out += "</tr></thead><tbody>\n";
-  out += summary_row("Result", s.total, s.wall_ns, false);
+  out += summary_row("Result", s.total, s.wall_ns, false, false);
   for (const auto& l : s.labels) {
-    out += summary_row(l.label, l.stats, s.wall_ns, false);
-    for (const auto& sub : l.subcalls) out += summary_row(sub.name, sub.stats, s.wall_ns, true);
+    out += summary_row(l.label, l.stats, s.wall_ns, false, l.error);
+    for (const auto& sub : l.subcalls) out += summary_row(sub.name, sub.stats, s.wall_ns, true, false);
   }
   return out + "</tbody></table></div>\n";
 }
 
-std::string card(std::string_view key, const std::string& value) {
-  return fmt::format("<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
-                     key, h(value));
+/// "37 (1.85%)": calls that failed and their share of every call.
+std::string error_share(const RunSummary& s) {
+  const std::uint64_t errors = s.errors();
+  if (errors == 0 || s.total.count == 0) return "0";
+  return fmt::format("{} ({:.3g}%)", errors,
+                     100.0 * static_cast<double>(errors) / static_cast<double>(s.total.count));
+}
+
+/// The error labels of a run, by name, as one list.
+std::string error_label_list(const RunSummary& s) {
+  std::string out;
+  for (const auto& l : s.labels)
+    if (l.error) out += (out.empty() ? "" : ", ") + l.label;
+  return out;
+}
+
+/// The loud line of a run in which every call failed ("" otherwise).
+std::string all_failed_banner(const RunSummary& s) {
+  if (s.total.count == 0 || s.errors() != s.total.count) return "";
+  return fmt::format("<p class=\"alarm\" role=\"alert\"><b>Every call failed.</b> All {} calls "
+                     "of this run are errors ({}): its latencies are those of failures.</p>\n",
+                     s.total.count, h(error_label_list(s)));
+}
+
+/// The --fail-if limits checked against the run, passed and failed.
+std::string limits_table(const RunSummary& s) {
+  if (s.limits.empty()) return "";
+  std::string out =
+      "<h3>Thresholds</h3>\n<div class=\"table-wrap\"><table class=\"limits\"><thead><tr>"
+      "<th class=\"name\">Limit</th><th>Measured</th><th>Result</th></tr></thead><tbody>\n";
+  for (const auto& l : s.limits)
+    out += fmt::format("<tr class=\"{}\"><td class=\"name\"><code>{}</code></td><td class=\"num\">{}"
+                       "</td><td class=\"num verdict\">{}</td></tr>\n",
+                       l.passed ? "passed" : "failed", h(l.limit), h(l.measured),
+                       l.passed ? "passed" : "FAILED");
+  return out + "</tbody></table></div>\n";
+}
+
+std::string card(std::string_view key, const std::string& value, std::string_view cls = "") {
+  return fmt::format("<div class=\"card{}{}\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
+                     cls.empty() ? "" : " ", cls, key, h(value));
 }
 
 std::string cards(const RunSummary& s) {
@@ -170,10 +138,11 @@ std::string cards(const RunSummary& s) {
   out += card("Total time", format_duration(s.wall_ns));
   out += card("Calls", std::to_string(s.total.count));
   out += card("Calls/s", format_rate(s.total.rate(s.wall_ns)));
+  out += card("Errors", error_share(s), s.errors() ? "err" : "");
   out += card("Ranks &times; threads", fmt::format("{} \u00d7 {}", s.ranks, s.threads));
-  out += card("p50", format_precise(s.total.percentile_ns(50)));
-  out += card("p99", format_precise(s.total.percentile_ns(99)));
-  out += card("Max", format_precise(s.total.max_ns));
+  out += card("p50", format_duration(s.total.percentile_ns(50)));
+  out += card("p99", format_duration(s.total.percentile_ns(99)));
+  out += card("Max", format_duration(s.total.max_ns));
   if (s.rate > 0) out += card("Asked rate", format_rate(s.rate) + "/s");
   if (s.late_calls) out += card("Late calls", std::to_string(s.late_calls));
   return out + "</div>\n";
@@ -200,7 +169,9 @@ std::string run_section(const ReportData& data, std::size_t i) {
     out += "<p class=\"warning\">This run was " + h(name_of(s.status)) +
            (s.stop_reason.empty() ? std::string() : " (" + h(s.stop_reason) + ")") +
            ": its figures cover the calls made until it stopped.</p>\n";
+  out += all_failed_banner(s);
   out += cards(s);
+  out += limits_table(s);
   out += "<h3>Summary</h3>\n" + summary_table(s);
   out += "<p class=\"note\">" + h(balance_line(s)) + "</p>\n";
 
@@ -255,8 +226,9 @@ std::string suite_section(const ReportData& data) {
   out += chart("Scaling: calls/s against ranks \u00d7 threads", "scaling", "data-run=\"-1\"", "wide");
   out += "</div>\n<h3>Runs</h3>\n";
   out += "<div class=\"table-wrap\"><table class=\"summary\"><thead><tr><th class=\"name\">Run</th>"
-         "<th>Ranks</th><th>Threads</th><th>Calls</th><th>Total time</th><th>Calls/s</th>"
-         "<th>Speed-up</th><th>Efficiency</th></tr></thead><tbody>\n";
+         "<th>Ranks</th><th>Threads</th><th>Calls</th><th>Errors</th><th>Total time</th>"
+         "<th>Calls/s</th><th>p50</th><th>p99</th><th>Speed-up</th><th>Efficiency</th>"
+         "</tr></thead><tbody>\n";
   const ScalingPoint& first = data.scaling.front();
   const double first_workers = double(first.ranks) * first.threads;
   for (const auto& p : data.scaling) {
@@ -264,12 +236,16 @@ std::string suite_section(const ReportData& data) {
     const double speedup = first.calls_per_s > 0 ? p.calls_per_s / first.calls_per_s : 0;
     const double ideal = first_workers > 0 ? double(p.ranks) * p.threads / first_workers : 0;
     out += fmt::format(
-        "<tr><td class=\"name\"><a href=\"#run-{0}\">Run {0}</a></td><td class=\"num\">{1}</td>"
-        "<td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num\">{4}</td>"
-        "<td class=\"num\">{5}</td><td class=\"num\">{6:.2f}&times;</td>"
-        "<td class=\"num\">{7:.0f}%</td></tr>\n",
-        data.first_run_index + p.run + 1, p.ranks, p.threads, s.total.count,
-        h(format_duration(s.wall_ns)), h(format_rate(p.calls_per_s)), speedup,
+        "<tr{}><td class=\"name\"><a href=\"#run-{}\">Run {}</a></td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{:.2f}&times;</td>"
+        "<td class=\"num\">{:.0f}%</td></tr>\n",
+        s.total.count && s.errors() == s.total.count ? " class=\"error\"" : "",
+        data.first_run_index + p.run + 1, data.first_run_index + p.run + 1, p.ranks, p.threads,
+        s.total.count, s.errors() ? " err" : "", h(error_share(s)), h(format_duration(s.wall_ns)),
+        h(format_rate(p.calls_per_s)), h(format_duration(s.total.percentile_ns(50))),
+        h(format_duration(s.total.percentile_ns(99))), speedup,
         ideal > 0 ? 100.0 * speedup / ideal : 0.0);
   }
   out += "</tbody></table></div>\n<h3>Every run merged</h3>\n" + summary_table(*data.suite);
@@ -286,8 +262,8 @@ std::string change_cell(const std::optional<double>& change, bool higher_is_bett
 std::string comparison_section(const Comparison& c) {
   std::string out = "<section class=\"run compare\" id=\"baseline\">\n<h2>Against the baseline</h2>\n";
   out += fmt::format("<p>Current: <b>{}</b><br>Baseline: <b>{}</b><br>Total time {} against {} ({})</p>\n",
-                     h(c.current_name), h(c.baseline_name), h(format_precise(c.current_wall_ns)),
-                     h(format_precise(c.baseline_wall_ns)),
+                     h(c.current_name), h(c.baseline_name), h(format_duration(c.current_wall_ns)),
+                     h(format_duration(c.baseline_wall_ns)),
                      h(format_change(percent_change(double(c.current_wall_ns), double(c.baseline_wall_ns)))));
   out += "<div class=\"table-wrap\"><table class=\"summary compare\"><thead><tr><th class=\"name\" "
          "rowspan=\"2\">Label</th><th colspan=\"3\" class=\"group\">Calls/s</th>";
@@ -300,8 +276,9 @@ std::string comparison_section(const Comparison& c) {
   for (const auto& r : c.rows) {
     const bool both = r.current && r.baseline;
     const bool sub = !r.parent.empty();
-    out += fmt::format("<tr{}><td class=\"name\">{}</td>", sub ? " class=\"sub\"" : "",
-                       sub ? "<span class=\"tag\">sub-call</span> " + h(r.name) : h(r.name));
+    out += fmt::format("<tr{}>", sub ? " class=\"sub\"" : r.error ? " class=\"error\"" : "");
+    out += sub ? "<td class=\"name\"><span class=\"tag\">sub-call</span> " + h(r.name) + "</td>"
+               : label_cell(r.name, r.error);
     auto cell = [&](const char* cls, const std::optional<Summary>& s, const std::string& v) {
       return fmt::format("<td class=\"{}\">{}</td>", cls, s ? h(v) : std::string("&ndash;"));
     };
@@ -316,8 +293,8 @@ std::string comparison_section(const Comparison& c) {
     for (double p : kReportPercentiles) {
       const std::uint64_t now = r.current ? r.current->percentile_ns(p) : 0;
       const std::uint64_t base = r.baseline ? r.baseline->percentile_ns(p) : 0;
-      out += first_val(r.current, format_precise(now));
-      out += val(r.baseline, format_precise(base));
+      out += first_val(r.current, format_duration(now));
+      out += val(r.baseline, format_duration(base));
       out += both ? change_cell(percent_change(double(now), double(base)), false)
                   : "<td class=\"num\">&ndash;</td>";
     }
@@ -327,30 +304,6 @@ std::string comparison_section(const Comparison& c) {
 }
 
 }  // namespace
-
-std::string default_chartjs_path() { return GORGON_CHARTJS_PATH; }
-
-std::string load_chartjs(const std::string& path) {
-  if (path.empty())
-    throw std::runtime_error(
-        "Chart.js was not found when gorgon_report was built; install libjs-chart.js "
-        "(/usr/share/javascript/chart.js/chart.min.js) or pass --chartjs PATH");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error("cannot read Chart.js at '" + path +
-                             "' (install libjs-chart.js or pass --chartjs PATH)");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string js = buf.str();
-  std::string lower = js;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (js.empty() || lower.find("chart") == std::string::npos)
-    throw std::runtime_error("'" + path + "' does not look like Chart.js");
-  if (lower.find("</script") != std::string::npos || lower.find("<!--") != std::string::npos)
-    throw std::runtime_error("'" + path + "' cannot be inlined in a <script> element");
-  return js;
-}
 
 void write_html_report(const ReportData& data, std::string_view chartjs, std::ostream& out) {
   const std::string title = "gorgon_mpi report: " + data.source;

@@ -7,7 +7,8 @@
 //
 // The page checks itself: once every chart is built it sets data-render="ok" on <html>
 // (or "error"), and data-charts-expected / data-charts-drawn on <body>; script errors are
-// collected into <pre id="gorgon-errors">. The Chromium test reads those from --dump-dom.
+// collected into <pre id="gorgon-errors">. The Chromium test (tests/report/check_html_render.py)
+// reads those, and measures the drawn page itself.
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -16,15 +17,8 @@
 
 namespace gorgon::analysis {
 
-/// The Chart.js file CMake found at configure time ("" if none).
-std::string default_chartjs_path();
-
-/// The Chart.js library's source, read from `path`. Throws std::runtime_error with a clear
-/// message when it is missing, unreadable or cannot be inlined safely.
-std::string load_chartjs(const std::string& path);
-
 /// Writes the report of `data` as one HTML document, inlining `chartjs` (the library's
-/// source, as load_chartjs returns it).
+/// source: builtin_chartjs() or what load_chartjs read, see chartjs.hpp).
 void write_html_report(const ReportData& data, std::string_view chartjs, std::ostream& out);
 
 namespace detail {

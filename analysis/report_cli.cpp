@@ -13,6 +13,7 @@
 
 #include "gorgon/base/error.hpp"
 #include "gorgon/base/output_file.hpp"
+#include "chartjs.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "html_report.hpp"
 #include "text_output.hpp"
@@ -30,7 +31,7 @@ struct Options {
   int run = 0;  // 1-based; 0: every run
   std::string html;
   std::string baseline;
-  std::string chartjs = default_chartjs_path();
+  std::string chartjs;  // "": the built-in copy
   bool force = false;
 };
 
@@ -55,8 +56,9 @@ void build_parser(CLI::App& app, Options& o) {
   app.add_option("--baseline", o.baseline,
                  "Compare with this results file: per label, calls/s and percentiles with the "
                  "change in percent");
-  app.add_option("--chartjs", o.chartjs, "The Chart.js file to inline in the HTML report")
-      ->capture_default_str();
+  app.add_option("--chartjs", o.chartjs,
+                 "Inline this Chart.js file in the HTML report instead of the built-in copy "
+                 "(Chart.js " + std::string(builtin_chartjs_version()) + ")");
 }
 
 /// The summary a comparison uses: the one run, or every run merged.
@@ -119,7 +121,7 @@ int report_main(int argc, const char* const* argv, std::ostream& out, std::ostre
     if (o.force && o.html.empty())
       throw InputError("--force applies to --html only, which is not given");
     if (!o.html.empty()) {  // fail before the long part
-      chartjs = load_chartjs(o.chartjs);
+      chartjs = o.chartjs.empty() ? std::string(builtin_chartjs()) : load_chartjs(o.chartjs);
       check_html_output(o, err);
     }
 

@@ -291,6 +291,7 @@ Comparison compare(const RunSummary& current, const RunSummary& baseline) {
     const LabelSummary* now = find_label(current, name);
     const LabelSummary* base = find_label(baseline, name);
     row(name, "", now ? &now->stats : nullptr, base ? &base->stats : nullptr);
+    c.rows.back().error = (now && now->error) || (base && base->error);
     std::map<std::string, std::pair<const Summary*, const Summary*>> subs;
     if (now)
       for (const auto& s : now->subcalls) subs[s.name].first = &s.stats;

@@ -140,6 +140,7 @@ struct ComparisonRow {
   std::string parent;   ///< the label of a sub-call; empty for a label row
   std::optional<Summary> current, baseline;  ///< nullopt when absent on that side
   double current_per_s = 0, baseline_per_s = 0;
+  bool error = false;  ///< a label that is an error on either side
 };
 
 /// Two summaries side by side, rows matched by label and sub-call name.

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -39,28 +38,10 @@ std::string format_change(const std::optional<double>& percent) {
   return fmt::format("{:+.1f}%", *percent);
 }
 
-std::string format_precise(std::uint64_t ns) {
-  if (ns < 1000) return fmt::format("{}ns", ns);
-  struct Unit {
-    double scale;
-    const char* name;
-  };
-  static constexpr Unit kUnits[] = {{1e3, "us"}, {1e6, "ms"}, {1e9, "s"}};
-  const double v = static_cast<double>(ns);
-  const Unit* unit = &kUnits[0];
-  for (const auto& u : kUnits)
-    if (v >= u.scale) unit = &u;
-  const double x = v / unit->scale;
-  // Three significant digits, truncated like the report's durations.
-  if (x >= 100) return fmt::format("{:.0f}{}", std::floor(x), unit->name);
-  if (x >= 10) return fmt::format("{:.1f}{}", std::floor(x * 10) / 10, unit->name);
-  return fmt::format("{:.2f}{}", std::floor(x * 100) / 100, unit->name);
-}
-
 std::string comparison_text(const Comparison& c) {
   std::string out = fmt::format("Comparison: {} against baseline {}\n", c.current_name, c.baseline_name);
-  out += fmt::format("Total time: {:>9} against {:>9} ({})\n", format_precise(c.current_wall_ns),
-                     format_precise(c.baseline_wall_ns),
+  out += fmt::format("Total time: {:>9} against {:>9} ({})\n", format_duration(c.current_wall_ns),
+                     format_duration(c.baseline_wall_ns),
                      format_change(percent_change(static_cast<double>(c.current_wall_ns),
                                                   static_cast<double>(c.baseline_wall_ns))));
   std::string header = fmt::format("{:>12} {:>10} {:>10} {:>8}", "Name", "calls/s", "baseline", "change");
@@ -76,7 +57,7 @@ std::string comparison_text(const Comparison& c) {
         both ? format_change(percent_change(r.current_per_s, r.baseline_per_s)) : "-");
     for (double p : kReportPercentiles) {
       auto pct = [&](const std::optional<Summary>& s) {
-        return s ? format_precise(s->percentile_ns(p)) : std::string("-");
+        return s ? format_duration(s->percentile_ns(p)) : std::string("-");
       };
       line += fmt::format(
           " {:>9} {:>9} {:>8}", pct(r.current), pct(r.baseline),

@@ -19,12 +19,9 @@ std::string text_report(const ReportData& data);
 nlohmann::json json_report(const ReportData& data);
 
 /// The comparison with a baseline as text: per label and sub-call, calls/s and each
-/// percentile, current and baseline side by side with the change in percent.
+/// percentile, current and baseline side by side with the change in percent. Durations are
+/// the report's (gorgon::format_duration: three significant digits, rounded).
 std::string comparison_text(const Comparison& comparison);
-
-/// A duration to three significant digits ("1.05ms", "997us", "21.3s"), for comparisons,
-/// where the report's truncated durations ("1ms" against "1ms") would hide the change.
-std::string format_precise(std::uint64_t ns);
 
 /// "+6.7%", "-3.0%", "+0.0%"; "n/a" without a baseline value; "-" when a side is missing.
 std::string format_change(const std::optional<double>& percent);

@@ -1,4 +1,5 @@
 // The HTML report: escaping of everything taken from the file, and the page's structure.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "chartjs.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
 #include "html_escape.hpp"
@@ -69,6 +71,8 @@ ReportData hostile_report() {
     r.labels = {"200", kHostile, "500"};
     r.subcalls = {kHostile, "query"};
     r.metadata = {{kHostile, kHostile}, {"status", "complete"}};
+    r.error_labels = {kHostile};
+    r.limits = {{kHostile, kHostile, false}};
   }
   SyntheticSource source(kHostile + ".h5", runs, {{"command_line", "gorgon_mpi --op " + kHostile}});
   BuildOptions o;
@@ -97,6 +101,15 @@ TEST(HtmlReport, HostileStringsAppearOnlyEscaped) {
   // The escaped forms are there: in tables, titles, metadata, and in the JSON data block.
   EXPECT_GT(count(html, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"), 10u);
   EXPECT_GT(count(html, "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e"), 3u);
+  // A run whose every call failed under a hostile label: the banner escapes it too.
+  SyntheticRun failed;
+  failed.labels = {kHostile};
+  failed.error_labels = {kHostile};
+  SyntheticSource source("failed.h5", {failed});
+  const std::string banner = html_of(build_report(source, BuildOptions{}));
+  EXPECT_NE(banner.find("class=\"alarm\""), std::string::npos);
+  EXPECT_EQ(banner.find(kHostile), std::string::npos);
+  EXPECT_EQ(banner.find("<img"), std::string::npos);
 }
 
 /// Every tag (from '<' to '>', quoted attribute values left out) that contains `needle`.
@@ -153,7 +166,116 @@ TEST(HtmlReport, TablesShowTheTextReportsNumbers) {
   EXPECT_EQ(html.find("id=\"suite\""), std::string::npos);
 }
 
-TEST(HtmlReport, RefusesAChartJsThatCannotBeInlined) {
+/// The page's data block, parsed.
+nlohmann::json page_data(const std::string& html) {
+  const std::string open = "<script type=\"application/json\" id=\"gorgon-data\">";
+  const auto from = html.find(open) + open.size();
+  return nlohmann::json::parse(html.substr(from, html.find("</script>", from) - from));
+}
+
+SyntheticRun run_with_errors() {
+  SyntheticRun r;
+  r.labels = {"ok", "FAIL"};
+  r.error_labels = {"FAIL"};
+  return r;
+}
+
+TEST(HtmlReport, ErrorLabelsAreMarkedAndCounted) {
+  SyntheticSource source("errors.h5", {run_with_errors()});
+  BuildOptions o;
+  o.time_series = true;
+  const ReportData data = build_report(source, o);
+  const std::string html = html_of(data);
+  const RunSummary& s = data.runs[0].summary;
+  ASSERT_GT(s.errors(), 0u);
+  EXPECT_NE(html.find("<tr class=\"error\"><td class=\"name\">FAIL <span class=\"tag err\""),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td class=\"name\">ok</td>"), std::string::npos);  // no marker
+  EXPECT_NE(html.find(fmt::format("<div class=\"card err\"><div class=\"k\">Errors</div><div "
+                                  "class=\"v\">{} ({:.3g}%)</div>",
+                                  s.errors(), 100.0 * double(s.errors()) / double(s.total.count))),
+            std::string::npos);
+  EXPECT_EQ(html.find("class=\"alarm\""), std::string::npos);  // some calls succeeded
+  // The comparison marks it too.
+  ReportData against = data;
+  against.baseline = compare(s, s);
+  EXPECT_EQ(count(html_of(against), "<tr class=\"error\"><td class=\"name\">FAIL <span class=\"tag err\""),
+            2u);  // the summary table and the comparison
+  // The charts learn which series are errors.
+  const auto page = page_data(html);
+  for (const auto& d : page["runs"][0]["dist"]) EXPECT_EQ(d["error"], d["name"] == "FAIL") << d["name"];
+  const auto& series = page["runs"][0]["series"];
+  for (std::size_t i = 0; i < series["labels"].size(); ++i)
+    EXPECT_EQ(series["label_errors"][i], series["labels"][i] == "FAIL");
+}
+
+TEST(HtmlReport, ARunInWhichEveryCallFailedSaysSoLoudly) {
+  SyntheticRun r;
+  r.labels = {"COULDNT_CONNECT"};
+  r.error_labels = r.labels;
+  SyntheticSource source("refused.h5", {r, run_with_errors()});
+  const std::string html = html_of(build_report(source, BuildOptions{}));
+  EXPECT_EQ(count(html, "<p class=\"alarm\" role=\"alert\"><b>Every call failed.</b> All 2000 calls "
+                        "of this run are errors (COULDNT_CONNECT)"),
+            1u);  // run 1 only
+  EXPECT_NE(html.find("<tr class=\"error\"><td class=\"name\"><a href=\"#run-1\">"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num err\">2000 (100%)</td>"), std::string::npos);  // runs table
+}
+
+TEST(HtmlReport, ThresholdResultsAreATablePerRun) {
+  SyntheticRun r;
+  r.limits = {{"p99<50ms", "8.32ms", true}, {"errors<1%", "12.5%", false}};
+  SyntheticSource with("limits.h5", {r});
+  const std::string html = html_of(build_report(with, BuildOptions{}));
+  EXPECT_NE(html.find("<h3>Thresholds</h3>"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"passed\"><td class=\"name\"><code>p99&lt;50ms</code></td><td "
+                      "class=\"num\">8.32ms</td><td class=\"num verdict\">passed</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"failed\"><td class=\"name\"><code>errors&lt;1%</code></td><td "
+                      "class=\"num\">12.5%</td><td class=\"num verdict\">FAILED</td></tr>"),
+            std::string::npos);
+  SyntheticSource without("none.h5", {SyntheticRun{}});
+  EXPECT_EQ(html_of(build_report(without, BuildOptions{})).find("Thresholds"), std::string::npos);
+}
+
+TEST(HtmlReport, RunsTableHasPercentilesAndErrorsPerRun) {
+  auto runs = testing::scaling_suite(1500);
+  for (auto& r : runs) r.error_labels = {"500"};
+  SyntheticSource source("suite.h5", runs);
+  const ReportData data = build_report(source, BuildOptions{});
+  const std::string html = html_of(data);
+  EXPECT_NE(html.find("<th>Errors</th><th>Total time</th><th>Calls/s</th><th>p50</th><th>p99</th>"),
+            std::string::npos);
+  for (std::size_t i = 0; i < data.runs.size(); ++i) {
+    const RunSummary& s = data.runs[i].summary;
+    const std::string row = fmt::format(
+        "<td class=\"num\">{}</td><td class=\"num err\">{} ({:.3g}%)</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+        s.total.count, s.errors(), 100.0 * double(s.errors()) / double(s.total.count),
+        format_duration(s.wall_ns), format_rate(s.total.rate(s.wall_ns)),
+        format_duration(s.total.percentile_ns(50)), format_duration(s.total.percentile_ns(99)));
+    EXPECT_NE(html.find(row), std::string::npos) << row;
+  }
+}
+
+TEST(HtmlReport, MetadataShowsDurationsReadably) {
+  SyntheticRun r;
+  r.metadata = {{"wall_ns", "8766541571"}, {"duration_ns", "0"}, {"start_ns", "1426216716041"},
+                {"late_ns", "n/a"}};
+  SyntheticSource source("meta.h5", {r});
+  const std::string html = html_of(build_report(source, BuildOptions{}));
+  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">wall</th><td title=\"8766541571 ns\">8.77s</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">duration</th><td title=\"0 ns\">0ns</td>"),
+            std::string::npos);
+  // A clock reading is no duration, and what is no number stays as it is.
+  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">start_ns</th><td>1426216716041</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">late_ns</th><td>n/a</td>"), std::string::npos);
+  EXPECT_EQ(html.find(">8766541571<"), std::string::npos);
+}
+
+TEST(ChartJs, RefusesAFileThatCannotBeInlined) {
   EXPECT_THROW(load_chartjs(""), std::runtime_error);
   EXPECT_THROW(load_chartjs("/nonexistent/chart.min.js"), std::runtime_error);
   const std::string path =
@@ -164,10 +286,16 @@ TEST(HtmlReport, RefusesAChartJsThatCannotBeInlined) {
   }
   EXPECT_THROW(load_chartjs(path), std::runtime_error);
   std::remove(path.c_str());
-  if (!default_chartjs_path().empty()) {
-    const std::string js = load_chartjs(default_chartjs_path());
-    EXPECT_NE(js.find("Chart.js v"), std::string::npos);
-  }
+  EXPECT_THROW(check_inlinable("var Chart = 1; <!-- x", "x"), std::runtime_error);
+  EXPECT_THROW(check_inlinable("var x = 1;", "x"), std::runtime_error);
+  EXPECT_NO_THROW(check_inlinable("var Chart = 1;", "x"));
+}
+
+TEST(ChartJs, TheBuiltInCopyIsTheWholeFileItWasBuiltFrom) {
+  const std::string_view js = builtin_chartjs();
+  EXPECT_NE(js.find("Chart.js v" + std::string(builtin_chartjs_version())), std::string_view::npos);
+  EXPECT_NO_THROW(check_inlinable(js, "the built-in Chart.js"));
+  EXPECT_EQ(js, load_chartjs(REPORT_BUILT_CHARTJS));
 }
 
 }  // namespace

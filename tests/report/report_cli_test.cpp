@@ -1,5 +1,6 @@
 // gorgon_report's command line on synthetic files: golden text and JSON, --run, --baseline,
 // --html, and bad input (exit 2, one message).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "chartjs.hpp"
+#include "gorgon/base/units.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "report_cli.hpp"
 #include "text_output.hpp"
@@ -119,14 +122,16 @@ TEST(ReportCli, BaselineComparesLabelBySideBySide) {
   expect_golden("suite_run1_vs_slower.txt", one.out);
 }
 
-TEST(ReportCli, ComparisonDurationsKeepThreeDigits) {
-  EXPECT_EQ(format_precise(0), "0ns");
-  EXPECT_EQ(format_precise(999), "999ns");
-  EXPECT_EQ(format_precise(1'000), "1.00us");
-  EXPECT_EQ(format_precise(1'059'999), "1.05ms");
-  EXPECT_EQ(format_precise(99'999'999), "99.9ms");
-  EXPECT_EQ(format_precise(997'000), "997us");
-  EXPECT_EQ(format_precise(21'300'000'000), "21.3s");
+TEST(ReportCli, ComparisonDurationsAreTheReportsDurations) {
+  // The comparison prints each duration as the report does (three digits, rounded), so the
+  // two agree: p99 1.0599 ms is 1.06ms in both, not 1.05ms in one of them.
+  SyntheticSource a("a.h5", {SyntheticRun{}}), b("b.h5", {SyntheticRun{}});
+  const RunSummary now = a.summary(0), base = b.summary(0);
+  const std::string text = comparison_text(compare(now, base));
+  for (double p : kReportPercentiles)
+    EXPECT_NE(text.find(" " + format_duration(now.total.percentile_ns(p)) + " "), std::string::npos) << p;
+  EXPECT_NE(text.find("Total time: " + fmt::format("{:>9}", format_duration(now.wall_ns))),
+            std::string::npos);
   EXPECT_EQ(format_change(12.345), "+12.3%");
   EXPECT_EQ(format_change(-0.04), "-0.0%");
   EXPECT_EQ(format_change(std::nullopt), "n/a");
@@ -150,6 +155,21 @@ TEST(ReportCli, HtmlIsWrittenAtomically) {
   for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path().filename().string());
   EXPECT_EQ(entries, std::vector<std::string>{"report.html"});
   fs::remove_all(dir);
+}
+
+TEST(ReportCli, HtmlCarriesTheBuiltInChartJsWithoutChartjsOption) {
+  const std::string path = ::testing::TempDir() + "/gorgon_report_cli_builtin.html";
+  std::filesystem::remove(path);
+  const Result r = run({"suite.h5", "--html", path});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream in(path);
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_NE(html.str().find("<script>\n" + std::string(builtin_chartjs()) + "\n</script>"),
+            std::string::npos);
+  EXPECT_NE(run({"--help"}).out.find("built-in copy (Chart.js " +
+                                     std::string(builtin_chartjs_version()) + ")"),
+            std::string::npos);
 }
 
 TEST(ReportCli, BadInputIsOneMessageAndExitTwo) {

@@ -248,6 +248,29 @@ TEST(Distribution, BarsKeepEveryCountAndTileTheRange) {
   EXPECT_TRUE(histogram_bars(Histogram{}).empty());
 }
 
+TEST(Distribution, ANarrowHistogramIsWidenedAroundItsBars) {
+  for (std::uint64_t value : {std::uint64_t{5'200}, std::uint64_t{0}, std::uint64_t{3'000'000'000}}) {
+    Histogram h;
+    for (int i = 0; i < 3; ++i) h.record(value);  // three calls of one duration
+    const auto bars = histogram_bars(h);
+    ASSERT_GE(bars.size(), 9u) << value;
+    double total = 0;
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+      total += bars[i].count;
+      if (i) {
+        EXPECT_EQ(bars[i].low_ns, bars[i - 1].high_ns);
+      }
+    }
+    EXPECT_NEAR(total, 3.0, 1e-9) << value;
+    EXPECT_EQ(bars.back().count, 0.0) << value;  // room on the right
+    if (value > 0) {
+      EXPECT_EQ(bars.front().count, 0.0) << value;  // and on the left
+      EXPECT_LE(bars.front().low_ns, value);
+      EXPECT_GT(bars.back().high_ns, value);
+    }
+  }
+}
+
 TEST(Distribution, BarsOfAnEvenSpreadAreSmooth) {
   // Values spread evenly over [1 ms, 2 ms): on a log scale, bar heights fall smoothly with
   // the bar's width ratio, without the comb a bucket-to-bar assignment would leave.
@@ -297,7 +320,9 @@ TEST(Scaling, PointsSortByWorkers) {
 TEST(Compare, MatchesLabelsAndSubCallsByName) {
   SyntheticRun a, b;
   a.labels = {"200", "500"};
+  a.error_labels = {"500"};
   b.labels = {"200", "timeout"};
+  b.error_labels = {"timeout"};
   b.subcalls = {"connect"};
   b.base_ns = 2'000'000;
   SyntheticSource sa("a.h5", {a}), sb("b.h5", {b});
@@ -308,6 +333,8 @@ TEST(Compare, MatchesLabelsAndSubCallsByName) {
                                              "timeout"}));
   EXPECT_TRUE(c.rows[3].current && !c.rows[3].baseline);  // query: only in the current run
   EXPECT_TRUE(!c.rows[5].current && c.rows[5].baseline);  // timeout: only in the baseline
+  // An error on either side is an error row.
+  for (const auto& r : c.rows) EXPECT_EQ(r.error, r.name == "500" || r.name == "timeout") << r.name;
   EXPECT_DOUBLE_EQ(c.rows[0].current_per_s, sa.summary(0).total.rate(sa.summary(0).wall_ns));
   EXPECT_NEAR(*percent_change(110, 100), 10.0, 1e-12);
   EXPECT_FALSE(percent_change(1, 0));

@@ -4,7 +4,7 @@ report as the live run, --run, --baseline, --html rendered in Chromium, and bad 
 (missing, empty, random, truncated, other format, newer format_version): exit 2, one line.
 
     report_files_test.py GROUP --report R --gorgon G --mpiexec M --data D --golden D
-                               --checker CHECK_HTML_RENDER_SH --workdir W
+                               --checker CHECK_HTML_RENDER_PY --workdir W
 
 GROUP is one of: golden, live, bad_input, outputs. GORGON_UPDATE_GOLDEN=1 rewrites the golden
 outputs of data/file_suite_v1.h5 (read the diff before committing them).
@@ -143,7 +143,7 @@ class Live(unittest.TestCase):
             page = f.read()
         self.assertIn('data-chart="scaling"', page)
         self.assertEqual(page.count('data-chart="throughput"'), 2)
-        c = run(["bash", ARGS.checker, html])
+        c = run([sys.executable, ARGS.checker, html])
         if c.returncode == 77:
             self.skipTest(c.stdout.strip())
         self.assertEqual(c.returncode, 0, c.stdout + c.stderr)

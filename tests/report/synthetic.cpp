@@ -16,7 +16,9 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64
 
 void generate_calls(const SyntheticRun& run, const std::function<void(const SyntheticCall&)>& f) {
   const auto workers = static_cast<std::uint64_t>(run.ranks) * static_cast<std::uint64_t>(run.threads);
-  const std::uint32_t nlabels = static_cast<std::uint32_t>(std::max<std::size_t>(1, run.labels.size()));
+  const bool rare = run.rare_every > 0 && run.labels.size() > 1;
+  const auto nlabels = static_cast<std::uint32_t>(
+      std::max<std::size_t>(1, run.labels.size() - (rare ? 1 : 0)));  // spread over these
   for (std::uint64_t w = 0; w < workers; ++w) {
     const int rank = static_cast<int>(w / static_cast<std::uint64_t>(run.threads));
     const int thread = static_cast<int>(w % static_cast<std::uint64_t>(run.threads));
@@ -35,6 +37,10 @@ void generate_calls(const SyntheticRun& run, const std::function<void(const Synt
       if ((h >> 32) % 1000 == 0) d *= 40;      // and a slower one
       if (c.label != 0) d /= 3;                // errors come back fast
       if (k > run.ops * 2 / 5 && k < run.ops * 3 / 5) d = d * 3 / 2;  // a slow patch mid-run
+      if (rare && number > 0 && number % run.rare_every == 0) {
+        c.label = nlabels;
+        d = run.rare_ns;
+      }
       c.duration_ns = d;
       c.start_ns = clock + static_cast<std::uint64_t>(rank * run.rank_clock_skew_ns);
       if (c.label == 0) {
@@ -57,7 +63,12 @@ RunSummary summarize(const SyntheticRun& run) {
   s.ranks = run.ranks;
   s.threads = run.threads;
   std::vector<LabelSummary> labels(run.labels.size());
-  for (std::size_t i = 0; i < labels.size(); ++i) labels[i].label = run.labels[i];
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    labels[i].label = run.labels[i];
+    labels[i].error = std::find(run.error_labels.begin(), run.error_labels.end(),
+                                run.labels[i]) != run.error_labels.end();
+  }
+  s.limits = run.limits;
   if (!labels.empty())
     for (const auto& name : run.subcalls) labels[0].subcalls.push_back({name, {}});
   s.rank_balance.resize(static_cast<std::size_t>(run.ranks));

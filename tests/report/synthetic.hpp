@@ -23,6 +23,13 @@ struct SyntheticRun {
   /// Calls record each rank's own clock, this far from rank 0's per rank (rank r: r*skew).
   std::int64_t rank_clock_skew_ns = 0;
   Metadata metadata = {{"status", "complete"}, {"mode", "ops"}};
+  /// Labels the run's error rule counts as failures.
+  std::vector<std::string> error_labels;
+  /// The last label of `labels`, when set, goes only to the calls numbered k * rare_every
+  /// (k >= 1), each lasting rare_ns: a small count of one duration, as an exception's.
+  std::uint64_t rare_every = 0;
+  std::uint64_t rare_ns = 0;
+  std::vector<LimitResult> limits;  ///< --fail-if results the "file" holds
 };
 
 /// A results "file" of synthetic runs.
