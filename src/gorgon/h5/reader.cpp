@@ -11,6 +11,7 @@
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/hid.hpp"
 #include "gorgon/h5/io.hpp"
+#include "gorgon/h5/probe.hpp"
 #include "gorgon/h5/summary_io.hpp"
 #include "gorgon/op/label_rule.hpp"
 
@@ -221,6 +222,10 @@ Reader::Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
     FileInfo& i = m.info;
     if (!has_attr(root, f::kAttrFormat))
       throw FileError("not a gorgon-mpi file (an HDF5 file without a 'format' attribute)");
+    // Before format 2, string attributes were in the global heap: read them in a child first.
+    if (!has_attr(root, f::kAttrFormatVersion) ||
+        read_attr<int>(root, f::kAttrFormatVersion) < f::kFirstPooledVersion)
+      probe_attributes(root);
     i.format = read_string_attr(root, f::kAttrFormat);
     if (i.format != f::kFormatName)
       throw FileError("not a gorgon-mpi file (its format is '" + i.format + "')");
