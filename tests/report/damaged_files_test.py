@@ -7,7 +7,8 @@ line (exit 2), and never crashes, aborts, runs out of memory or hangs.
 GROUP is one of:
   focused  one case per defect once found: balance rank numbers 2147483647 and -1, every
            calls/label 0xFFFFFFFF, huge dimensions in a file of a few KB, a scalar where a
-           column belongs, flipped bytes in string attributes. Each must be refused (exit 2).
+           column belongs, flipped bytes in string attributes, a damaged global heap (format
+           1). Each must be refused (exit 2).
   fuzz     N damaged copies of two real files (the committed format 1 file and a format 2
            file written by gorgon_mpi here), made with a fixed seed: byte flips at random
            offsets, truncations, and h5py edits (huge dimensions, ids out of range, datasets
@@ -165,6 +166,23 @@ class Focused(unittest.TestCase):
                     with self.subTest(value=value, byte=i, mode=mode):
                         self.assertEqual(code, 2, err)
                         self.assertEqual(err.count("\n"), 1, err)
+
+
+    def test_damaged_global_heap_of_a_format_1_file(self):
+        # Format 1's string attributes are in the global heap; a flipped byte of its
+        # collection size made libhdf5 loop in H5HG_read for ever (the fuzzer found it).
+        with open(self.v1, "rb") as f:
+            data = bytearray(f.read())
+        at = data.find(b"GCOL")
+        self.assertGreater(at, 0)
+        data[at + 9] ^= 0xFF  # the collection size's second byte
+        path = work("heap-v1.h5")
+        with open(path, "wb") as f:
+            f.write(data)
+        p = report(path)  # text only: the refusal waits for the probe's time limit
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+        self.assertIn("a damaged global heap", p.stderr)
 
 
 # ---- the fuzzer -----------------------------------------------------------------------------
