@@ -2,9 +2,10 @@
 """The HDF5 file from the outside: gorgon_mpi -o under mpiexec, read by h5py and by
 gorgon's reader (h5_read_tool); file safety; reader errors; h5dump -H against the spec.
 
-    h5_files_test.py GROUP --mpiexec M --gorgon G --driver D --reader R --docs F --workdir W
+    h5_files_test.py GROUP --mpiexec M --gorgon G --driver D --reader R --report P --docs F
+                     --workdir W
 
-GROUP is one of: counts, safety, reader_errors, format_doc.
+GROUP is one of: counts, safety, reader_errors, format_doc, labels.
 """
 import argparse
 import collections
@@ -312,12 +313,54 @@ def normalize(dump):
                   r"\1N\2N", dump)
 
 
-GROUPS = {"counts": Counts, "safety": Safety, "reader_errors": ReaderErrors, "format_doc": FormatDoc}
+class Labels(unittest.TestCase):
+    """Labels are kept byte for byte (NUL included), bounded in length, written to JSON
+    whatever their bytes, and stored at the size of their bytes (issue 9)."""
+
+    CUT = "L" * (4096 - len("...[cut]")) + "...[cut]"
+
+    def test_every_byte_is_kept_and_json_survives_invalid_utf8(self):
+        h5, js = fresh("hostile.h5"), fresh("hostile.json")
+        live = mpi(2, ARGS.driver, "--op", "h5_hostile", "-n", "600", "-t", "2", "-o", h5,
+                   "--json", js, check=0).stdout
+        expect = {b"x\0y": 100, b"x\0z": 100, b"x": 100, b"\xff\xfe!": 100,
+                  b"\x1b[31mred\nline": 100, self.CUT.encode(): 100}
+        with h5py.File(h5, "r") as f:
+            r = f["runs/000"]
+            o, b = r["labels/offsets"][:], r["labels/bytes"][:].tobytes()
+            labels = [b[o[i]:o[i + 1]] for i in range(len(o) - 1)]
+            self.assertEqual(labels, sorted(expect))  # sorted by bytes, each once
+            self.assertEqual(collections.Counter(labels[i] for i in r["calls/label"][:]), expect)
+        as_json = {k.decode("utf-8", "replace"): v for k, v in expect.items()}
+        with open(js, encoding="utf-8") as f:
+            run0 = json.load(f)["runs"][0]
+        self.assertEqual({l["label"]: l["count"] for l in run0["labels"]}, as_json)
+        p = run([ARGS.report, h5, "--json"], check=0)
+        self.assertEqual({l["label"]: l["count"] for l in json.loads(p.stdout)["runs"][0]["labels"]},
+                         as_json)
+        self.assertEqual(run([ARGS.report, h5], check=0).stdout, live)  # the live report
+        html = fresh("hostile.html")
+        run([ARGS.report, h5, "--html", html], check=0)
+
+    def test_many_labels_are_stored_at_their_size(self):
+        # 20,001 labels, one of 64 KiB: at the width of the longest this was a 1.3 GB file.
+        h5 = fresh("many.h5")
+        mpi(1, ARGS.driver, "--op", "h5_many", "-n", "20001", "-o", h5, check=0)
+        self.assertLess(os.path.getsize(h5), 16 << 20)
+        with h5py.File(h5, "r") as f:
+            o, b = f["runs/000/labels/offsets"][:], f["runs/000/labels/bytes"]
+            self.assertEqual(len(o), 20002)
+            names = {str(n) for n in range(1, 20001)} | {self.CUT}
+            self.assertEqual(b.shape[0], sum(len(n) for n in names))
+
+
+GROUPS = {"counts": Counts, "safety": Safety, "reader_errors": ReaderErrors, "format_doc": FormatDoc,
+          "labels": Labels}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("group", choices=GROUPS)
-    for opt in ("mpiexec", "gorgon", "driver", "reader", "docs", "workdir"):
+    for opt in ("mpiexec", "gorgon", "driver", "reader", "report", "docs", "workdir"):
         parser.add_argument("--" + opt, required=True)
     ARGS, rest = parser.parse_known_args()
     os.makedirs(ARGS.workdir, exist_ok=True)
