@@ -168,6 +168,21 @@ class Focused(unittest.TestCase):
                         self.assertEqual(err.count("\n"), 1, err)
 
 
+    def test_lengths_that_disagree(self):
+        def fewer_calls(f):  # every calls/ column cut to half: consistent, but not the summary's
+            g = f["runs/001/calls"]
+            for k in list(g.keys()):
+                data = g[k][: g[k].shape[0] // 2]
+                del g[k]
+                g[k] = data
+        self.both("fewer-calls", fewer_calls, "calls/ columns have", "rows but its summary counts")
+
+        def one_more_subcall(f):
+            s = f["runs/001/summary"]
+            row = int(np.nonzero(s["subcall_name"][:] != 0xFFFFFFFF)[0][0])
+            s["count"][row] += 1
+        self.both("more-subcalls", one_more_subcall, "subcalls/ columns have")
+
     def test_damaged_global_heap_of_a_format_1_file(self):
         # Format 1's string attributes are in the global heap; a flipped byte of its
         # collection size made libhdf5 loop in H5HG_read for ever (the fuzzer found it).

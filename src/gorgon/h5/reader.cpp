@@ -137,6 +137,15 @@ void check_balance(const RunSummary& s) {
                       std::to_string(t.thread) + ", not one of the run's");
 }
 
+/// Sub-calls the summary counts (every label's), or UINT64_MAX when the sum overflows.
+std::uint64_t subcall_count(const RunSummary& s) {
+  std::uint64_t n = 0;
+  for (const auto& l : s.labels)
+    for (const auto& sub : l.subcalls)
+      if (__builtin_add_overflow(n, sub.stats.count, &n)) return UINT64_MAX;
+  return n;
+}
+
 /// A string table of the run: offsets + bytes from format 2, fixed width before.
 std::vector<std::string> read_names(hid_t run, const char* name, int format_version) {
   return format_version >= f::kFirstPooledVersion ? read_string_pool(run, name)
@@ -320,6 +329,9 @@ RunInfo Reader::run(std::size_t index) const {
     if (r.calls != s.total.count)
       throw FileError("its calls/ columns have " + std::to_string(r.calls) +
                       " rows but its summary counts " + std::to_string(s.total.count) + " calls");
+    if (r.subcalls != subcall_count(s))
+      throw FileError("its subcalls/ columns have " + std::to_string(r.subcalls) +
+                      " rows but its summary counts another number of sub-calls");
     r.attributes = attributes_as_text(run);
     return r;
   });
