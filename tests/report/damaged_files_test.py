@@ -288,7 +288,10 @@ def mutate(rng, data, path):
         f.write(out)
     if kind == "h5py":
         with h5py.File(path, "r+") as f:
-            what = h5py_edit(rng, f)
+            try:
+                what = h5py_edit(rng, f)
+            except (TypeError, ValueError) as e:  # an edit h5py cannot make of this dataset
+                what = f"h5py edit not made ({e})"
     return what
 
 
