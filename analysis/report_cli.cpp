@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "gorgon/base/error.hpp"
 #include "gorgon/base/output_file.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "html_report.hpp"
@@ -30,6 +31,7 @@ struct Options {
   std::string html;
   std::string baseline;
   std::string chartjs = default_chartjs_path();
+  bool force = false;
 };
 
 void build_parser(CLI::App& app, Options& o) {
@@ -49,6 +51,7 @@ void build_parser(CLI::App& app, Options& o) {
           },
           "K >= 1"));
   app.add_option("--html", o.html, "Write a self-contained HTML report to this file");
+  app.add_flag("--force", o.force, "Let --html replace an existing file");
   app.add_option("--baseline", o.baseline,
                  "Compare with this results file: per label, calls/s and percentiles with the "
                  "change in percent");
@@ -67,20 +70,25 @@ std::string compared_name(const ReportData& d) {
   return fmt::format("{} ({} runs merged)", d.source, d.runs.size());
 }
 
-/// Fails now, before the file is read, when `path` could not be written at the end: a unique
-/// empty file is made beside it and removed (no file of the user's is touched).
-void check_writable(const std::string& path) {
+/// Fails now, before any file is read, when the HTML could not be written at the end: the
+/// rule of every gorgon output (an existing file needs --force; never a directory, an input
+/// or a missing directory). Notes (stale temporaries removed) go to `err`.
+void check_html_output(const Options& o, std::ostream& err) {
   try {
-    std::remove(make_temp_beside(path).c_str());
-  } catch (const std::runtime_error& e) {
+    std::vector<OutputName> inputs = {{"input", o.file}};
+    if (!o.baseline.empty()) inputs.push_back({"--baseline", o.baseline});
+    check_distinct({{"--html", o.html}}, inputs);
+    for (const auto& note : check_output({"--html", o.html}, o.force))
+      err << "gorgon_report: " << note << '\n';
+  } catch (const ConfigError& e) {
     throw InputError(e.what());
   }
 }
 
-void write_html_file(const ReportData& data, const std::string& chartjs, const std::string& path) {
+void write_html_file(const ReportData& data, const std::string& chartjs, const Options& o) {
   std::ostringstream page;
   write_html_report(data, chartjs, page);
-  write_file_atomically(path, page.str());
+  write_file_atomically(o.html, page.str(), o.force);
 }
 
 }  // namespace
@@ -108,9 +116,11 @@ int report_main(int argc, const char* const* argv, std::ostream& out, std::ostre
 
   try {
     std::string chartjs;
+    if (o.force && o.html.empty())
+      throw InputError("--force applies to --html only, which is not given");
     if (!o.html.empty()) {  // fail before the long part
       chartjs = load_chartjs(o.chartjs);
-      check_writable(o.html);
+      check_html_output(o, err);
     }
 
     BuildOptions build;
@@ -139,7 +149,7 @@ int report_main(int argc, const char* const* argv, std::ostream& out, std::ostre
     }
     out.flush();
     if (!o.html.empty()) {
-      write_html_file(data, chartjs, o.html);
+      write_html_file(data, chartjs, o);
       err << "gorgon_report: HTML report written to " << o.html << '\n';
     }
   } catch (const InputError& e) {

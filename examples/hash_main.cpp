@@ -1,8 +1,10 @@
 // The original tool's hash example as a program of your own: mpirun -np 2 ./example_hash
 #include <gorgon/gorgon.hpp>
 #include <openssl/evp.h>
+
 #include <iostream>
 #include <string>
+
 gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {
   auto timer = g.measurement("digest");  // a named sub-call, timed until scope end
   const std::string text = "TEXT " + std::to_string(number);
@@ -14,6 +16,10 @@ gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {
   EVP_MD_CTX_free(md);
   return number % 5 == 0 ? "FAIL" : "SUCCESS";
 }
-int main() {  // go(operations, ranks (0: all), threads); rank 0 prints the report
-  std::cout << gorgon::Gorgon(operation_hash).go(4000, 1, 1).go(4000, 1, 2).go(4000, 0, 2).small_report();
+
+int main() {
+  gorgon::Gorgon test(operation_hash, "hash");
+  // go(operations, ranks (0: all), threads), one run each, as the original did
+  test.go(4000, 1, 1).go(4000, 1, 2).go(4000, 0, 2);
+  std::cout << test.small_report();  // printed by rank 0 only
 }

@@ -1,6 +1,6 @@
 // An operation with parameters, registered by GORGON_REGISTER (docs/operations.md shows this
 // file whole):
-//   mpirun -np 4 gorgon_mpi --plugin ./libexample_sleep_plugin.so --op example_sleep \
+//   mpirun -np 4 gorgon_mpi --plugin ./libexample_sleep_plugin.so --op example_sleep
 //          -p us=200 -p fail_every=10 --ops 4000 --threads 2
 #include <gorgon/gorgon.hpp>
 

@@ -13,6 +13,6 @@ set -x
 mpirun --oversubscribe -np 4 "$GORGON_ROOT/build/gorgon_mpi" \
   --op hash --ops 40000 --runs 1x1,2x1,2x2,4x2 \
   --json "$OUT/hash.json" -o "$OUT/hash.h5" --force "$@"
-"$GORGON_ROOT/build/analysis/gorgon_report" "$OUT/hash.h5" --html "$OUT/hash.html" >/dev/null
+"$GORGON_ROOT/build/analysis/gorgon_report" "$OUT/hash.h5" --html "$OUT/hash.html" --force >/dev/null
 set +x
 echo "report: $OUT/hash.html (raw calls: $OUT/hash.h5, summary: $OUT/hash.json)"

@@ -12,7 +12,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libjs-chart.js chromium
-  python3 python3-h5py python3-numpy
+  python3 python3-h5py python3-numpy python3-pandas
   slurm-wlm slurm-wlm-basic-plugins munge libpmix-dev
   nginx wrk openssl
 )

@@ -8,12 +8,16 @@
 #include "gorgon/run/stop.hpp"
 
 int main(int argc, char** argv) {
+  // SIGINT, SIGTERM, SIGUSR1 (Slurm's --signal): stop taking calls, report what completed.
+  // Installed first, so a signal during MPI_Init_thread (slow on a large job) or the checks
+  // before the first run stops the run at its start instead of killing the rank; and again
+  // after MPI_Init_thread, in case the MPI library set handlers of its own.
+  gorgon::install_stop_handlers();
   int provided = 0;
   if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
     std::cerr << "gorgon_mpi: error: MPI_Init_thread failed\n";
     return 1;
   }
-  // SIGINT, SIGTERM, SIGUSR1 (Slurm's --signal): stop taking calls, report what completed.
   gorgon::install_stop_handlers();
   int status = 1;
   try {

@@ -193,6 +193,15 @@ class Modes(unittest.TestCase):
             self.assertEqual(read_h5(h5, "f['runs/000'].attrs['status'].decode()"), "interrupted")
 
 
+def maps(pid, name):
+    """Whether process `pid` has a file named `name` mapped (a library loaded)."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return name in f.read()
+    except OSError:
+        return False
+
+
 class Signals(unittest.TestCase):
     """A signal to one rank midway: every rank stops, the report covers what completed."""
 
@@ -206,6 +215,7 @@ class Signals(unittest.TestCase):
         while not started and time.monotonic() < deadline:
             line = proc.stderr.readline()
             started = line.startswith("progress:")
+            self.first_progress = line
             if not line and proc.poll() is not None:
                 break
         self.assertTrue(started, "the run never reported progress")
@@ -266,6 +276,55 @@ class Signals(unittest.TestCase):
             self.assertFalse(os.path.exists(path), "a JSON summary was written")
             self.assertFalse(os.path.exists(h5), "an HDF5 file is under the final name")
 
+    def test_a_signal_in_the_warm_up_stops_every_rank_within_rounds(self):
+        """A signal to the last rank during a long warm-up reaches every rank through the
+        warm-up's own rounds: the run ends interrupted long before the warm-up would have, with
+        no measured call (the stop was carried only when the warm-up ended before)."""
+        warmup = 120
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.json")
+            began = time.monotonic()
+            proc = self.start("--op", "sleep", "--param", "time=5ms", "--ops", 1000,
+                              "--warmup", f"{warmup}s", "--threads", 2, "--json", path)
+            os.kill(self.last_rank(proc), signal.SIGUSR1)
+            out, err = proc.communicate(timeout=HANG)
+            took = time.monotonic() - began
+            self.assertEqual(proc.returncode, 4, out + err)
+            self.assertIn(" warm-up: ", self.first_progress, "the warm-up shows its progress")
+            self.assertLess(took, warmup / 2, "the warm-up ran on after the signal")
+            run = summary(path)["runs"][0]
+            self.assertEqual(run["status"], "interrupted")
+            self.assertEqual(run["stop_reason"], "SIGUSR1")
+            self.assertEqual(run["result"]["count"], 0)
+            self.assertGreater(run["warmup_calls"], 0)
+
+    def test_a_signal_during_mpi_init_stops_the_run_cleanly(self):
+        """SIGUSR1 to the last rank while it is inside MPI_Init_thread (made 3 s slow by a
+        preloaded shim, as on a large cluster): the rank had its handler before MPI started, so
+        every rank stops at the start and says why, instead of the job being killed."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.json")
+            env = dict(os.environ, LD_PRELOAD=ARGS.slow_init, GORGON_TEST_INIT_DELAY_MS="3000")
+            cmd = command("--op", "sleep", "--param", "time=5ms", "--ops", 10 ** 7,
+                          "--json", path, "-q")
+            cmd[1:1] = ["-x", "LD_PRELOAD", "-x", "GORGON_TEST_INIT_DELAY_MS"]
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, env=env)
+            target, deadline = None, time.monotonic() + HANG
+            while target is None and time.monotonic() < deadline and proc.poll() is None:
+                for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                          text=True).stdout.split():
+                    if maps(int(pid), os.path.basename(ARGS.slow_init)):
+                        target = int(pid)
+                time.sleep(0.01)
+            self.assertIsNotNone(target, "no rank started")
+            time.sleep(1)  # its libraries are loaded and main has begun: inside MPI_Init_thread
+            os.kill(target, signal.SIGUSR1)
+            out, err = proc.communicate(timeout=HANG)
+            self.assertEqual(proc.returncode, 4, out + err)
+            self.assertIn("interrupted (SIGUSR1) before the first run: 0 of 1 runs done", err)
+            self.assertFalse(os.path.exists(path), "no run, no summary")
+
     def test_sigint_to_a_rank(self):
         self.interrupt(signal.SIGINT, "rank")
 
@@ -285,6 +344,7 @@ def main():
     parser.add_argument("--mpiexec", required=True)
     parser.add_argument("--gorgon", required=True)
     parser.add_argument("--ranks", type=int, required=True)
+    parser.add_argument("--slow-init", required=True, help="the slow_mpi_init shim")
     ARGS, rest = parser.parse_known_args()
     print(f"modes_test: {ARGS.ranks} rank(s)")
     result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result

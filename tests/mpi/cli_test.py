@@ -79,7 +79,8 @@ class Driver:
                           f"stderr={launch.stderr[-2000:]!r}")
         if not ok:
             return launch, None
-        self.c.check(f"{tag}: no temporary JSON file left", not os.path.exists(path + ".tmp"))
+        temps = [f for f in os.listdir(self.tmp) if ".tmp-" in f]
+        self.c.check(f"{tag}: no temporary file left", not temps, f"left: {temps}")
         try:
             with open(path) as f:
                 summary = json.load(f)
@@ -268,6 +269,20 @@ class Driver:
         self.check_suite(tag, launch, summary,
                          [(1201, 40, 1, 2), (777, 5000, most, 1), (1201, 40, self.ranks, 3)])
 
+    def test_builds_once(self):
+        """Validation builds no operation: a suite of two runs at T threads builds exactly one
+        instance per thread of each run on each rank (validation built one more per rank)."""
+        log = os.path.join(self.tmp, "instances.log")
+        tag = "operations built once per thread"
+        launch, summary = self.run_ok(tag, self.opts.testops,
+                                      ["--op", "test_counted", "-p", f"log={log}", "-n", "50",
+                                       "--runs", f"1x2,{self.ranks}x3", "-q"], "counted.json")
+        if summary is None:
+            return
+        with open(log) as f:
+            made = len(f.read().splitlines())
+        self.c.equal(f"{tag}: instances", made, 1 * 2 + self.ranks * 3)
+
     def bad_inputs(self):
         """(name, args, a fragment the one error message must contain)."""
         def write(name, text):
@@ -358,13 +373,21 @@ class Driver:
         self.c.equal(f"{tag}: no report on stdout", launch.stdout.count("Total time:"), 0)
 
 
+CASES = ["hash_counts", "subcalls_and_exceptions", "runs_suite", "suite_file", "bad_input",
+         "builds_once"]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mpiexec", required=True)
     p.add_argument("--ranks", type=int, required=True)
     p.add_argument("--gorgon", required=True, help="the gorgon_mpi binary")
     p.add_argument("--testops", required=True, help="gorgon_mpi_testops (test operations)")
+    p.add_argument("cases", nargs="*", metavar="CASE",
+                   help="the cases to run (default: all): " + ", ".join(CASES))
     opts = p.parse_args()
+    if set(opts.cases) - set(CASES):
+        p.error(f"unknown case(s) {sorted(set(opts.cases) - set(CASES))}; cases: {CASES}")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -372,8 +395,7 @@ def main():
     checks = Checks(f"[{opts.ranks} rank{'s' if opts.ranks > 1 else ''}]")
     with tempfile.TemporaryDirectory(prefix="gorgon_mpi_cli_") as tmp:
         d = Driver(opts, checks, tmp)
-        for test in (d.test_hash_counts, d.test_subcalls_and_exceptions, d.test_runs_suite,
-                     d.test_suite_file, d.test_bad_input):
+        for test in [getattr(d, "test_" + c) for c in opts.cases or CASES]:
             try:
                 test()
             except Exception as e:  # a crash in the driver is a failure, not a pass

@@ -1,8 +1,12 @@
 // Test-only operations, linked with src/gorgon_mpi.cpp's main into gorgon_mpi_testops, so
 // cli_test.py can run them through the real command line under mpiexec. cli_test.py computes
 // the exact counts each one must produce; keep the two in step.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 
 #include "gorgon/gorgon.hpp"
 
@@ -31,7 +35,25 @@ gorgon::Result test_throws(std::uint64_t n, gorgon::Context& g) {
   return "ok";
 }
 
+/// test_counted's make: appends one line "made <rank>" per instance built to the file
+/// `log` names, so a test can count the instances (one per thread, none for validation).
+gorgon::OperationFn make_counted(const gorgon::Params& p) {
+  const std::string line = "made\n";
+  const int fd = ::open(p.string("log").c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (fd < 0) throw gorgon::ConfigError("test_counted: cannot open log " + p.string("log"));
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) throw gorgon::ConfigError("test_counted: cannot write the log");
+  return [](std::uint64_t, gorgon::Context&) -> gorgon::Result { return "ok"; };
+}
+
 }  // namespace
 
 GORGON_OPERATION("test_scopes", test_scopes);
 GORGON_OPERATION("test_throws", test_throws);
+GORGON_REGISTER(gorgon::OperationInfo{
+    .name = "test_counted",
+    .help = "returns ok; every instance built appends a line to `log`",
+    .params = {{"log", gorgon::ParamType::String, "", "the file counting instances"}},
+    .make = make_counted,
+});

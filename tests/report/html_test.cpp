@@ -1,5 +1,8 @@
 // The HTML report: escaping of everything taken from the file, and the page's structure.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -153,12 +156,14 @@ TEST(HtmlReport, TablesShowTheTextReportsNumbers) {
 TEST(HtmlReport, RefusesAChartJsThatCannotBeInlined) {
   EXPECT_THROW(load_chartjs(""), std::runtime_error);
   EXPECT_THROW(load_chartjs("/nonexistent/chart.min.js"), std::runtime_error);
-  const std::string path = ::testing::TempDir() + "/bad_chart.js";
+  const std::string path =
+      ::testing::TempDir() + "/gorgon_bad_chart_" + std::to_string(::getpid()) + ".js";
   {
     std::ofstream f(path);
     f << "var Chart = '</script>';";
   }
   EXPECT_THROW(load_chartjs(path), std::runtime_error);
+  std::remove(path.c_str());
   if (!default_chartjs_path().empty()) {
     const std::string js = load_chartjs(default_chartjs_path());
     EXPECT_NE(js.find("Chart.js v"), std::string::npos);

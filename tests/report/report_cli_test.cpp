@@ -1,12 +1,15 @@
 // gorgon_report's command line on synthetic files: golden text and JSON, --run, --baseline,
 // --html, and bad input (exit 2, one message).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "gorgon/report/reporter.hpp"
 #include "report_cli.hpp"
@@ -130,8 +133,11 @@ TEST(ReportCli, ComparisonDurationsKeepThreeDigits) {
 }
 
 TEST(ReportCli, HtmlIsWrittenAtomically) {
-  const std::string path = ::testing::TempDir() + "/gorgon_report_cli_test.html";
-  std::filesystem::remove(path);
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gorgon_report_cli_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "report.html").string();
   const Result r = run({"suite.h5", "--html", path, "--chartjs", REPORT_FAKE_CHARTJS});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("HTML report written to"), std::string::npos);
@@ -140,7 +146,10 @@ TEST(ReportCli, HtmlIsWrittenAtomically) {
   html << in.rdbuf();
   EXPECT_NE(html.str().find("fake Chart.js"), std::string::npos);
   EXPECT_NE(html.str().find("data-chart=\"throughput\""), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::vector<std::string> entries;  // the page alone: no temporary beside it
+  for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path().filename().string());
+  EXPECT_EQ(entries, std::vector<std::string>{"report.html"});
+  fs::remove_all(dir);
 }
 
 TEST(ReportCli, BadInputIsOneMessageAndExitTwo) {

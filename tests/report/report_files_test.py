@@ -6,7 +6,7 @@ report as the live run, --run, --baseline, --html rendered in Chromium, and bad 
     report_files_test.py GROUP --report R --gorgon G --mpiexec M --data D --golden D
                                --checker CHECK_HTML_RENDER_SH --workdir W
 
-GROUP is one of: golden, live, bad_input. GORGON_UPDATE_GOLDEN=1 rewrites the golden
+GROUP is one of: golden, live, bad_input, outputs. GORGON_UPDATE_GOLDEN=1 rewrites the golden
 outputs of data/file_suite_v1.h5 (read the diff before committing them).
 """
 import argparse
@@ -16,6 +16,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import h5py
@@ -230,7 +231,7 @@ class BadInput(unittest.TestCase):
             calls["start_ns"][::3] = 2**64 - 1
             calls["duration_ns"][::5] = 2**63
             calls["rank"][::7] = 1_000_000
-        for extra in ([], ["--json"], ["--html", work("damaged-columns.html")]):
+        for extra in ([], ["--json"], ["--html", work("damaged-columns.html"), "--force"]):
             p = report(path, *extra)
             with self.subTest(args=extra):
                 self.assertIn(p.returncode, (0, 2), p.stderr)
@@ -239,17 +240,76 @@ class BadInput(unittest.TestCase):
                     self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
 
 
+class Outputs(unittest.TestCase):
+    """--html follows the rule of every output, decided before the file is read: an existing
+    file needs --force, an input or a directory is never a target, nothing is left behind."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=ARGS.workdir)
+        self.input = os.path.join(self.dir, "r.h5")
+        shutil.copy(os.path.join(ARGS.data, Golden.FILE), self.input)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def refused(self, why, *args):
+        before = sorted(os.listdir(self.dir))
+        p = report(*args)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stdout, "", "refused before anything was read")
+        self.assertIn(why, p.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), before, "no file made or removed")
+
+    def test_html_naming_the_input_is_refused(self):
+        with open(self.input, "rb") as f:
+            data = f.read()
+        self.refused("would be replaced", self.input, "--html", self.input, "--force")
+        with open(self.input, "rb") as f:
+            self.assertEqual(f.read(), data, "the results file is untouched")
+
+    def test_html_naming_the_baseline_is_refused(self):
+        base = os.path.join(self.dir, "base.h5")
+        shutil.copy(self.input, base)
+        self.refused("would be replaced", self.input, "--baseline", base, "--html", base, "--force")
+
+    def test_an_existing_file_needs_force(self):
+        notes = os.path.join(self.dir, "notes.txt")
+        with open(notes, "w") as f:
+            f.write("keep me")
+        self.refused("--force", self.input, "--html", notes)
+        with open(notes) as f:
+            self.assertEqual(f.read(), "keep me")
+        p = report(self.input, "--html", notes, "--force")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(notes) as f:
+            self.assertIn("<html", f.read())
+        self.assertEqual(sorted(os.listdir(self.dir)), ["notes.txt", "r.h5"], "no temporary left")
+
+    def test_a_directory_is_refused_up_front(self):
+        self.refused("directory", self.input, "--html", self.dir)
+
+    def test_force_without_html_is_refused(self):
+        self.refused("--force", self.input, "--force")
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
-    parser.add_argument("group", choices=["golden", "live", "bad_input"])
+    parser.add_argument("group", choices=["golden", "live", "bad_input", "outputs"])
     for opt in ("--report", "--gorgon", "--mpiexec", "--data", "--golden", "--checker", "--workdir"):
         parser.add_argument(opt, required=True)
     ARGS, rest = parser.parse_known_args()
+    # A directory of this process's own, so two test runs never share a file name; kept
+    # when a test failed, for a look.
     os.makedirs(ARGS.workdir, exist_ok=True)
-    case = {"golden": Golden, "live": Live, "bad_input": BadInput}[ARGS.group]
+    ARGS.workdir = tempfile.mkdtemp(prefix=f"{ARGS.group}-", dir=ARGS.workdir)
+    case = {"golden": Golden, "live": Live, "bad_input": BadInput, "outputs": Outputs}[ARGS.group]
     suite = unittest.TestLoader().loadTestsFromTestCase(case)
     result = unittest.TextTestRunner(verbosity=2).run(suite)
+    if result.wasSuccessful():
+        shutil.rmtree(ARGS.workdir)
+    else:
+        print(f"files kept in {ARGS.workdir}")
     sys.exit(0 if result.wasSuccessful() else 1)
 
 

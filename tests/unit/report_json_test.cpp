@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -149,6 +150,7 @@ TEST(JsonReporter, WritesTheSuiteThenRenames) {
   namespace fs = std::filesystem;
   const fs::path dir =
       fs::temp_directory_path() / ("gorgon_report_json_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path path = dir / "summary.json";
   const std::vector<RunSummary> runs = {run_a(), run_b()};
@@ -158,7 +160,15 @@ TEST(JsonReporter, WritesTheSuiteThenRenames) {
   EXPECT_FALSE(fs::exists(path));
   reporter.report_suite(runs, suite);
   EXPECT_EQ(read_text(path), gorgon::suite_to_json(runs, suite).dump(2) + "\n");
-  EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+  std::vector<std::string> entries;  // the summary alone: no temporary beside it
+  for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path().filename().string());
+  EXPECT_EQ(entries, std::vector<std::string>{"summary.json"});
+  gorgon::JsonReporter fresh((dir / "new.json").string(), /*overwrite=*/false);
+  fresh.report_suite(runs, suite);
+  entries.clear();
+  for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path().filename().string());
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{"new.json", "summary.json"}));
   fs::remove_all(dir);
 
   gorgon::JsonReporter nowhere((dir / "no" / "such" / "dir.json").string());

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <limits>
 
 #include "gorgon/base/error.hpp"
@@ -103,6 +104,15 @@ std::string format_elapsed(std::uint64_t ns) {
   if (ns < min) return fmt::format("{}s {}ms", ns / s, ns % s / ms);
   if (ns < h) return fmt::format("{}m {}s", ns / min, ns % min / s);
   return fmt::format("{}h {}m {}s", ns / h, ns % h / min, ns % min / s);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace gorgon

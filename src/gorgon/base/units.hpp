@@ -23,4 +23,7 @@ std::string format_duration(std::uint64_t ns);
 /// significant digits), then "3s 621ms", "2m 5s", "1h 2m 5s" (truncated).
 std::string format_elapsed(std::uint64_t ns);
 
+/// The wall-clock time now, in UTC, as ISO 8601 to the second: "2026-12-02T21:40:03Z".
+std::string utc_now();
+
 }  // namespace gorgon

@@ -25,6 +25,7 @@
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/report/thresholds.hpp"
 #include "gorgon/run/check.hpp"
+#include "gorgon/run/rounds.hpp"
 #include "gorgon/run/runspec.hpp"
 #include "gorgon/run/stop.hpp"
 
@@ -373,8 +374,9 @@ class SuiteRunner {
   /// Every run, until the suite ends or a stop is asked for; false when interrupted.
   bool run_all() {
     for (std::size_t i = 0; i < plan_.runs.size(); ++i) {
-      // A stop asked for between runs (on any rank) ends the suite before the next one.
-      if (any_rank(s_.world_, stop_requested())) return false;
+      // A stop asked for before or between runs (on any rank) ends the suite before the
+      // next one, with that rank's cause on every rank.
+      if (agree_stop(s_.world_) != 0) return false;
       if (!run_one(i)) return false;
     }
     return true;
@@ -388,8 +390,8 @@ class SuiteRunner {
       all_or_none(s_.world_, [&] {
         if (!s_.root()) return;
         if (!complete && summaries_.size() < plan_.runs.size())
-          s_.note(fmt::format("interrupted ({}): {} of {} runs done",
-                              stop_reason().empty() ? "another rank" : stop_reason(),
+          s_.note(fmt::format("interrupted ({}){}: {} of {} runs done", stop_reason(),
+                              summaries_.empty() ? " before the first run" : "",
                               summaries_.size(), plan_.runs.size()));
         if (summaries_.empty()) return;
         const RunSummary merged = merge_suite(summaries_);

@@ -44,19 +44,10 @@ inline std::string run_name(std::size_t index) {
 }
 
 inline constexpr const char* kAttrIndex = "index";
-inline constexpr const char* kAttrOperation = "operation";
-inline constexpr const char* kAttrOps = "ops";
-inline constexpr const char* kAttrSeed = "seed";
-inline constexpr const char* kAttrRanks = "ranks";
-inline constexpr const char* kAttrThreads = "threads";
-inline constexpr const char* kAttrMode = "mode";
-inline constexpr const char* kAttrStatus = "status";
-inline constexpr const char* kAttrWallNs = "wall_ns";
-inline constexpr const char* kAttrStopReason = "stop_reason";    // "" unless interrupted
-inline constexpr const char* kAttrDurationNs = "duration_ns";    // duration mode: time asked
-inline constexpr const char* kAttrRate = "rate";                 // open loop: calls/s asked
-inline constexpr const char* kAttrLateCalls = "late_calls";      // open loop: late starts
-inline constexpr const char* kAttrWarmupCalls = "warmup_calls";  // not in calls/ or summary
+// The run's scalar attributes (operation, ops, seed, ranks, threads, mode, status, wall_ns,
+// stop_reason, duration_ns, rate, late_calls, warmup_calls, ...) are named by
+// RunSummary::fields (stats/summary.hpp), the one list the writer, the reader and the JSON
+// share.
 inline constexpr const char* kAttrStartNs = "start_ns";
 // --fail-if limits checked against the run, one entry each: as written, what was measured,
 // and 1 when it passed (arrays of one length; empty without limits).

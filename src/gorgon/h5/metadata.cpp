@@ -11,14 +11,13 @@
 #include <fstream>
 #include <iterator>
 
+#include "gorgon/base/build_info.hpp"
+#include "gorgon/base/units.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/io.hpp"
 
 #ifndef GORGON_VERSION
 #define GORGON_VERSION "unknown"
-#endif
-#ifndef GORGON_GIT_REVISION
-#define GORGON_GIT_REVISION "unknown"
 #endif
 
 namespace gorgon::h5::detail {
@@ -45,21 +44,12 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line) {
   boost::mpi::communicator comm(world, boost::mpi::comm_attach);
   RootMetadata m;
   if (comm.rank() == 0) {
     m.tool_version = GORGON_VERSION;
-    m.git_revision = GORGON_GIT_REVISION;
+    m.git_revision = ::gorgon::detail::git_revision();
     m.command_line = command_line.empty() ? own_command_line() : command_line;
     char lib[MPI_MAX_LIBRARY_VERSION_STRING] = {};
     int len = 0;
@@ -68,7 +58,7 @@ RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line) {
     unsigned maj = 0, min = 0, rel = 0;
     H5get_libversion(&maj, &min, &rel);
     m.hdf5_library = std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
-    m.start_utc = utc_now();
+    m.start_utc = ::gorgon::utc_now();
     m.omp_max_threads = omp_get_max_threads();
     // The binding in effect (OMP_PROC_BIND, or the runtime's default when it is unset).
     switch (omp_get_proc_bind()) {

@@ -28,7 +28,5 @@ RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line);
 /// Collective in a parallel file (every rank passes the same values).
 void write_root_attributes(hid_t file, const RootMetadata& m);
 
-/// The current UTC time as ISO 8601, e.g. "2026-11-28T20:39:20Z".
-std::string utc_now();
 
 }  // namespace gorgon::h5::detail

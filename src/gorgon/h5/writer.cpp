@@ -1,5 +1,8 @@
 #include "gorgon/h5/writer.hpp"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +72,57 @@ void verify(const std::string& temp, std::size_t runs) {
   } catch (const FileError& e) {
     throw FileError(std::string("the file did not read back: ") + e.what());
   }
+}
+
+/// What a run's columns take on disk at most, summed over the ranks (collective): every
+/// call row (number, start, duration, label, rank, thread, start delay) and sub-call row at
+/// full width, since deflate can only shrink them (it adds a few bytes per chunk).
+std::uint64_t column_bytes(MPI_Comm world, const WorldRun& run, std::uint64_t chunk_rows) {
+  constexpr std::uint64_t kCallRow = 8 + 8 + 8 + 4 + 4 + 2 + 8, kSubCallRow = 8 + 8 + 8 + 4 + 4 + 2;
+  std::uint64_t calls = 0, subcalls = 0;
+  if (run.local)
+    for (const auto* set : {&run.local->records, &run.local->warmup})
+      for (const auto& r : *set)
+        if (r) {
+          calls += r->calls.size();
+          subcalls += r->subcalls.size();
+        }
+  std::uint64_t bytes = calls * kCallRow + subcalls * kSubCallRow, total = 0;
+  check_mpi(MPI_Allreduce(&bytes, &total, 1, MPI_UINT64_T, MPI_SUM, world), "MPI_Allreduce");
+  const std::uint64_t chunks = total / std::max<std::uint64_t>(chunk_rows, 1) + 16;
+  return total + total / 50 + chunks * 1024 + (256u << 10);  // and room for the metadata
+}
+
+std::string bytes_text(std::uint64_t bytes) {
+  return bytes >= (1u << 20) ? fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20))
+                             : fmt::format("{} bytes", bytes);
+}
+
+/// Reserves `bytes` of disk beyond the end of `temp` (rank 0; fallocate keeping the size).
+/// Compressed columns are written by collective filtered writes, and a write that fails on
+/// one rank there (a full disk, a quota) leaves the other ranks waiting inside HDF5 for
+/// ever: running out of space is found here, before any rank writes. File systems without
+/// fallocate are written without the reservation.
+void reserve_space(const std::string& temp, std::uint64_t bytes) {
+  const int fd = ::open(temp.c_str(), O_WRONLY);
+  if (fd < 0) throw FileError("cannot open " + quote_value(temp) + ": " + std::strerror(errno));
+  struct stat st {};
+  int rc = ::fstat(fd, &st);
+  if (rc == 0)
+    rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, static_cast<off_t>(bytes));
+  const int err = rc == 0 ? 0 : errno;
+  ::close(fd);
+  if (err != 0 && err != EOPNOTSUPP && err != ENOSYS)
+    throw FileError(fmt::format("cannot reserve {} for the compressed columns ({})",
+                                bytes_text(bytes), std::strerror(err)));
+}
+
+/// Gives back what reserve_space kept beyond the end of the closed file (rank 0).
+void release_space(const std::string& temp) {
+  struct stat st {};
+  if (::stat(temp.c_str(), &st) != 0) return;
+  // Growing by a byte and shrinking back frees every block past the end.
+  if (::truncate(temp.c_str(), st.st_size + 1) == 0) (void)::truncate(temp.c_str(), st.st_size);
 }
 
 }  // namespace
@@ -165,6 +219,12 @@ void Writer::write_run(const WorldRun& run) {
     s.chunk_rows = m.options.chunk_rows;
     s.compress = m.options.compress;
     s.inject_failure = static_cast<long>(m.written) == m.fail_at_run;
+    if (m.options.compress) {
+      const std::uint64_t bytes = column_bytes(m.world, run, m.options.chunk_rows);
+      all_or_none(m.world, [&] {
+        if (m.rank == 0) reserve_space(m.temp, bytes);
+      });
+    }
     detail::write_run(s, m.written, run);
   });
   ++m.written;
@@ -185,6 +245,7 @@ void Writer::close() {
       });
       all_or_none(m.world, [&] {
         if (m.rank != 0) return;
+        if (m.options.compress) release_space(m.temp);
         verify(m.temp, m.written);
         try {
           commit_temp(m.temp, m.path, m.options.overwrite);
@@ -228,8 +289,6 @@ void Writer::abort() noexcept {
   if (m.rank == 0 && !m.temp.empty()) ::unlink(m.temp.c_str());
 }
 
-const std::string& Writer::path() const noexcept { return impl_->path; }
 const std::string& Writer::temp_path() const noexcept { return impl_->temp; }
-std::size_t Writer::runs_written() const noexcept { return impl_->written; }
 
 }  // namespace gorgon::h5

@@ -55,9 +55,8 @@ class Writer {
   /// Closes and removes the temporary file without renaming it. Collective; never throws.
   void abort() noexcept;
 
-  [[nodiscard]] const std::string& path() const noexcept;
+  /// The temporary file being written (tests).
   [[nodiscard]] const std::string& temp_path() const noexcept;
-  [[nodiscard]] std::size_t runs_written() const noexcept;
 
  private:
   struct Impl;

@@ -3,26 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 #include <ostream>
 
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
 
 namespace gorgon {
-namespace {
-
-/// The wall-clock time of a progress line in a log: "2026-12-02T21:40:03Z".
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 ProgressDisplay::ProgressDisplay(std::ostream& out, bool tty, std::uint64_t every_ns,
                                  std::uint64_t total, std::uint64_t duration_ns)
@@ -67,6 +53,11 @@ std::string ProgressDisplay::line(
 
 void ProgressDisplay::update(const ProgressSnapshot& s,
                              const std::vector<std::pair<std::uint64_t, std::string>>& names) {
+  if (s.warmup != warmup_) {  // a new phase: its counts and clock start from zero
+    warmup_ = s.warmup;
+    last_calls_ = last_elapsed_ = last_shown_ns_ = 0;
+    rate_now_ = 0;
+  }
   if (s.elapsed_ns > last_elapsed_) {
     rate_now_ = static_cast<double>(s.calls - last_calls_) * 1e9 /
                 static_cast<double>(s.elapsed_ns - last_elapsed_);
@@ -75,7 +66,14 @@ void ProgressDisplay::update(const ProgressSnapshot& s,
   last_elapsed_ = s.elapsed_ns;
   if (s.elapsed_ns < last_shown_ns_ + every_ns_ || s.finished) return;
   last_shown_ns_ = s.elapsed_ns;
-  if (tty_) {
+  if (s.warmup) {
+    const std::string text = fmt::format("warm-up: {} calls in {}, {} calls/s, errors {}", s.calls,
+                                         format_elapsed(s.elapsed_ns), format_rate(rate_now_),
+                                         s.errors);
+    if (tty_) out_ << "\r" << text << "\x1b[K" << std::flush;
+    else out_ << "progress: " << utc_now() << ' ' << text << '\n' << std::flush;
+    drawn_ = tty_;
+  } else if (tty_) {
     constexpr int kWidth = 24;
     const double done = total_ ? static_cast<double>(s.calls) / static_cast<double>(total_)
                        : duration_ns_ ? static_cast<double>(s.elapsed_ns) / static_cast<double>(duration_ns_)

@@ -33,6 +33,7 @@ class ProgressDisplay {
   std::uint64_t last_shown_ns_ = 0, last_calls_ = 0, last_elapsed_ = 0;
   double rate_now_ = 0;
   bool drawn_ = false;
+  bool warmup_ = false;  ///< the last snapshot was the warm-up's
 };
 
 }  // namespace gorgon

@@ -24,6 +24,13 @@ extern "C" void reduce_progress(void* in, void* inout, int* len, MPI_Datatype*) 
 
 }  // namespace
 
+int agree_stop(MPI_Comm comm) {
+  int code = stop_code();
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &code, 1, MPI_INT, MPI_MAX, comm), "MPI_Allreduce");
+  if (code != 0 && !stop_requested()) request_stop(stop_code_name(code));
+  return code;
+}
+
 std::uint64_t label_hash(std::string_view label) noexcept {
   std::uint64_t h = 1469598103934665603ull;  // FNV-1a: the same on every rank and build
   for (unsigned char c : label) h = (h ^ c) * 1099511628211ull;

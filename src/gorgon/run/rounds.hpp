@@ -55,10 +55,15 @@ struct ProgressSnapshot {
   bool stop = false;      ///< some rank asked to stop
   int stop_code = 0;      ///< the largest stop_code() of the ranks that asked
   bool finished = false;  ///< every rank is done
+  bool warmup = false;    ///< a round of the warm-up (set by the runner, not sent)
   /// Per slot: calls, and the smallest and largest label hash counted there (equal when
   /// exactly one label uses the slot).
   std::array<std::uint64_t, ThreadProgress::kSlots> slot_calls{}, slot_hash_min{}, slot_hash_max{};
 };
+
+/// Between runs (collective over `comm`): the largest stop_code() of the ranks, so every rank
+/// stops with the same cause; a rank that had no stop of its own takes that one. 0: none.
+int agree_stop(MPI_Comm comm);
 
 /// The master thread's side of the rounds: one MPI_Iallreduce in flight at a time, a new one
 /// started every `interval_ns`. Only the OpenMP master thread may call it (MPI funneled).

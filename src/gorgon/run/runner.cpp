@@ -20,14 +20,16 @@ namespace {
 
 // ---- the master thread's rounds ---------------------------------------------------------------
 
-/// The cross-rank rounds as the run takes part in them: the deadline, stops passed between
-/// ranks, and rank 0's progress display. Only the OpenMP master thread calls it (between its
-/// own calls while it measures, then until every rank is done): MPI stays funneled.
+/// The cross-rank rounds of one phase (the warm-up or the measurement) as the run takes part
+/// in them: the deadline, stops passed between ranks, and rank 0's progress display. Only
+/// the OpenMP master thread calls it (between its own calls while the phase runs, then until
+/// every rank is done with it): MPI stays funneled.
 class RoundKeeper {
  public:
-  RoundKeeper(MPI_Comm comm, int rank, const RunControl& control,
+  RoundKeeper(MPI_Comm comm, int rank, const RunControl& control, bool warmup,
               std::vector<ThreadProgress>& progress, const std::atomic<int>& finished_threads)
-      : comm_(comm), rank_(rank), control_(control), finished_(finished_threads) {
+      : comm_(comm), rank_(rank), control_(control), warmup_(warmup),
+        finished_(finished_threads) {
     for (auto& p : progress) threads_.push_back(&p);
   }
 
@@ -35,7 +37,7 @@ class RoundKeeper {
   void prepare() { rounds_ = std::make_unique<ProgressRounds>(comm_, control_.round_ns, 0); }
   /// Every rank leaves the rounds (one failed to prepare).
   void cancel() noexcept { rounds_.reset(); }
-  /// The run starts now: the first round is due one interval later.
+  /// The phase starts now: the first round is due one interval later.
   void start(std::uint64_t now) {
     rounds_->restart(now);
     due_ = now;
@@ -63,7 +65,8 @@ class RoundKeeper {
     if (control_.deadline_ns && now >= control_.deadline_ns) request_stop("time limit");
     const bool done = finished_.load() == team_;
     if (rounds_->poll(now, threads_, done, done)) {
-      const ProgressSnapshot& snap = rounds_->last();
+      ProgressSnapshot snap = rounds_->last();
+      snap.warmup = warmup_;
       if (snap.stop && !stop_requested()) request_stop(stop_code_name(snap.stop_code));
       if (snap.stop && !interrupted_) {
         interrupted_ = true;
@@ -81,6 +84,7 @@ class RoundKeeper {
   MPI_Comm comm_;
   int rank_;
   const RunControl& control_;
+  bool warmup_;
   std::vector<ThreadProgress*> threads_;
   const std::atomic<int>& finished_;
   int team_ = std::numeric_limits<int>::max();  ///< known once the team has started
@@ -101,7 +105,7 @@ struct LoopSetup {
   std::uint64_t first_due_ns = 0;  ///< paced: intended start of this thread's first call
   ThreadProgress* progress = nullptr;
   const LabelRule* errors = nullptr;
-  RoundKeeper* rounds = nullptr;  ///< the master thread's, while it measures; else null
+  RoundKeeper* rounds = nullptr;  ///< the master thread's, in its phase; else null
 };
 
 /// A thread's running counts. Kept in the thread's own cache lines and published to its
@@ -311,8 +315,8 @@ struct Team {
   std::vector<OperationFn>& ops;
   const LabelRule& errors;
   std::vector<ThreadProgress> progress, warm_progress;
-  std::atomic<int> finished_threads{0};
-  RoundKeeper rounds;
+  std::atomic<int> finished_threads{0}, warm_finished_threads{0};
+  RoundKeeper rounds, warm_rounds;
   int size;  ///< threads OpenMP started
   bool ready = true;
   std::string error;
@@ -322,7 +326,8 @@ struct Team {
       : spec(sp), run(r), comm(c), numbers(n), ops(o), errors(r.errors),
         progress(static_cast<std::size_t>(sp.threads)),
         warm_progress(static_cast<std::size_t>(sp.threads)),
-        rounds(c, r.rank, control, progress, finished_threads),
+        rounds(c, r.rank, control, false, progress, finished_threads),
+        warm_rounds(c, r.rank, control, true, warm_progress, warm_finished_threads),
         size(sp.threads) {}
 
   void fail(const std::string& what) {
@@ -351,11 +356,26 @@ void allocate_records(Team& team, int t, std::unique_ptr<ThreadRecord>& rec,
   }
 }
 
-/// Phase 4 (master): every rank has its team and records, or none goes on.
+/// Phase 4 (master): every rank has its team, records and rounds, or none goes on. The
+/// warm-up has rounds of its own, so a stop during it reaches every rank within a round.
 void agree_ready(Team& team) {
   team.size = omp_get_num_threads();
   try {
+    if (team.error.empty()) {
+      team.rounds.prepare();
+      if (team.numbers.warming) team.warm_rounds.prepare();
+    }
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+  try {
     team.ready = !any_rank(team.comm, !team.error.empty() || team.size != team.spec.threads);
+    if (!team.ready) {
+      team.rounds.cancel();  // on every rank: none takes part in the rounds
+      team.warm_rounds.cancel();
+    } else if (team.warm_rounds.active()) {
+      team.warm_rounds.start(now_ns());
+    }
   } catch (const std::exception& e) {
     team.fail(e.what());
     team.ready = false;
@@ -363,7 +383,8 @@ void agree_ready(Team& team) {
 }
 
 /// Phase 5 (each thread): the warm-up, a closed loop recorded apart, before the clocks are
-/// compared and the start.
+/// compared and the start; the master takes part in the warm-up's rounds between its calls
+/// and then until every rank has warmed up.
 void warm_up(Team& team, int t, ThreadRecord& warm) {
   const auto ti = static_cast<std::size_t>(t);
   try {
@@ -373,19 +394,30 @@ void warm_up(Team& team, int t, ThreadRecord& warm) {
     w.progress = &team.warm_progress[ti];
     w.errors = &team.errors;
     w.deadline_ns = team.spec.warmup_ns ? now_ns() + team.spec.warmup_ns : 0;
+    if (t == 0 && team.warm_rounds.active()) w.rounds = &team.warm_rounds;
     call_loop(w, team.ops[ti], ctx, warm);
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+  team.warm_finished_threads.fetch_add(1);
+  if (t != 0) return;
+  try {
+    if (team.warm_rounds.active()) team.warm_rounds.drain(team.size);
   } catch (const std::exception& e) {
     team.fail(e.what());
   }
 }
 
-/// Phase 6 (master): clock offsets, the rounds, and the start barrier. Only this thread
-/// talks to MPI: MPI_THREAD_FUNNELED is enough.
+/// Whether a stop was agreed during the warm-up (the same on every rank): then no call is
+/// measured.
+bool stopped_in_warm_up(const Team& team) { return team.warm_rounds.interrupted(); }
+
+/// Phase 6 (master): clock offsets and the start barrier. Only this thread talks to MPI:
+/// MPI_THREAD_FUNNELED is enough.
 void agree_clocks_and_start(Team& team) {
   bool prepared = true;
   try {
     team.run.offsets = estimate_clock_offsets(team.comm);
-    team.rounds.prepare();
   } catch (const std::exception& e) {
     team.fail(e.what());
     prepared = false;
@@ -452,8 +484,10 @@ void finish(Team& team) {
     if (rec) run.end_ns = std::max(run.end_ns, rec->last_end_ns);
   for (const auto& p : team.progress) run.late_calls += p.late.load();
   run.threads = team.size;
-  run.interrupted = team.rounds.interrupted();  // agreed in the rounds: the same on all
-  run.stop_reason = team.rounds.stop_reason();
+  // Agreed in the rounds: the same on every rank.
+  const RoundKeeper& stopped = stopped_in_warm_up(team) ? team.warm_rounds : team.rounds;
+  run.interrupted = stopped.interrupted();
+  run.stop_reason = stopped.stop_reason();
   if (team.size != team.spec.threads && team.error.empty())
     team.error = "OpenMP started " + std::to_string(team.size) + " threads instead of " +
                  std::to_string(team.spec.threads) + " (check OMP_THREAD_LIMIT)";
@@ -492,7 +526,7 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
 #pragma omp master
     agree_clocks_and_start(team);
 #pragma omp barrier
-    if (team.ready && rec) measure(team, t, *rec);
+    if (team.ready && rec && !stopped_in_warm_up(team)) measure(team, t, *rec);
     if (t != 0) team.finished_threads.fetch_add(1);
     run.records[static_cast<std::size_t>(t)] = std::move(rec);
     run.warmup[static_cast<std::size_t>(t)] = std::move(warm);

@@ -66,12 +66,28 @@ void reset_stop() noexcept {
   g_reason.store(nullptr);
 }
 
+namespace {
+constexpr std::array<int, 3> kStopSignals = {SIGINT, SIGTERM, SIGUSR1};
+}  // namespace
+
 void install_stop_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaction(sig, &sa, nullptr);
+  for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
+}
+
+StopHandlers::StopHandlers() {
+  for (std::size_t i = 0; i < kStopSignals.size(); ++i)
+    sigaction(kStopSignals[i], nullptr, &previous_[i]);
+  install_stop_handlers();
+}
+
+StopHandlers::~StopHandlers() {
+  for (std::size_t i = 0; i < kStopSignals.size(); ++i)
+    sigaction(kStopSignals[i], &previous_[i], nullptr);
+  reset_stop();
 }
 
 }  // namespace gorgon

@@ -1,6 +1,9 @@
 #pragma once
 // Stopping a run cleanly: the stop flag every calling thread reads, the signals that set it,
 // and why it was set. The cross-rank side (carrying a stop to every rank) is in rounds.hpp.
+#include <signal.h>
+
+#include <array>
 #include <atomic>
 #include <string>
 
@@ -25,10 +28,25 @@ std::string stop_reason();
 int stop_code() noexcept;
 /// "SIGTERM", "time limit", ... for a stop_code().
 const char* stop_code_name(int code) noexcept;
-/// Clears the stop request (tests, and the library API between suites).
+/// Clears the stop request and its cause (StopHandlers does when its scope ends).
 void reset_stop() noexcept;
 /// Installs handlers for SIGINT, SIGTERM and SIGUSR1: the first asks for a clean stop,
-/// a second one of any of them ends the process at once with the default action.
+/// a second one of any of them ends the process at once with the default action. Safe to
+/// call again (gorgon_mpi installs them before MPI_Init_thread and once more after it).
 void install_stop_handlers();
+
+/// The stop handlers for a scope: installed on construction; the handlers found before and
+/// a clear stop state restored on destruction (tests, and programs with handlers of their
+/// own).
+class StopHandlers {
+ public:
+  StopHandlers();
+  ~StopHandlers();
+  StopHandlers(const StopHandlers&) = delete;
+  StopHandlers& operator=(const StopHandlers&) = delete;
+
+ private:
+  std::array<struct sigaction, 3> previous_{};
+};
 
 }  // namespace gorgon
