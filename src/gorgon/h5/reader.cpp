@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <type_traits>
 
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/hid.hpp"
@@ -197,9 +198,12 @@ struct Reader::Impl {
   /// The bounds of the run's ids, from its attributes and string tables (checked).
   IdBounds id_bounds(hid_t run) const {
     IdBounds b;
-    RunSummary s;
-    s.ranks = read_attr<int>(run, f::kAttrRanks);
-    s.threads = read_attr<int>(run, f::kAttrThreads);
+    RunSummary s;  // its ranks and threads, read as run() reads them
+    RunSummary::fields(s, [&](const char* name, auto& value) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(value)>, int>)
+        if (std::strcmp(name, "ranks") == 0 || std::strcmp(name, "threads") == 0)
+          read_field(run, name, value);
+    });
     check_team(s, info.world_size);
     b.ranks = static_cast<std::uint64_t>(s.ranks);
     b.threads = static_cast<std::uint64_t>(s.threads);
