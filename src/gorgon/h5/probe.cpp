@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <string>
 
 #include "gorgon/h5/io.hpp"
@@ -18,22 +20,38 @@ herr_t read_attributes_of(hid_t obj, const char*, const H5O_info_t*, void*) {
   return 0;
 }
 
-/// The child: every attribute of every object, then a plain exit.
-[[noreturn]] void child(hid_t file) {
+/// The child's status when some object could not be visited: what lies behind it was not
+/// checked.
+constexpr int kNotAllVisited = 3;
+
+bool in_child = false;
+
+/// The child: every attribute of every object, then `reads`, then a plain exit.
+[[noreturn]] void child(hid_t file, const std::function<void()>& reads) {
+  in_child = true;
   alarm(kProbeSeconds);  // SIGALRM's default action ends the child
-  H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, read_attributes_of, nullptr, H5O_INFO_BASIC);
-  _exit(0);  // no atexit handlers: libhdf5 must not close the parent's file
+  const herr_t visited =
+      H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, read_attributes_of, nullptr, H5O_INFO_BASIC);
+  try {
+    if (reads) reads();
+  } catch (const std::exception&) {  // the parent meets the same error and reports it
+  }
+  _exit(visited < 0 ? kNotAllVisited : 0);  // _exit: libhdf5 must not close the parent's file
 }
 
 }  // namespace
 
-void probe_attributes(hid_t file) {
+bool in_probe_child() noexcept { return in_child; }
+
+void probe_attributes(hid_t file, const std::function<void()>& reads) {
   const pid_t pid = fork();
   if (pid < 0) throw FileError(std::string("cannot start a process to check it: ") + std::strerror(errno));
-  if (pid == 0) child(file);
+  if (pid == 0) child(file, reads);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) throw FileError(std::string("waitpid: ") + std::strerror(errno));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kNotAllVisited)
+    throw FileError("the HDF5 file is damaged (not every group and dataset can be opened)");
   if (WIFSIGNALED(status))
     throw FileError(WTERMSIG(status) == SIGALRM
                         ? "its attributes could not be read within " +

@@ -5,14 +5,21 @@
 // not finish in time means the file is refused. Internal to src/gorgon/h5.
 #include <hdf5.h>
 
+#include <functional>
+
 namespace gorgon::h5::detail {
 
 /// Seconds a child may take to read every attribute of a format 1 file.
 inline constexpr unsigned kProbeSeconds = 10;
 
 /// Reads every attribute of every object of the open file `file` in a child process. Throws
-/// FileError when the child is killed (a crash in libhdf5) or runs past kProbeSeconds; an
-/// attribute that is merely unreadable is left for the caller to report.
-void probe_attributes(hid_t file);
+/// FileError when the child is killed (a crash in libhdf5), runs past kProbeSeconds, or
+/// cannot visit every object (what lies behind one was not checked); an attribute that is
+/// merely unreadable is left for the caller to report.
+/// `reads` runs in the child after that: the reads the caller will make, in its order (a
+/// damaged heap crashes one read order and not another).
+void probe_attributes(hid_t file, const std::function<void()>& reads = {});
+/// Whether this process is a probe's child (which must not probe again).
+bool in_probe_child() noexcept;
 
 }  // namespace gorgon::h5::detail
