@@ -82,7 +82,7 @@ class Counts(unittest.TestCase):
         h5 = fresh("revision.h5")
         mpi(1, ARGS.gorgon, "--op", "noop", "-n", "10", "-o", h5, check=0)
         with h5py.File(h5, "r") as f:
-            self.assertEqual(f.attrs["git_revision"], want)
+            self.assertEqual(text(f.attrs["git_revision"]), want)
 
     def test_openmp_binding_is_recorded(self):
         h5 = fresh("bind.h5")
