@@ -184,7 +184,11 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
                    [&](std::size_t a, std::size_t b) { return totals[a] > totals[b]; });
   std::size_t kept = order.size();
   if (kept > options_.max_labels) kept = options_.max_labels - 1;
-  std::vector<std::size_t> series_of(totals.size(), kept);  // default: the "other" series
+  // Past the kept series: the "other" series. A label no call had (its slot exists only
+  // because a higher one was counted) belongs to none: kNoSeries.
+  constexpr std::size_t kNoSeries = std::numeric_limits<std::size_t>::max();
+  std::vector<std::size_t> series_of(totals.size(), kNoSeries);
+  for (std::size_t s = kept; s < order.size(); ++s) series_of[order[s]] = kept;
   for (std::size_t s = 0; s < kept; ++s) {
     series_of[order[s]] = s;
     out.labels.push_back(order[s] < label_names.size() ? label_names[order[s]]
@@ -211,7 +215,8 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
     for (std::size_t j = from; j < to; ++j) {
       calls += bins_[j].calls;
       for (std::size_t i = 0; i < bins_[j].per_label.size(); ++i)
-        counts[series_of[i]] += static_cast<double>(bins_[j].per_label[i]);
+        if (series_of[i] != kNoSeries)
+          counts[series_of[i]] += static_cast<double>(bins_[j].per_label[i]);
     }
     // An edge bin less than half covered by the run would give a noisy rate: left out.
     const std::int64_t covered = std::min(lo + width, latest_end_) - std::max(lo, earliest_start_);

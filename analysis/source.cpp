@@ -11,10 +11,12 @@ TimeSeries build_time_series(ReportSource& source, std::size_t run, const RunSum
   o.expected_span_ns = summary.wall_ns;
   o.origin_ns = source.time_origin_ns(run);
   if (source.times_are_rank_local(run)) {
+    // One offset per rank, the ranks numbered 0..n-1: a rank number past them (a source
+    // that did not check it) gets none rather than a table sized by its value.
+    o.rank_offset_ns.assign(summary.rank_balance.size(), 0);
     for (const auto& r : summary.rank_balance) {
-      if (r.rank < 0) continue;
+      if (r.rank < 0 || static_cast<std::size_t>(r.rank) >= summary.rank_balance.size()) continue;
       const auto i = static_cast<std::size_t>(r.rank);
-      if (o.rank_offset_ns.size() <= i) o.rank_offset_ns.resize(i + 1, 0);
       o.rank_offset_ns[i] = r.clock_offset_ns;
     }
   }

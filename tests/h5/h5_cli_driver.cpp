@@ -7,6 +7,8 @@
 #include "h5_test_ops.hpp"
 
 GORGON_OPERATION("h5_subcalls", gorgon::test::h5_subcalls);
+GORGON_OPERATION("h5_hostile", gorgon::test::h5_hostile);
+GORGON_OPERATION("h5_many", gorgon::test::h5_many);
 
 int main(int argc, char** argv) {
   int provided = 0;

@@ -2,9 +2,10 @@
 """The HDF5 file from the outside: gorgon_mpi -o under mpiexec, read by h5py and by
 gorgon's reader (h5_read_tool); file safety; reader errors; h5dump -H against the spec.
 
-    h5_files_test.py GROUP --mpiexec M --gorgon G --driver D --reader R --docs F --workdir W
+    h5_files_test.py GROUP --mpiexec M --gorgon G --driver D --reader R --report P --docs F
+                     --workdir W
 
-GROUP is one of: counts, safety, reader_errors, format_doc.
+GROUP is one of: counts, safety, reader_errors, format_doc, labels.
 """
 import argparse
 import collections
@@ -41,6 +42,17 @@ def mpi(ranks, program, *args, env=None, check=None):
     return run(cmd + [program] + list(args), env=env, check=check)
 
 
+def strings(table):
+    """A string table of format 2 (an offsets + bytes group), decoded."""
+    o, b = table["offsets"][:], table["bytes"][:].tobytes()
+    return [b[o[i]:o[i + 1]].decode() for i in range(len(o) - 1)]
+
+
+def text(value):
+    """A string attribute (fixed-length: h5py gives bytes), decoded."""
+    return value.decode()
+
+
 def path(name):
     return os.path.join(ARGS.workdir, name)
 
@@ -67,7 +79,7 @@ class Counts(unittest.TestCase):
         h5 = fresh("revision.h5")
         mpi(1, ARGS.gorgon, "--op", "noop", "-n", "10", "-o", h5, check=0)
         with h5py.File(h5, "r") as f:
-            self.assertEqual(f.attrs["git_revision"], built)
+            self.assertEqual(text(f.attrs["git_revision"]), built)
         root = os.path.dirname(os.path.dirname(os.path.abspath(ARGS.docs)))
         out = fresh("git_revision.cpp")
         run(["cmake", f"-DSOURCE_DIR={root}", f"-DOUT={out}", "-P",
@@ -85,12 +97,12 @@ class Counts(unittest.TestCase):
         mpi(2, ARGS.gorgon, "--op", "noop", "-n", "100", "-t", "2", "-o", h5,
             env={"OMP_PROC_BIND": "spread", "OMP_PLACES": "threads"}, check=0)
         with h5py.File(h5, "r") as f:
-            self.assertEqual((f.attrs["omp_proc_bind"], f.attrs["omp_places"]),
+            self.assertEqual((text(f.attrs["omp_proc_bind"]), text(f.attrs["omp_places"])),
                              ("spread", "threads"))
         mpi(2, ARGS.gorgon, "--op", "noop", "-n", "100", "-o", h5, "--force",
             env={"OMP_PROC_BIND": "false"}, check=0)
         with h5py.File(h5, "r") as f:
-            self.assertEqual(f.attrs["omp_proc_bind"], "false")
+            self.assertEqual(text(f.attrs["omp_proc_bind"]), "false")
 
     def test_hash_counts_match_json_and_report(self):
         h5, js = fresh("hash.h5"), fresh("hash.json")
@@ -98,16 +110,16 @@ class Counts(unittest.TestCase):
                 "-o", h5, "--json", js, check=0)
         summary = json.load(open(js))["runs"][0]
         with h5py.File(h5, "r") as f:
-            self.assertEqual(f.attrs["format"], "gorgon-mpi")
-            self.assertEqual(f.attrs["format_version"], 1)
+            self.assertEqual(text(f.attrs["format"]), "gorgon-mpi")
+            self.assertEqual(f.attrs["format_version"], 2)
             self.assertEqual(len(f.attrs["hosts"]), 4)
-            self.assertIn("-o " + h5, f.attrs["command_line"])
+            self.assertIn("-o " + h5, text(f.attrs["command_line"]))
             run0 = f["runs/000"]
-            self.assertEqual(run0.attrs["operation"], "hash")
+            self.assertEqual(text(run0.attrs["operation"]), "hash")
             self.assertEqual(run0.attrs["ops"], 3000)
             self.assertEqual((run0.attrs["ranks"], run0.attrs["threads"]), (4, 2))
-            self.assertEqual(run0["params"].attrs["iterations"], "10")
-            labels = [s.decode() for s in run0["labels"][:]]
+            self.assertEqual(text(run0["params"].attrs["iterations"]), "10")
+            labels = strings(run0["labels"])
             label = run0["calls/label"][:]
             counts = collections.Counter(labels[i] for i in label)
             self.assertEqual(counts, {l["label"]: l["count"] for l in summary["labels"]})
@@ -137,8 +149,8 @@ class Counts(unittest.TestCase):
             self.assertEqual(sorted(f["runs"].keys()), ["000", "001", "002"])
             for i, js_run in enumerate(runs):
                 r = f[f"runs/{i:03d}"]
-                labels = [s.decode() for s in r["labels"][:]]
-                names = [s.decode() for s in r["subcall_names"][:]]
+                labels = strings(r["labels"])
+                names = strings(r["subcall_names"])
                 number = r["calls/number"][:]
                 label_of = dict(zip(number.tolist(), (labels[l] for l in r["calls/label"][:])))
                 expect = collections.Counter(
@@ -307,8 +319,8 @@ class ReaderErrors(unittest.TestCase):
         newer = fresh("newer.h5")
         shutil.copy(self.good, newer)
         with h5py.File(newer, "r+") as f:
-            f.attrs.modify("format_version", np.int32(2))
-        self.expect_error(newer, "format_version 2", "newer")
+            f.attrs.modify("format_version", np.int32(3))
+        self.expect_error(newer, "format_version 3", "newer")
 
 
 class FormatDoc(unittest.TestCase):
@@ -342,18 +354,63 @@ class FormatDoc(unittest.TestCase):
 
 
 def normalize(dump):
-    """The file name and the histogram's length (it depends on the timings) aside."""
+    """The file name, the histogram's length (it depends on the timings) and the lengths of
+    string attributes (host names, paths, versions) aside."""
     dump = re.sub(r'^HDF5 ".*?" \{', 'HDF5 "example.h5" {', dump.strip(), flags=re.M)
+    dump = re.sub(r'STRSIZE \d+;', 'STRSIZE N;', dump)
     return re.sub(r'(DATASET "histogram_counts" \{\n.*\n\s*DATASPACE  SIMPLE \{ \( )\d+( \) / \( )\d+',
                   r"\1N\2N", dump)
 
 
-GROUPS = {"counts": Counts, "safety": Safety, "reader_errors": ReaderErrors, "format_doc": FormatDoc}
+class Labels(unittest.TestCase):
+    """Labels are kept byte for byte (NUL included), bounded in length, written to JSON
+    whatever their bytes, and stored at the size of their bytes (issue 9)."""
+
+    CUT = "L" * (4096 - len("...[cut]")) + "...[cut]"
+
+    def test_every_byte_is_kept_and_json_survives_invalid_utf8(self):
+        h5, js = fresh("hostile.h5"), fresh("hostile.json")
+        live = mpi(2, ARGS.driver, "--op", "h5_hostile", "-n", "600", "-t", "2", "-o", h5,
+                   "--json", js, check=0).stdout
+        expect = {b"x\0y": 100, b"x\0z": 100, b"x": 100, b"\xff\xfe!": 100,
+                  b"\x1b[31mred\nline": 100, self.CUT.encode(): 100}
+        with h5py.File(h5, "r") as f:
+            r = f["runs/000"]
+            o, b = r["labels/offsets"][:], r["labels/bytes"][:].tobytes()
+            labels = [b[o[i]:o[i + 1]] for i in range(len(o) - 1)]
+            self.assertEqual(labels, sorted(expect))  # sorted by bytes, each once
+            self.assertEqual(collections.Counter(labels[i] for i in r["calls/label"][:]), expect)
+        as_json = {k.decode("utf-8", "replace"): v for k, v in expect.items()}
+        with open(js, encoding="utf-8") as f:
+            run0 = json.load(f)["runs"][0]
+        self.assertEqual({l["label"]: l["count"] for l in run0["labels"]}, as_json)
+        p = run([ARGS.report, h5, "--json"], check=0)
+        self.assertEqual({l["label"]: l["count"] for l in json.loads(p.stdout)["runs"][0]["labels"]},
+                         as_json)
+        self.assertEqual(run([ARGS.report, h5], check=0).stdout, live)  # the live report
+        html = fresh("hostile.html")
+        run([ARGS.report, h5, "--html", html], check=0)
+
+    def test_many_labels_are_stored_at_their_size(self):
+        # 20,001 labels, one of 64 KiB: at the width of the longest this was a 1.3 GB file.
+        h5 = fresh("many.h5")
+        mpi(1, ARGS.driver, "--op", "h5_many", "-n", "20001", "-o", h5, check=0)
+        self.assertLess(os.path.getsize(h5), 16 << 20)
+        with h5py.File(h5, "r") as f:
+            o, b = f["runs/000/labels/offsets"][:], f["runs/000/labels/bytes"]
+            self.assertEqual(len(o), 20002)
+            names = {str(n) for n in range(1, 20001)} | {self.CUT}
+            self.assertEqual(b.shape[0], sum(len(n) for n in names))
+
+
+GROUPS = {"counts": Counts, "safety": Safety, "reader_errors": ReaderErrors, "format_doc": FormatDoc,
+          "labels": Labels}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("group", choices=GROUPS)
-    for opt in ("mpiexec", "gorgon", "driver", "reader", "docs", "workdir", "revision-file"):
+    for opt in ("mpiexec", "gorgon", "driver", "reader", "report", "docs", "workdir",
+                "revision-file"):
         parser.add_argument("--" + opt, required=True)
     ARGS, rest = parser.parse_known_args()
     os.makedirs(ARGS.workdir, exist_ok=True)

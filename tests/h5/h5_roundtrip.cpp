@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gorgon/gorgon.hpp"
+#include "gorgon/h5/format.hpp"
 #include "gorgon/h5/reader.hpp"
 #include "gorgon/h5/writer.hpp"
 #include "gorgon/report/reporter.hpp"
@@ -208,7 +209,7 @@ int main(int argc, char** argv) {
     gorgon::h5::Reader file(path);
     CHECK(file.run_count() == live.size());
     CHECK(file.info().format == "gorgon-mpi");
-    CHECK(file.info().format_version == 1);
+    CHECK(file.info().format_version == gorgon::h5::format::kFormatVersion);
     CHECK(file.info().world_size == world_size);
     CHECK(file.info().hosts.size() == static_cast<std::size_t>(world_size));
     CHECK(file.info().command_line == "h5_roundtrip");

@@ -159,6 +159,27 @@ TEST(TimeSeries, SubtractsEachRanksClockOffset) {
   EXPECT_EQ(ta.calls, tb.calls);
 }
 
+TEST(TimeSeries, LabelsNoCallHadBelongToNoSeries) {
+  // Every call of a damaged file names label 0xFFFFFFFF of a 3-label table: the one
+  // "(invalid label)" series, and the table's unused slots below it in none (they were
+  // added to a series past the last one: a heap overflow found by ASan in the HTML).
+  TimeSeriesBuilder::Options o;
+  o.label_count = 3;
+  TimeSeriesBuilder b(o);
+  for (std::uint64_t i = 0; i < 100; ++i) b.add(i * 1000, 500, 0xFFFFFFFFu);
+  const TimeSeries t = b.finish({"a", "b", "c"});
+  ASSERT_EQ(t.labels, std::vector<std::string>{"(invalid label)"});
+  ASSERT_EQ(t.per_s.size(), 1u);
+  double calls = 0;
+  for (std::size_t k = 0; k < t.per_s[0].size(); ++k)
+    if (!std::isnan(t.per_s[0][k])) calls += t.per_s[0][k] * static_cast<double>(t.bin_ns) / 1e9;
+  EXPECT_GT(calls, 0);
+  // Only label 2 called: labels 0 and 1 have slots but no series.
+  TimeSeriesBuilder c(o);
+  for (std::uint64_t i = 0; i < 100; ++i) c.add(i * 1000, 500, 2);
+  EXPECT_EQ(c.finish({"a", "b", "c"}).labels, std::vector<std::string>{"c"});
+}
+
 TEST(TimeSeries, FoldsQuietLabelsIntoOther) {
   TimeSeriesBuilder::Options o;
   o.max_labels = 5;

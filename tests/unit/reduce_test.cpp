@@ -61,6 +61,20 @@ TEST(MergeDictionary, SortedUnionOfRankDependentStrings) {
   EXPECT_EQ(std::count(merged.begin(), merged.end(), "common"), 1);
 }
 
+TEST(BoundedLabel, CutsLongLabelsOnACharacterBoundaryWithAMarker) {
+  const std::string marker(gorgon::kCutMarker);
+  EXPECT_EQ(gorgon::bounded_label("short"), "short");
+  const std::string exact(gorgon::kMaxLabelBytes, 'a');
+  EXPECT_EQ(gorgon::bounded_label(exact), exact);  // at the bound: kept whole
+  const std::string cut = gorgon::bounded_label(exact + "b");
+  EXPECT_EQ(cut.size(), gorgon::kMaxLabelBytes);
+  EXPECT_EQ(cut, std::string(gorgon::kMaxLabelBytes - marker.size(), 'a') + marker);
+  // A 3-byte character (U+20AC) across the cut: dropped whole, never split.
+  const std::size_t keep = gorgon::kMaxLabelBytes - marker.size();
+  const std::string euro = std::string(keep - 1, 'a') + "\xe2\x82\xac" + std::string(100, 'z');
+  EXPECT_EQ(gorgon::bounded_label(euro), std::string(keep - 1, 'a') + marker);
+}
+
 TEST(MergeDictionary, EmptyOnSomeOrAllRanks) {
   const int rank = world_rank();
   std::vector<std::string> mine;

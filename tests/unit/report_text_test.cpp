@@ -34,6 +34,19 @@ TEST(FormatRate, Layouts) {
   EXPECT_EQ(gorgon::format_rate(0), "0.000");
 }
 
+TEST(PrintableLabel, EscapesControlsAndBytesThatAreNotUtf8) {
+  using namespace std::string_literals;
+  EXPECT_EQ(gorgon::printable_label("x\0y"s), "x\\x00y");
+  EXPECT_EQ(gorgon::printable_label("\x1b[31mred\nline"), "\\x1b[31mred\\nline");
+  EXPECT_EQ(gorgon::printable_label("\xff\xfe!"), "\\xff\\xfe!");          // not UTF-8
+  EXPECT_EQ(gorgon::printable_label("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82"),  // kept
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82");
+  EXPECT_EQ(gorgon::printable_label("\xc2\x9b" "2J"), "\\xc2\\x9b2J");        // C1 CSI
+  EXPECT_EQ(gorgon::printable_label("\xc0\xaf"), "\\xc0\\xaf");              // overlong '/'
+  EXPECT_EQ(gorgon::printable_label("\xed\xa0\x80"), "\\xed\\xa0\\x80");    // a surrogate
+  EXPECT_EQ(gorgon::printable_label("\xe2\x82"), "\\xe2\\x82");              // cut short
+}
+
 TEST(FmtPercentile, Keys) {
   EXPECT_EQ(gorgon::fmt_percentile(50), "p50");
   EXPECT_EQ(gorgon::fmt_percentile(99.9), "p99.9");

@@ -1,8 +1,8 @@
 #pragma once
-// The gorgon-mpi HDF5 file format, version 1, in one place: every group, dataset and
+// The gorgon-mpi HDF5 file format, version 2, in one place: every group, dataset and
 // attribute name the writer and the reader use. docs/hdf5-format.md is its specification;
-// change both together, and bump kFormatVersion on any change a version 1 reader would
-// misread.
+// change both together, and bump kFormatVersion on any change an older reader would
+// misread. The reader reads every version up to kFormatVersion.
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -12,7 +12,10 @@
 namespace gorgon::h5::format {
 
 inline constexpr const char* kFormatName = "gorgon-mpi";
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
+/// Format 2 stores string tables as offsets + bytes and string attributes at fixed length;
+/// format 1 had fixed-width label datasets and variable-length string attributes.
+inline constexpr int kFirstPooledVersion = 2;
 
 // ---- root attributes -------------------------------------------------------------------
 inline constexpr const char* kAttrFormat = "format";
@@ -64,8 +67,13 @@ inline constexpr const char* kClockName = "CLOCK_MONOTONIC";
 
 inline constexpr const char* kParams = "params";  // group: one string attribute per parameter
 
-inline constexpr const char* kLabels = "labels";                // fixed-length UTF-8 strings
-inline constexpr const char* kSubcallNames = "subcall_names";   // fixed-length UTF-8 strings
+// String tables. Format 2: a group of kPoolOffsets and kPoolBytes (write_string_pool);
+// format 1: a dataset of fixed-length strings as wide as the longest.
+inline constexpr const char* kLabels = "labels";
+inline constexpr const char* kSubcallNames = "subcall_names";
+inline constexpr const char* kPoolOffsets = "offsets";  // uint64 [strings + 1], from 0
+inline constexpr const char* kPoolBytes = "bytes";      // uint8: string i is [o[i], o[i+1])
+
 
 // ---- /runs/NNN/calls and /runs/NNN/subcalls: raw columns ----------------------------------
 inline constexpr const char* kCalls = "calls";

@@ -12,9 +12,11 @@
 namespace gorgon::h5::detail {
 
 // ---- attributes: in a parallel file every rank writes the same value -----------------------
-/// A scalar variable-length UTF-8 string.
+/// A scalar fixed-length, null-padded UTF-8 string, as long as the value (at least 1 byte):
+/// held in the attribute itself, under the object header's checksum, never in the global
+/// heap (whose damage libhdf5 does not survive).
 void write_attr(hid_t obj, const char* name, const std::string& value);
-/// A 1-D array of variable-length UTF-8 strings.
+/// A 1-D array of fixed-length, null-padded UTF-8 strings, as long as the longest.
 void write_attr(hid_t obj, const char* name, const std::vector<std::string>& values);
 
 template <typename T>
@@ -40,7 +42,11 @@ void write_attr(hid_t obj, const char* name, const std::vector<T>& values) {
 }
 
 [[nodiscard]] bool has_attr(hid_t obj, const char* name);
-/// A string attribute (variable or fixed length); FileError when missing or not a string.
+/// FileError unless attribute `attr` stores exactly `n` values of `type`'s size (a damaged
+/// header can declare more values than it holds).
+void check_attr_storage(hid_t attr, hid_t type, hsize_t n, const char* name);
+/// A string attribute: fixed length (format 2), or variable length (format 1, read as safely
+/// as libhdf5 allows). FileError when missing, not strings, or of a size its storage denies.
 [[nodiscard]] std::string read_string_attr(hid_t obj, const char* name);
 [[nodiscard]] std::vector<std::string> read_strings_attr(hid_t obj, const char* name);
 
@@ -54,6 +60,7 @@ template <typename T>
   Hid space = check_id(H5Aget_space(attr.get()), "H5Aget_space");
   if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || H5Sget_simple_extent_npoints(space.get()) != 1)
     throw FileError(std::string("attribute '") + name + "' is not a number");
+  check_attr_storage(attr.get(), type.get(), 1, name);
   T value{};
   check(H5Aread(attr.get(), TypeOf<T>::memory(), &value),
         std::string("cannot read attribute '") + name + "'");
@@ -71,6 +78,7 @@ template <typename T>
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || n < 0)
     throw FileError(std::string("attribute '") + name + "' is not numbers");
+  check_attr_storage(attr.get(), type.get(), static_cast<hsize_t>(n), name);
   std::vector<T> values(static_cast<std::size_t>(n));
   if (n > 0)
     check(H5Aread(attr.get(), TypeOf<T>::memory(), values.data()),
@@ -134,24 +142,48 @@ template <typename T>
 void write_table(hid_t parent, const char* name, const std::vector<T>& data, const Transfer& t) {
   write_table(parent, name, data, data.size(), 0, t);
 }
-/// Fixed-length, null-padded UTF-8 strings, as long as the longest (at least 1 byte).
-void write_string_table(hid_t parent, const char* name, const std::vector<std::string>& strings,
-                        const Transfer& t);
+/// A string table (format 2): group `name` with `offsets` (uint64, strings + 1 values from 0)
+/// and `bytes` (uint8); string i is bytes [offsets[i], offsets[i + 1]). Any bytes, NUL too.
+void write_string_pool(hid_t parent, const char* name, const std::vector<std::string>& strings,
+                       const Transfer& t);
 
-/// Dimensions of a dataset (FileError when missing).
-[[nodiscard]] std::vector<hsize_t> dataset_dims(hid_t parent, const char* name);
+/// An open dataset whose declared shape and size were checked against the file.
+struct CheckedDataset {
+  Hid id;
+  std::vector<hsize_t> dims;  ///< 1 or 2 dimensions
+  std::size_t elements = 0;   ///< their product
+};
+/// What a dataset must hold.
+enum class Holds { numbers, strings };
+/// Opens dataset `name` and checks, before anything is read or allocated, that it is what a
+/// column is and that the file can hold what it declares: a simple (not scalar) dataspace of
+/// `min_rank` to `max_rank` dimensions, values of the kind `holds`, stored bytes within the
+/// file's size, and every value stored (when filtered: at most kMaxDeflateRatio times the
+/// stored bytes). FileError otherwise.
+[[nodiscard]] CheckedDataset open_checked(hid_t parent, const char* name, Holds holds,
+                                          int min_rank = 1, int max_rank = 1);
+/// Deflate's best ratio is about 1032:1: a filtered dataset cannot hold more than this many
+/// bytes per stored byte.
+inline constexpr std::uint64_t kMaxDeflateRatio = 1100;
 
-void read_table_raw(hid_t parent, const char* name, hid_t mem_type, void* data,
-                    std::size_t expected_elements);
-/// Every value of a dataset, converted to T (2-D datasets row-major).
+void read_table_raw(const CheckedDataset& d, hid_t mem_type, void* data);
+/// Every value of a 1-D (or, when `cols` > 0, a 2-D [rows, cols]) numeric dataset,
+/// converted to T (row-major), after open_checked.
 template <typename T>
-[[nodiscard]] std::vector<T> read_table(hid_t parent, const char* name) {
-  hsize_t n = 1;
-  for (hsize_t d : dataset_dims(parent, name)) n *= d;
-  std::vector<T> out(static_cast<std::size_t>(n));
-  read_table_raw(parent, name, TypeOf<T>::memory(), out.data(), out.size());
+[[nodiscard]] std::vector<T> read_table(hid_t parent, const char* name, std::size_t cols = 0) {
+  const CheckedDataset d = open_checked(parent, name, Holds::numbers, cols > 0 ? 2 : 1,
+                                        cols > 0 ? 2 : 1);
+  if (cols > 0 && d.dims[1] != cols)
+    throw FileError(std::string("dataset '") + name + "' has " + std::to_string(d.dims[1]) +
+                    " columns, not " + std::to_string(cols));
+  std::vector<T> out(d.elements);
+  read_table_raw(d, TypeOf<T>::memory(), out.data());
   return out;
 }
+/// A string table of format 1: a 1-D dataset of fixed-length strings (trailing NULs
+/// dropped).
 [[nodiscard]] std::vector<std::string> read_string_table(hid_t parent, const char* name);
+/// A string table of format 2 (write_string_pool), its offsets checked against its bytes.
+[[nodiscard]] std::vector<std::string> read_string_pool(hid_t parent, const char* name);
 
 }  // namespace gorgon::h5::detail

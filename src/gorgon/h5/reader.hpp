@@ -98,7 +98,10 @@ class Reader {
   static constexpr std::size_t kDefaultBlockRows = std::size_t{1} << 20;
 
   /// Opens `path` read-only and checks its format and format_version. Throws FileError when
-  /// the file is missing, not HDF5, damaged or truncated, another format, or newer.
+  /// the file is missing, not HDF5, damaged or truncated, another format, or newer. Nothing
+  /// in the file is trusted (docs/hdf5-format.md, "Reading it"): a format 1 file's attributes
+  /// are first read in a forked child process, since libhdf5 does not survive a damaged
+  /// global heap.
   explicit Reader(const std::string& path);
   ~Reader();
   Reader(Reader&&) noexcept;

@@ -148,8 +148,8 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
   const Transfer tr{s.dxpl, me == 0};
   Hid calls, subcalls;
   all_or_none(s.world, [&] {
-    write_string_table(parent, f::kLabels, r.labels, tr);
-    write_string_table(parent, f::kSubcallNames, r.names, tr);
+    write_string_pool(parent, f::kLabels, r.labels, tr);
+    write_string_pool(parent, f::kSubcallNames, r.names, tr);
     calls = create_group(parent, f::kCalls);
     subcalls = create_group(parent, f::kSubcalls);
   });

@@ -176,6 +176,11 @@ Writer::Writer(const std::string& path, MPI_Comm world, WriterOptions options)
       all_or_none(world, [&] {
         Hid fapl = check_id(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
         check(H5Pset_fapl_mpio(fapl.get(), world, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+        // The 1.8 file format: superblock, object headers (and the attributes in them) and
+        // the heaps and B-trees of groups are checksummed, so a reader detects damage to
+        // them instead of following it.
+        check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110),
+              "H5Pset_libver_bounds");
         check(H5Pset_all_coll_metadata_ops(fapl.get(), true), "H5Pset_all_coll_metadata_ops");
         check(H5Pset_coll_metadata_write(fapl.get(), true), "H5Pset_coll_metadata_write");
         m.file = check_id(H5Fcreate(m.temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),

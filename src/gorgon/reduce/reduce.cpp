@@ -22,7 +22,7 @@ std::vector<std::uint32_t> map_ids(const std::vector<std::string>& local,
   ids.reserve(local.size());
   for (const auto& s : local)
     ids.push_back(static_cast<std::uint32_t>(
-        std::lower_bound(global.begin(), global.end(), s) - global.begin()));
+        std::lower_bound(global.begin(), global.end(), bounded_label(s)) - global.begin()));
   return ids;
 }
 
@@ -76,6 +76,16 @@ void for_each_record(const RankRun& run, const Dictionaries& maps, F&& visit) {
 
 }  // namespace
 
+std::string bounded_label(std::string text) {
+  if (text.size() <= kMaxLabelBytes) return text;
+  std::size_t keep = kMaxLabelBytes - kCutMarker.size();
+  // Not inside a UTF-8 character: back over continuation bytes (10xxxxxx), at most three.
+  for (int i = 0; i < 3 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80; ++i) --keep;
+  text.resize(keep);
+  text += kCutMarker;
+  return text;
+}
+
 std::vector<std::string> merge_dictionary(MPI_Comm comm, std::vector<std::string> local) {
   mpi::communicator world(comm, mpi::comm_attach);
   std::sort(local.begin(), local.end());
@@ -97,10 +107,8 @@ Dictionaries merge_dictionaries(MPI_Comm comm,
   std::vector<std::string> local_labels, local_names;
   for (const auto& rec : records) {
     if (!rec) continue;
-    local_labels.insert(local_labels.end(), rec->labels.strings().begin(),
-                        rec->labels.strings().end());
-    local_names.insert(local_names.end(), rec->subcall_names.strings().begin(),
-                       rec->subcall_names.strings().end());
+    for (const auto& l : rec->labels.strings()) local_labels.push_back(bounded_label(l));
+    for (const auto& n : rec->subcall_names.strings()) local_names.push_back(bounded_label(n));
   }
   Dictionaries d;
   d.labels = merge_dictionary(comm, std::move(local_labels));

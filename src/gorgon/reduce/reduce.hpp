@@ -7,12 +7,22 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gorgon/run/rank_run.hpp"
 #include "gorgon/stats/summary.hpp"
 
 namespace gorgon {
+
+/// The longest label or sub-call name a run keeps, in bytes (docs/operations.md). A longer
+/// one is cut, when the run's dictionaries are merged (never in the timed loop), to this
+/// many bytes: its first bytes up to a UTF-8 character boundary, then kCutMarker. Labels
+/// that differ only past the cut become one.
+inline constexpr std::size_t kMaxLabelBytes = 4096;
+inline constexpr std::string_view kCutMarker = "...[cut]";
+/// `text` within kMaxLabelBytes.
+std::string bounded_label(std::string text);
 
 /// The sorted union of every rank's `local` strings, on every rank. Collective.
 std::vector<std::string> merge_dictionary(MPI_Comm comm, std::vector<std::string> local);
@@ -27,7 +37,8 @@ struct Dictionaries {
   std::vector<std::uint32_t> name_order;
 };
 
-/// Merges the dictionaries of every thread of every rank of `comm`. Collective.
+/// Merges the dictionaries of every thread of every rank of `comm`, each string within
+/// kMaxLabelBytes (bounded_label). Collective.
 Dictionaries merge_dictionaries(MPI_Comm comm,
                                 const std::vector<std::unique_ptr<ThreadRecord>>& records);
 

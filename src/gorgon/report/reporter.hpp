@@ -34,8 +34,10 @@ std::string fmt_percentile(double p);
 std::string status_lines(const RunSummary& summary);
 /// A call rate the way reports print it: "512", "9.5", "0.250".
 std::string format_rate(double per_second);
-/// A label as a terminal may show it: control characters, newlines and backslashes escaped
-/// ("\n", "\x1b"), so a label can neither break a report's lines nor drive the terminal.
+/// A label as a terminal may show it: control characters (C0 and C1), newlines and
+/// backslashes escaped ("\n", "\x1b"), and every byte that is not part of well-formed UTF-8
+/// as "\xff", so a label can neither break a report's lines nor drive the terminal, and the
+/// report is valid UTF-8.
 std::string printable_label(std::string_view label);
 /// How many calls failed and under which labels; loud when every call failed ("" for none).
 std::string error_lines(const RunSummary& summary);

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <ostream>
 
 #include "gorgon/base/units.hpp"
@@ -59,15 +60,52 @@ std::string format_rate(double r) {
   return fmt::format("{:.3f}", r);
 }
 
+namespace {
+
+/// Bytes of the well-formed UTF-8 character at label[i] (RFC 3629: shortest form, no
+/// surrogates, at most U+10FFFF), or 0 when the bytes there are not one. C1 controls
+/// (U+0080..U+009F; U+009B starts a terminal escape) count as not one either.
+std::size_t utf8_char_bytes(std::string_view label, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(label[k]); };
+  const unsigned char c = byte(i);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1Fu;
+  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0Fu;
+  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07u;
+  else return 0;
+  if (i + n > label.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+  }
+  static constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kShortest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  if (cp < 0xA0) return 0;
+  return n;
+}
+
+}  // namespace
+
 std::string printable_label(std::string_view label) {
   std::string out;
   out.reserve(label.size());
-  for (unsigned char c : label) {
+  for (std::size_t i = 0; i < label.size();) {
+    const auto c = static_cast<unsigned char>(label[i]);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_char_bytes(label, i);
+      if (n == 0) out += fmt::format("\\x{:02x}", c);  // not UTF-8, or a C1 control
+      else out.append(label.substr(i, n));
+      i += n == 0 ? 1 : n;
+      continue;
+    }
     if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
     else if (c == '\\') out += "\\\\";
     else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
     else out += static_cast<char>(c);
+    ++i;
   }
   return out;
 }
