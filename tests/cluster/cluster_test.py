@@ -29,10 +29,21 @@ def gorgon_cmd(*options):
     return ["bash", ARGS.vcluster, "mpirun", ARGS.gorgon, *[str(o) for o in options]]
 
 
+# Read by an independent reader (Debian's h5py): string attributes are fixed-length (bytes),
+# a string table is offsets + bytes (docs/hdf5-format.md).
+PRELUDE = """import h5py, json, sys, numpy as np
+f = h5py.File(sys.argv[1], 'r')
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+def table(g):
+    o, b = g['offsets'][:], g['bytes'][:].tobytes()
+    return [b[o[i]:o[i + 1]].decode() for i in range(len(o) - 1)]
+"""
+
+
 def read_h5(path, expression):
-    p = subprocess.run(["/usr/bin/python3", "-c",
-                        "import h5py, json, sys, numpy as np\nf = h5py.File(sys.argv[1], 'r')\n"
-                        "print(json.dumps(" + expression + "))", path],
+    p = subprocess.run(["/usr/bin/python3", "-c", PRELUDE + "print(json.dumps(" + expression + "))",
+                        path],
                        capture_output=True, text=True, timeout=HANG)
     if p.returncode != 0:
         raise AssertionError(f"reading {path}: {p.stderr}")
@@ -70,10 +81,10 @@ class Cluster(unittest.TestCase):
                                    f"int({r}['calls/number'][:].min()), "
                                    f"int({r}['calls/number'][:].max())]")
         self.assertEqual(numbers, [30011, 30011, 7, 30017], "every number exactly once")
-        hosts = read_h5(self.h5, "[h if isinstance(h, str) else h.decode() for h in f.attrs['hosts']]")
+        hosts = read_h5(self.h5, "[text(h) for h in f.attrs['hosts']]")
         self.assertEqual(hosts, ["gvc1", "gvc1", "gvc2", "gvc2", "gvc3", "gvc3"])
         labels = read_h5(self.h5, f"np.bincount({r}['calls/label'][:]).tolist()")
-        names = read_h5(self.h5, f"[l if isinstance(l, str) else l.decode() for l in {r}['labels'][:]]")
+        names = read_h5(self.h5, f"table({r}['labels'])")
         counts = dict(zip(names, labels))
         fails = sum(1 for n in range(7, 30018) if n % 5 == 0)
         self.assertEqual(counts, {"FAIL": fails, "SUCCESS": 30011 - fails})
@@ -100,7 +111,7 @@ class Cluster(unittest.TestCase):
         os.kill(proc.pid, signal.SIGUSR1)  # the bash wrapper execs mpirun: this is mpirun
         out, err = proc.communicate(timeout=HANG)
         self.assertEqual(proc.returncode, 4, out + err)
-        status = read_h5(self.h5, "[f['runs/000'].attrs['status'], f['runs/000'].attrs['stop_reason'],"
+        status = read_h5(self.h5, "[text(f['runs/000'].attrs['status']), text(f['runs/000'].attrs['stop_reason']),"
                                   " int(len(f['runs/000/calls/number']))]")
         self.assertEqual(status[:2], ["interrupted", "SIGUSR1"])
         self.assertGreater(status[2], 0)
@@ -160,7 +171,7 @@ class Cluster(unittest.TestCase):
             os.kill(p, signal.SIGTERM)
         out, err = proc.communicate(timeout=HANG)
         self.assertEqual(proc.returncode, 4, out + err)
-        status = read_h5(self.h5, "[f['runs/000'].attrs['status'], f['runs/000'].attrs['stop_reason'],"
+        status = read_h5(self.h5, "[text(f['runs/000'].attrs['status']), text(f['runs/000'].attrs['stop_reason']),"
                                   " int(len(f['runs/000/calls/number'])),"
                                   " sorted(set(f['runs/000/calls/rank'][:].tolist()))]")
         self.assertEqual(status[:2], ["interrupted", "SIGTERM"])
