@@ -297,12 +297,19 @@ Comparison compare(const RunSummary& current, const RunSummary& baseline) {
     const LabelSummary* base = find_label(baseline, name);
     row(name, "", now ? &now->stats : nullptr, base ? &base->stats : nullptr);
     c.rows.back().error = (now && now->error) || (base && base->error);
+    // Sub-calls in the order calls made them (the current run's, then the baseline's others).
+    std::vector<std::string> order;
     std::map<std::string, std::pair<const Summary*, const Summary*>> subs;
-    if (now)
-      for (const auto& s : now->subcalls) subs[s.name].first = &s.stats;
-    if (base)
-      for (const auto& s : base->subcalls) subs[s.name].second = &s.stats;
-    for (const auto& [sub, pair] : subs) row(sub, name, pair.first, pair.second);
+    auto add = [&](const LabelSummary* l, bool current_side) {
+      if (!l) return;
+      for (const auto& s : l->subcalls) {
+        if (!subs.count(s.name)) order.push_back(s.name);
+        (current_side ? subs[s.name].first : subs[s.name].second) = &s.stats;
+      }
+    };
+    add(now, true);
+    add(base, false);
+    for (const auto& sub : order) row(sub, name, subs[sub].first, subs[sub].second);
   }
   return c;
 }

@@ -52,7 +52,8 @@ std::string comparison_text(const Comparison& c) {
     const bool both = r.current && r.baseline;
     auto rate = [](const std::optional<Summary>& s, double v) { return s ? format_rate(v) : "-"; };
     std::string line = fmt::format(
-        "{:>12} {:>10} {:>10} {:>8}", r.parent.empty() ? r.name : r.name + "<",
+        "{:>12} {:>10} {:>10} {:>8}",
+        printable_label(r.name) + (r.parent.empty() ? (r.error ? kErrorMark : "") : "<"),
         rate(r.current, r.current_per_s), rate(r.baseline, r.baseline_per_s),
         both ? format_change(percent_change(r.current_per_s, r.baseline_per_s)) : "-");
     for (double p : kReportPercentiles) {

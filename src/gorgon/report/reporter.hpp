@@ -21,6 +21,9 @@ class Reporter {
   virtual void report_suite(const std::vector<RunSummary>& runs, const RunSummary& suite) = 0;
 };
 
+/// What marks a label that is a failure under the run's error rule ("FAIL!").
+inline constexpr const char* kErrorMark = "!";
+
 /// The original tool's report: "Total time:", a "Result" line over every call, a line per
 /// label, and " name<" lines for the sub-calls under each label, with percentile columns.
 std::string small_report(const RunSummary& summary);

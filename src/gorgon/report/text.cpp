@@ -13,8 +13,6 @@ namespace {
 /// The name column: wide enough for the longest name up to kMaxName; a longer name gets a
 /// line of its own above its numbers, so the columns stay where they are.
 constexpr std::size_t kMinName = 12, kMaxName = 20;
-/// What marks a label that is a failure under the run's error rule.
-constexpr const char* kErrorMark = "!";
 
 std::size_t display_width(std::string_view s) {
   std::size_t n = 0;
