@@ -361,6 +361,24 @@ TEST(Compare, MatchesLabelsAndSubCallsByName) {
   EXPECT_FALSE(percent_change(1, 0));
 }
 
+TEST(Compare, SubCallsInTheOrderCallsMadeThem) {
+  SyntheticRun a, b;
+  a.labels = b.labels = {"200"};
+  a.subcalls = {"total", "connect"};
+  b.subcalls = {"first byte", "connect"};
+  SyntheticSource sa("a.h5", {a}), sb("b.h5", {b});
+  RunSummary now = sa.summary(0), base = sb.summary(0);
+  // The summaries hold sub-calls in the order calls made them; make it one no sort gives.
+  auto& subs = now.labels[0].subcalls;
+  if (subs[0].name < subs[1].name) std::swap(subs[0], subs[1]);  // "total", "connect"
+  const Comparison c = compare(now, base);
+  std::vector<std::string> names;
+  for (const auto& r : c.rows)
+    if (!r.parent.empty()) names.push_back(r.name);
+  // The current run's order, then what only the baseline has.
+  EXPECT_EQ(names, (std::vector<std::string>{"total", "connect", "first byte"}));
+}
+
 TEST(BuildReport, PicksOneRunOrAllAndMergesTheSuite) {
   SyntheticSource source("s.h5", testing::scaling_suite(1000), {{"format", "gorgon-mpi"}});
   BuildOptions all;
