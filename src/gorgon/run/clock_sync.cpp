@@ -9,7 +9,7 @@ namespace gorgon {
 namespace {
 
 constexpr int kClockTag = 7301;
-constexpr std::uint64_t kDone = 0;  ///< rank 0's "no more rounds" (now_ns() is never 0)
+constexpr int kDoneTag = 7302;  ///< rank 0's "no more rounds" to a peer (any clock value)
 
 /// Rank 0's side with one peer: ping-pongs until the sampling rule says enough.
 ClockOffset sample_peer(MPI_Comm comm, int peer, const ClockSampling& s) {
@@ -34,8 +34,8 @@ ClockOffset sample_peer(MPI_Comm comm, int peer, const ClockSampling& s) {
       since_best = 0;
     }
   }
-  const std::uint64_t done = kDone;
-  check_mpi(MPI_Send(&done, 1, MPI_UINT64_T, peer, kClockTag, comm), "MPI_Send");
+  const std::uint64_t done = 0;
+  check_mpi(MPI_Send(&done, 1, MPI_UINT64_T, peer, kDoneTag, comm), "MPI_Send");
   return best;
 }
 
@@ -43,8 +43,9 @@ ClockOffset sample_peer(MPI_Comm comm, int peer, const ClockSampling& s) {
 void answer_rank0(MPI_Comm comm) {
   while (true) {
     std::uint64_t t1 = 0;
-    check_mpi(MPI_Recv(&t1, 1, MPI_UINT64_T, 0, kClockTag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
-    if (t1 == kDone) return;
+    MPI_Status status;
+    check_mpi(MPI_Recv(&t1, 1, MPI_UINT64_T, 0, MPI_ANY_TAG, comm, &status), "MPI_Recv");
+    if (status.MPI_TAG == kDoneTag) return;
     const std::uint64_t mine = now_ns();
     check_mpi(MPI_Send(&mine, 1, MPI_UINT64_T, 0, kClockTag, comm), "MPI_Send");
   }
