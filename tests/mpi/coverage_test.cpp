@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -162,6 +163,29 @@ TEST_P(Coverage, EveryNumberExactlyOnce) {
   } catch (const std::exception& e) {
     // execute_run throws on every rank alike, so the collectives stay matched.
     ADD_FAILURE() << "exception: " << e.what();
+  }
+}
+
+// Run with OMP_THREAD_LIMIT=1 (mpi.coverage.thread_limit.np2): a team smaller than asked is
+// an error on every rank, with a message, never a crash (it dereferenced the rounds that the
+// failed team had cancelled).
+TEST(TeamNotReady, FewerThreadsThanAskedIsAnErrorOnEveryRank) {
+  const char* limit = std::getenv("OMP_THREAD_LIMIT");
+  if (limit == nullptr || std::string(limit) != "1") GTEST_SKIP() << "needs OMP_THREAD_LIMIT=1";
+  gorgon::RunSpec spec;
+  spec.operation = "parity";
+  spec.ops = 100;
+  spec.threads = 2;
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  spec.ranks = ranks;
+  try {
+    (void)gorgon::execute_run(spec, parity_operation(), MPI_COMM_WORLD);
+    ADD_FAILURE() << "a team of 1 thread ran a 2-thread run";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("OpenMP started 1 threads instead of 2"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -39,6 +39,7 @@ class RoundKeeper {
   void cancel() noexcept { rounds_.reset(); }
   /// The phase starts now: the first round is due one interval later.
   void start(std::uint64_t now) {
+    if (!rounds_) return;
     rounds_->restart(now);
     due_ = now;
   }
@@ -424,8 +425,9 @@ void agree_clocks_and_start(Team& team) {
   }
   try {
     // Every rank says whether it is prepared before any enters the rounds, so a rank that
-    // failed here cannot leave the others waiting in them.
-    if (any_rank(team.comm, !prepared)) {
+    // failed here cannot leave the others waiting in them. A team that was not ready (agreed
+    // on every rank) has no rounds to start.
+    if (!team.ready || any_rank(team.comm, !prepared)) {
       team.ready = false;
       team.rounds.cancel();  // on every rank: none takes part in the rounds
     } else {
