@@ -37,12 +37,11 @@ node_of() {
 }
 
 down() {
-  for pidfile in "$STATE"/node*.pid; do
-    [ -f "$pidfile" ] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null || true
-  done
+  # Only what `up` made: the gvcN namespaces (and every process in them), their veths, the
+  # bridge, the cgroups, the state files.
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^gvc[0-9]*$' || true); do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip link delete "$ns-h" 2>/dev/null || true
     ip netns delete "$ns" 2>/dev/null || true
   done
   ip link delete "$BRIDGE" 2>/dev/null || true
@@ -54,7 +53,10 @@ down() {
     done
     rmdir "$CGROUP" 2>/dev/null || true
   fi
-  rm -rf "$STATE"
+  if [ -d "$STATE" ]; then
+    rm -f "$STATE"/nodes "$STATE"/node*.pid "$STATE"/node*.offset "$STATE"/node*.err
+    rmdir "$STATE" 2>/dev/null || true
+  fi
 }
 
 up() {
@@ -68,7 +70,11 @@ up() {
     esac
   done
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 50 ] || die "N must be 1..50"
+  if [ -n "$cpus" ] && [ ! -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+    die "--cpu needs cgroup v1's cpu controller at /sys/fs/cgroup/cpu"
+  fi
   down
+  trap 'echo "vcluster: up failed; cleaning up" >&2; down' ERR
   mkdir -p "$STATE"
   ip link add "$BRIDGE" type bridge
   ip addr add "$SUBNET.1/24" dev "$BRIDGE"
@@ -86,8 +92,8 @@ up() {
     local s=${off[$(( (i - 1) % ${#off[@]} ))]:-0}
     # The node's holder: its own hostname and clock origin, kept while the cluster is up.
     ip netns exec "$ns" unshare --uts --time --monotonic="$s" --fork \
-      sh -c "hostname $ns; echo $s > '$STATE/node$i.offset'; exec sleep infinity" \
-      </dev/null >/dev/null 2>&1 &
+      sh -c 'hostname "$1"; echo "$2" > "$3"; exec sleep infinity' sh "$ns" "$s" \
+      "$STATE/node$i.offset" </dev/null >/dev/null 2>"$STATE/node$i.err" &
     echo $! > "$STATE/node$i.pid"
     local p=${cpu[$((i - 1))]:-}
     if [ -n "$p" ]; then
@@ -100,8 +106,13 @@ up() {
   # Wait for every holder to be in its namespaces.
   for i in $(seq 1 "$n"); do
     for _ in $(seq 1 100); do [ -f "$STATE/node$i.offset" ] && break; sleep 0.05; done
-    [ -f "$STATE/node$i.offset" ] || die "node $i did not start"
+    if [ ! -f "$STATE/node$i.offset" ]; then
+      echo "vcluster: node $i did not start: $(cat "$STATE/node$i.err" 2>/dev/null)" >&2
+      down
+      exit 1
+    fi
   done
+  trap - ERR
   echo "vcluster: $n nodes up: $(for i in $(seq 1 "$n"); do printf 'gvc%d=%s(%+ds) ' "$i" "$(node_ip "$i")" "$(cat "$STATE/node$i.offset")"; done)"
 }
 
@@ -109,7 +120,8 @@ up() {
 holder() {
   local pid; pid=$(cat "$STATE/node$1.pid" 2>/dev/null) || die "node $1 is not up"
   local child; child=$(pgrep -P "$pid" | head -n1)
-  echo "${child:-$pid}"
+  [ -n "$child" ] || die "node $1's holder is gone (scripts/vcluster.sh up again)"
+  echo "$child"
 }
 
 # exec NODE COMMAND...: in the node's network, UTS and time namespaces and its CPU cgroup.
