@@ -71,7 +71,8 @@ nlohmann::json to_json(const RunSummary& s) {
                             {"busy_ns", r.busy_ns},
                             {"wall_ns", r.wall_ns},
                             {"clock_offset_ns", r.clock_offset_ns},
-                            {"clock_rtt_ns", r.clock_rtt_ns}});
+                            {"clock_rtt_ns", r.clock_rtt_ns},
+                            {"stonewall_calls", r.stonewall_calls}});
     b["threads"] = nlohmann::json::array();
     for (const auto& t : s.thread_balance)
       b["threads"].push_back(

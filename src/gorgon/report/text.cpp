@@ -210,6 +210,30 @@ std::string run_title(const RunSummary& s, std::size_t index, std::size_t count)
                      s.threads, s.seed);
 }
 
+/// --stonewall: each rank's calls when every rank stopped starting calls, and the rate up to
+/// then; with --wear-out, the rate of the whole run too (IOR reports both).
+std::string stonewall_line(const RunSummary& s) {
+  if (s.stonewall_ns == 0) return "";
+  if (!s.stonewall_reached)
+    return fmt::format("Stonewall: {}, not reached (every call was made before it)\n",
+                       format_duration(s.stonewall_ns));
+  std::uint64_t lo = UINT64_MAX, hi = 0, sum = 0;
+  for (const auto& r : s.rank_balance) {
+    lo = std::min(lo, r.stonewall_calls);
+    hi = std::max(hi, r.stonewall_calls);
+    sum += r.stonewall_calls;
+  }
+  if (s.rank_balance.empty()) lo = 0;
+  std::string out = fmt::format("Stonewall: at {}, calls per rank {}..{}, {} in all, {} calls/s",
+                                format_duration(s.stonewall_ns), lo, hi, sum,
+                                format_rate(static_cast<double>(sum) * 1e9 /
+                                            static_cast<double>(s.stonewall_ns)));
+  if (s.wear_out)
+    out += fmt::format("; with the wear-out {} calls in {}, {} calls/s", s.total.count,
+                       format_elapsed(s.wall_ns), format_rate(s.total.rate(s.wall_ns)));
+  return out + "\n";
+}
+
 std::string status_lines(const RunSummary& s) {
   std::string out;
   if (s.status != RunStatus::complete)
@@ -222,7 +246,7 @@ std::string status_lines(const RunSummary& s) {
         s.total.count
             ? 100.0 * static_cast<double>(s.late_calls) / static_cast<double>(s.total.count)
             : 0.0);
-  return out;
+  return out + stonewall_line(s);
 }
 
 std::string limit_lines(const RunSummary& s) {

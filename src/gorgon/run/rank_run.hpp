@@ -34,6 +34,11 @@ struct RankRun {
   bool interrupted = false;  ///< stopped early (signal, deadline, another rank): same on all
   std::string stop_reason;   ///< why, when interrupted
   std::uint64_t late_calls = 0;  ///< rate mode: calls of this rank that started late
+  /// --stonewall: this rank's calls when it stopped at the stonewall, and whether the
+  /// stonewall cut the run short on any rank (agreed: the same on every rank).
+  std::uint64_t stonewall_calls = 0;
+  bool stonewalled = false;
+  std::vector<std::string> notes;  ///< what the user should know about how it ran (same on all)
 };
 
 }  // namespace gorgon

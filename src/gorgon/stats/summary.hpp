@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gorgon/base/schedule.hpp"
 #include "gorgon/stats/histogram.hpp"
 
 namespace gorgon {
@@ -70,6 +71,7 @@ struct RankBalance {
   std::uint64_t wall_ns = 0;
   std::int64_t clock_offset_ns = 0;  ///< this rank's clock minus rank 0's (estimated)
   std::uint64_t clock_rtt_ns = 0;    ///< round trip of the best offset sample
+  std::uint64_t stonewall_calls = 0;  ///< --stonewall: calls when it stopped there
 };
 
 /// How a run ends: after `ops` calls, or when its duration is up.
@@ -111,6 +113,10 @@ struct RunSummary {
   double rate = 0;                 ///< open loop: the calls/s asked for (0: closed loop)
   std::uint64_t late_calls = 0;    ///< open loop: calls that started a schedule slot late
   std::uint64_t warmup_calls = 0;  ///< calls made before measuring, not in the statistics
+  Schedule schedule = Schedule::static_;  ///< how the calls were shared between the ranks
+  std::uint64_t stonewall_ns = 0;  ///< > 0: no rank started a call after this time
+  bool wear_out = false;           ///< after the stonewall, ranks caught up with the busiest
+  bool stonewall_reached = false;  ///< the stonewall cut the run short on some rank
   std::string error_rule;          ///< which labels are failures, e.g. "ok: 1xx,2xx,3xx"
   RunStatus status = RunStatus::complete;
   std::string stop_reason;          ///< why it was interrupted (SIGTERM, time limit, ...)
@@ -138,6 +144,10 @@ struct RunSummary {
     f("rate", s.rate);
     f("late_calls", s.late_calls);
     f("warmup_calls", s.warmup_calls);
+    f("schedule", s.schedule);
+    f("stonewall_ns", s.stonewall_ns);
+    f("wear_out", s.wear_out);
+    f("stonewall_reached", s.stonewall_reached);
     f("error_rule", s.error_rule);
     f("status", s.status);
     f("stop_reason", s.stop_reason);
