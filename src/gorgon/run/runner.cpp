@@ -500,6 +500,15 @@ void finish(Team& team) {
 
 }  // namespace
 
+namespace {
+std::string processor_name() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  check_mpi(MPI_Get_processor_name(name, &len), "MPI_Get_processor_name");
+  return std::string(name, static_cast<std::size_t>(len));
+}
+}  // namespace
+
 RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm comm,
                     const RunControl& control) {
   RankRun run;
@@ -507,6 +516,7 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
   run.errors = error_rule(spec, info);
   MPI_Comm_rank(comm, &run.rank);
   MPI_Comm_size(comm, &run.ranks);
+  run.host = processor_name();
   std::vector<OperationFn> ops = make_operations(spec, info, comm, run);
   NumberPlan numbers = plan_numbers(spec, run.ranks, run.rank);
   run.records.resize(static_cast<std::size_t>(spec.threads));
