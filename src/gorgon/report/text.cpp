@@ -157,9 +157,7 @@ std::string clock_line(const RunSummary& s) {
       rank, format_duration(rtt / 2),
       100.0 * static_cast<double>(rtt / 2) / static_cast<double>(std::max<std::uint64_t>(wall, 1)));
 }
-}  // namespace
 
-namespace {
 /// The balance line's per-node part, when the run spans more than one host ("" on one):
 /// "; nodes 3: calls per node a..b, busy per node c..d; slowest node gvc2 (wall)".
 std::string node_figures(const RunSummary& s) {

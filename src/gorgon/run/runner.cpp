@@ -498,9 +498,7 @@ void finish(Team& team) {
                                                 : "the run failed: " + team.error);
 }
 
-}  // namespace
-
-namespace {
+/// This rank's node: MPI_Get_processor_name, for the run's per-node balance.
 std::string processor_name() {
   char name[MPI_MAX_PROCESSOR_NAME] = {};
   int len = 0;
