@@ -127,6 +127,11 @@ void compare_summary(const gorgon::RunSummary& live, const gorgon::h5::RunInfo& 
   CHECK(gorgon::run_title(read, 0, 1) == gorgon::run_title(live, 0, 1));
   CHECK(gorgon::to_json(read).dump() == gorgon::to_json(live).dump());
   CHECK(read.total.histogram == live.total.histogram);
+  // Each rank's host: the reducer's (gathered) and the reader's (the file's hosts) agree.
+  CHECK(read.rank_balance.size() == live.rank_balance.size());
+  for (std::size_t r = 0; r < std::min(read.rank_balance.size(), live.rank_balance.size()); ++r)
+    CHECK(!live.rank_balance[r].host.empty() &&
+          read.rank_balance[r].host == live.rank_balance[r].host);
   CHECK(read.total.m2 == live.total.m2);
   CHECK(read.labels.size() == live.labels.size());
   for (std::size_t l = 0; l < std::min(read.labels.size(), live.labels.size()); ++l) {

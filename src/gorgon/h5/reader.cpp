@@ -331,6 +331,11 @@ RunInfo Reader::run(std::size_t index) const {
     }
     fill_summary(t, r.labels, r.subcall_names, s);
     check_balance(s);
+    // A run's rank r is world rank r (a run takes the first ranks of the world): its node
+    // is hosts[r]. A hosts attribute shorter than that leaves the host unknown ("").
+    for (auto& rank : s.rank_balance)
+      if (static_cast<std::size_t>(rank.rank) < impl_->info.hosts.size())
+        rank.host = impl_->info.hosts[static_cast<std::size_t>(rank.rank)];
     r.rank_start_ns = t.rank_start_ns;
     r.calls = impl_->call_columns(run).rows;
     r.subcalls = impl_->subcall_columns(run).rows;

@@ -125,7 +125,8 @@ void fill_summary(const SummaryTables& t, const std::vector<std::string>& labels
   for (std::size_t i = 0; i < nr; ++i)
     s.rank_balance.push_back({t.rank_rank[i], t.rank_calls[i], t.rank_busy_ns[i],
                               t.rank_wall_ns[i], t.rank_clock_offset_ns[i],
-                              t.rank_clock_rtt_ns[i], stonewall ? t.rank_stonewall_calls[i] : 0});
+                              t.rank_clock_rtt_ns[i], "",  // host: from the file's hosts
+                              stonewall ? t.rank_stonewall_calls[i] : 0});
   s.thread_balance.clear();
   for (std::size_t i = 0; i < nt; ++i)
     s.thread_balance.push_back(

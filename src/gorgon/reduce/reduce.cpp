@@ -253,6 +253,8 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   check_mpi(MPI_Reduce(local_extra, extra, 2, MPI_UINT64_T, MPI_SUM, 0, comm), "MPI_Reduce");
   std::vector<std::uint64_t> rank_rows(root ? 4 * static_cast<std::size_t>(world.size()) : 0);
   mpi::gather(world, rank_row, 4, rank_rows.data(), 0);
+  std::vector<std::string> hosts;  // each rank's node, for the per-node view
+  mpi::gather(world, run.host, hosts, 0);
 
   RunSummary s;
   if (!root) return s;
@@ -313,6 +315,7 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
     rb.busy_ns = rank_rows[4 * r + 1];
     rb.wall_ns = rank_rows[4 * r + 2];
     rb.stonewall_calls = rank_rows[4 * r + 3];
+    rb.host = hosts[static_cast<std::size_t>(r)];
     if (static_cast<std::size_t>(r) < run.offsets.size()) {
       rb.clock_offset_ns = run.offsets[r].offset_ns;
       rb.clock_rtt_ns = r == 0 ? 0 : run.offsets[r].rtt_ns;

@@ -157,6 +157,24 @@ std::string clock_line(const RunSummary& s) {
       rank, format_duration(rtt / 2),
       100.0 * static_cast<double>(rtt / 2) / static_cast<double>(std::max<std::uint64_t>(wall, 1)));
 }
+
+/// The balance line's per-node part, when the run spans more than one host ("" on one):
+/// "; nodes 3: calls per node a..b, busy per node c..d; slowest node gvc2 (wall)".
+std::string node_figures(const RunSummary& s) {
+  const std::vector<NodeBalance> nodes = s.nodes();
+  if (nodes.size() < 2) return "";
+  auto [cmin, cmax] = std::minmax_element(nodes.begin(), nodes.end(),
+                                          [](auto& a, auto& b) { return a.calls < b.calls; });
+  auto [bmin, bmax] = std::minmax_element(nodes.begin(), nodes.end(),
+                                          [](auto& a, auto& b) { return a.busy_ns < b.busy_ns; });
+  const std::string slow = s.slowest_node();
+  std::uint64_t wall = 0;
+  for (const auto& n : nodes)
+    if (n.host == slow) wall = n.wall_ns;
+  return fmt::format("; nodes {}: calls per node {}..{}, busy per node {}..{}; slowest node {} ({})",
+                     nodes.size(), cmin->calls, cmax->calls, format_elapsed(bmin->busy_ns),
+                     format_elapsed(bmax->busy_ns), printable_label(slow), format_elapsed(wall));
+}
 }  // namespace
 
 std::string balance_line(const RunSummary& s) {
@@ -177,9 +195,9 @@ std::string balance_line(const RunSummary& s) {
     if (r.rank == slow) slowest = &r;
   std::string line = fmt::format(
       "Balance: calls per rank {}..{}, per thread {}..{}; busy per thread {}..{}; "
-      "slowest rank {} ({})\n",
+      "slowest rank {} ({}){}\n",
       rmin->calls, rmax->calls, tmin, tmax, format_elapsed(bmin), format_elapsed(bmax), slow,
-      format_elapsed(slowest != nullptr ? slowest->wall_ns : 0));
+      format_elapsed(slowest != nullptr ? slowest->wall_ns : 0), node_figures(s));
   return line + clock_line(s);
 }
 

@@ -26,6 +26,7 @@ struct RankRun {
   int rank = 0;   ///< rank in the run's communicator
   int ranks = 1;  ///< ranks in the run
   int threads = 1;  ///< threads that actually ran
+  std::string host;  ///< the node this rank ran on: MPI_Get_processor_name
   std::vector<std::unique_ptr<ThreadRecord>> records;  ///< one per thread
   std::uint64_t start_ns = 0;  ///< local clock right after the start barrier
   std::uint64_t end_ns = 0;    ///< local clock when this rank's last thread finished

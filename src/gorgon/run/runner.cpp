@@ -531,6 +531,13 @@ void require_serialized_mpi() {
                       "rank's agent thread talks to MPI while the calling threads run)");
 }
 
+/// This rank's node: MPI_Get_processor_name, for the run's per-node balance.
+std::string processor_name() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  check_mpi(MPI_Get_processor_name(name, &len), "MPI_Get_processor_name");
+  return std::string(name, static_cast<std::size_t>(len));
+}
 }  // namespace
 
 RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm comm,
@@ -541,6 +548,7 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
   MPI_Comm_rank(comm, &run.rank);
   MPI_Comm_size(comm, &run.ranks);
   require_serialized_mpi();
+  run.host = processor_name();
   std::vector<OperationFn> ops = make_operations(spec, info, comm, run);
   NumberPlan numbers = plan_numbers(spec, run.ranks, run.rank);
   share_numbers(numbers, spec, comm, run);

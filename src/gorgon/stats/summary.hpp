@@ -71,7 +71,18 @@ struct RankBalance {
   std::uint64_t wall_ns = 0;
   std::int64_t clock_offset_ns = 0;  ///< this rank's clock minus rank 0's (estimated)
   std::uint64_t clock_rtt_ns = 0;    ///< round trip of the best offset sample
+  std::string host;                  ///< the node it ran on (MPI_Get_processor_name)
   std::uint64_t stonewall_calls = 0;  ///< --stonewall: calls when it stopped there
+};
+
+/// Calls and time of one node: the ranks of a run that share a host, derived from the run's
+/// rank balance (RunSummary::nodes), never stored apart.
+struct NodeBalance {
+  std::string host;
+  std::vector<int> ranks;     ///< its ranks, ascending
+  std::uint64_t calls = 0;    ///< sum over its ranks
+  std::uint64_t busy_ns = 0;  ///< sum over its ranks' threads
+  std::uint64_t wall_ns = 0;  ///< the longest of its ranks'
 };
 
 /// How a run ends: after `ops` calls, or when its duration is up.
@@ -161,6 +172,11 @@ struct RunSummary {
   void merge(const RunSummary& other);
   /// The rank with the longest wall time, or -1 without balance data.
   [[nodiscard]] int slowest_rank() const;
+  /// The rank balance grouped by host: one entry per node, in the order of each node's
+  /// lowest rank (rank 0's node first). Empty without balance data.
+  [[nodiscard]] std::vector<NodeBalance> nodes() const;
+  /// The host of the slowest rank (its node has the longest wall time), "" without balance.
+  [[nodiscard]] std::string slowest_node() const;
 };
 
 /// Every run of a suite merged into one summary (balance left out: it is per run).
