@@ -7,7 +7,8 @@
 #   scripts/vcluster.sh up N [--offsets S1,S2,...] [--cpu P1,P2,...]
 #       N nodes gvc1..gvcN at 10.77.0.11.. ; node i's monotonic clock shifted by Si seconds
 #       (default: 0,+37,-23,... both signs against the first node); Pi: its CPU share in % of
-#       one core (cgroup v1 cpu.cfs_quota_us; default unlimited).
+#       one core (cgroup v1 cpu.cfs_quota_us; empty: unlimited; with --cpu every node has a
+#       cgroup of its own, weighing as GORGON_VC_SLOTS ranks would outside it).
 #   scripts/vcluster.sh mpirun [mpirun options...]      mpirun across every node, 2 slots each
 #                                                        (GORGON_VC_SLOTS=K for K)
 #   scripts/vcluster.sh exec NODE COMMAND...             a command on one node (gvc2 or 2)
@@ -22,7 +23,7 @@ set -euo pipefail
 STATE=${GORGON_VC_STATE:-/run/gorgon-vcluster}
 BRIDGE=gvcbr0
 SUBNET=10.77.0
-CGROUP=/sys/fs/cgroup/cpu/gorgon-vcluster
+CGROUP=/sys/fs/cgroup/cpu/gorgon-vcluster-   # + gvcN: one CPU cgroup per node, at the top
 SLURM_DIR=$STATE/slurm
 SLURM_MARK=$SLURM_DIR/made-by-vcluster
 SELF=$(readlink -f "$0")
@@ -51,14 +52,11 @@ down() {
     ip netns delete "$ns" 2>/dev/null || true
   done
   ip link delete "$BRIDGE" 2>/dev/null || true
-  if [ -d "$CGROUP" ]; then
-    for g in "$CGROUP"/gvc*; do
-      [ -d "$g" ] || continue
-      while read -r p; do echo "$p" > /sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true; done < "$g/cgroup.procs"
-      rmdir "$g" 2>/dev/null || true
-    done
-    rmdir "$CGROUP" 2>/dev/null || true
-  fi
+  for g in "$CGROUP"gvc*; do
+    [ -d "$g" ] || continue
+    while read -r p; do echo "$p" > /sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true; done < "$g/cgroup.procs"
+    rmdir "$g" 2>/dev/null || true
+  done
   # Slurm's daemons and job steps lived in the namespaces; their files go too (only a directory
   # `slurm start` made: it holds the mark).
   [ -f "$SLURM_MARK" ] && rm -rf "$SLURM_DIR"
@@ -82,6 +80,7 @@ up() {
   if [ -n "$cpus" ] && [ ! -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
     die "--cpu needs cgroup v1's cpu controller at /sys/fs/cgroup/cpu"
   fi
+  [[ "$cpus" =~ ^[0-9,]*$ ]] || die "--cpu takes whole percentages of one core, e.g. ,,25 (got '$cpus')"
   down
   trap 'echo "vcluster: up failed; cleaning up" >&2; down' ERR
   mkdir -p "$STATE"
@@ -104,11 +103,16 @@ up() {
       sh -c 'hostname "$1"; echo "$2" > "$3"; exec sleep infinity' sh "$ns" "$s" \
       "$STATE/node$i.offset" </dev/null >/dev/null 2>"$STATE/node$i.err" &
     echo $! > "$STATE/node$i.pid"
-    local p=${cpu[$((i - 1))]:-}
-    if [ -n "$p" ]; then
-      mkdir -p "$CGROUP/$ns"
-      echo 100000 > "$CGROUP/$ns/cpu.cfs_period_us"
-      echo $((p * 1000)) > "$CGROUP/$ns/cpu.cfs_quota_us"
+    # With --cpu every node has a CPU cgroup of its own, beside the machine's processes; Pi
+    # caps node i's. A group competes as one task of its weight (cpu.shares; 1024 is a
+    # task's): each node weighs as its slots' ranks would outside a group, so that only the
+    # caps make a node differ.
+    if [ -n "$cpus" ]; then
+      local p=${cpu[$((i - 1))]:-}
+      mkdir "$CGROUP$ns"
+      echo $((1024 * ${GORGON_VC_SLOTS:-2})) > "$CGROUP$ns/cpu.shares"
+      echo 100000 > "$CGROUP$ns/cpu.cfs_period_us"
+      echo $(( ${p:-0} > 0 ? p * 1000 : -1 )) > "$CGROUP$ns/cpu.cfs_quota_us"
     fi
   done
   echo "$n" > "$STATE/nodes"
@@ -137,7 +141,7 @@ holder() {
 node_exec() {
   local i; i=$(node_of "$1"); shift
   local h; h=$(holder "$i")
-  local g="$CGROUP/gvc$i"
+  local g="${CGROUP}gvc$i"
   if [ -d "$g" ]; then
     exec nsenter -t "$h" --net --uts --time -- sh -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$g" "$@"
   fi
@@ -364,5 +368,5 @@ case "${1:-}" in
   rsh) shift; rsh "$@" ;;
   mpirun) shift; run_mpirun "$@" ;;
   slurm) shift; slurm "$@" ;;
-  *) sed -n '2,19p' "$SELF"; exit 2 ;;
+  *) sed -n '2,20p' "$SELF"; exit 2 ;;
 esac
