@@ -109,7 +109,7 @@ up() {
     # caps make a node differ.
     if [ -n "$cpus" ]; then
       local p=${cpu[$((i - 1))]:-}
-      mkdir "$CGROUP$ns"
+      mkdir -p "$CGROUP$ns"
       echo $((1024 * ${GORGON_VC_SLOTS:-2})) > "$CGROUP$ns/cpu.shares"
       echo 100000 > "$CGROUP$ns/cpu.cfs_period_us"
       echo $(( ${p:-0} > 0 ? p * 1000 : -1 )) > "$CGROUP$ns/cpu.cfs_quota_us"
