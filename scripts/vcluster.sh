@@ -15,6 +15,8 @@
 #   scripts/vcluster.sh slurm start|stop|status          a Slurm across the nodes: munged and
 #                                                        slurmctld on gvc1, a slurmd on every node;
 #                                                        then SLURM_CONF=STATE/slurm/slurm.conf
+#                                                        (GORGON_VC_SLURM_CPUS per node, default 4;
+#                                                        GORGON_VC_SLURM_TIMEOUT s to idle, 60)
 #   scripts/vcluster.sh status | down
 # `up` replaces a cluster already up; `down` removes whatever is left, Slurm too (safe to run
 # twice); `slurm start` and `slurm stop` are safe to run twice.
@@ -368,5 +370,5 @@ case "${1:-}" in
   rsh) shift; rsh "$@" ;;
   mpirun) shift; run_mpirun "$@" ;;
   slurm) shift; slurm "$@" ;;
-  *) sed -n '2,20p' "$SELF"; exit 2 ;;
+  *) sed -n '2,22p' "$SELF"; exit 2 ;;
 esac
