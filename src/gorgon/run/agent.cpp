@@ -30,6 +30,7 @@ void RankAgent::prepare() { rounds_ = std::make_unique<ProgressRounds>(comm_, co
 void RankAgent::start(std::uint64_t now, int team) {
   if (!rounds_) return;
   team_ = team;
+  started_ = now;
   rounds_->restart(now);
   if (blocks_ != nullptr) blocks_->set_claimer([this] { claim_for_thread(); });
   thread_ = std::thread([this] { loop(); });
@@ -45,6 +46,7 @@ void RankAgent::join() {
 void RankAgent::loop() {
   try {
     while (true) {
+      bool claiming = false;
       {
         std::lock_guard<std::mutex> in_mpi(mpi_);
         if (blocks_ != nullptr) claim_blocks();
@@ -57,12 +59,20 @@ void RankAgent::loop() {
         }
         // On rank 0, other ranks' claims may need this rank in MPI.
         if (counter_ != nullptr) counter_->progress();
+        claiming = counter_ != nullptr && counter_->in_flight();
       }
-      // A shared schedule: a block is claimed as soon as the threads start on the last.
-      if (blocks_ != nullptr) {
-        blocks_->wait_for_demand(std::chrono::microseconds(200));
+      // A shared schedule: a claim in flight is tested again soon; else the next block is
+      // claimed as soon as the threads start on the last.
+      // Each MPI call costs CPU (over TCP, a poll of every socket), taken from the calling
+      // threads on a node held to a CPU share: rank 0 serves others' claims every 200 us,
+      // the other ranks wake for their own claims.
+      if (claiming) {
+        nap(200'000);
+      } else if (blocks_ != nullptr) {
+        const bool serving = rank_ == 0 && counter_->needs_target_progress();
+        blocks_->wait_for_demand(std::chrono::microseconds(serving ? 200 : 2000));
       } else {
-        nap(1'000'000);
+        nap(2'000'000);
       }
     }
   } catch (...) {
@@ -74,11 +84,31 @@ void RankAgent::loop() {
 /// Claims blocks while the threads have started on every queued one: the rank holds at most
 /// the rest of one block and one block more.
 void RankAgent::claim_blocks() {
-  while (blocks_->wants_more()) {
-    const std::uint64_t k = counter_->fetch_add(1);
+  // One claim in flight at a time, tested rather than waited for.
+  for (int i = 0; i < 64; ++i) {
+    if (!counter_->in_flight()) {
+      if (!blocks_->wants_more()) return;
+      claim_started_ = now_ns();
+      counter_->start_fetch_add(1);
+    }
+    std::uint64_t k = 0;
+    if (!counter_->test_fetch_add(k)) return;
+    update_reserve(now_ns());
     if (k >= plan_->blocks()) blocks_->close();
     else blocks_->push(plan_->block(k));
   }
+}
+
+/// The reserve: the calls the rank makes during two claims' latency (a moving average), at
+/// its rate so far in the phase.
+void RankAgent::update_reserve(std::uint64_t now) {
+  const std::uint64_t latency = now - claim_started_;
+  claim_ns_ = claim_ns_ == 0 ? latency : (claim_ns_ * 7 + latency) / 8;
+  std::uint64_t calls = 0;
+  for (const auto* p : threads_) calls += p->calls.load(std::memory_order_relaxed);
+  const double per_ns = now > started_ ? static_cast<double>(calls) / static_cast<double>(now - started_) : 0;
+  blocks_->set_reserve(static_cast<std::uint64_t>(per_ns * 2.0 * static_cast<double>(claim_ns_)) +
+                       threads_.size());
 }
 
 void RankAgent::claim_for_thread() noexcept {

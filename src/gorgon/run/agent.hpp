@@ -59,6 +59,7 @@ class RankAgent {
   /// A calling thread found the queue empty: it claims a block itself when no other thread
   /// of the rank is in MPI (the calls stay serialised by mpi_), else leaves it to the agent.
   void claim_for_thread() noexcept;
+  void update_reserve(std::uint64_t now);
   void take_round();
 
   MPI_Comm comm_;
@@ -68,11 +69,13 @@ class RankAgent {
   std::vector<ThreadProgress*> threads_;
   const std::atomic<int>& finished_;
   int team_ = 0;
+  std::uint64_t started_ = 0;
   std::unique_ptr<ProgressRounds> rounds_;
   SharedBlocks* blocks_ = nullptr;
   SharedCounter* counter_ = nullptr;
   const BlockPlan* plan_ = nullptr;
   std::vector<std::pair<std::uint64_t, std::string>> names_;  // rank 0's labels by hash
+  std::uint64_t claim_started_ = 0, claim_ns_ = 0;  ///< the claim in flight; their latency
   std::mutex mpi_;  ///< held by whichever thread of the rank is in MPI while the phase runs
   std::thread thread_;
   std::exception_ptr error_, claim_error_;

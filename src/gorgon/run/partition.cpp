@@ -34,7 +34,7 @@ BlockPlan::BlockPlan(Schedule schedule, std::uint64_t seed, std::uint64_t n, int
     starts_.push_back(seed + n);
     count_ = starts_.size() - 1;
   } else {
-    size_ = std::clamp<std::uint64_t>(n / (R * 256), 1, std::uint64_t{1} << 16);
+    size_ = std::clamp<std::uint64_t>(n / (R * 128), 1, std::uint64_t{1} << 16);
     count_ = n / size_ + (n % size_ != 0);
   }
 }
@@ -47,12 +47,9 @@ NumberRange BlockPlan::block(std::uint64_t k) const noexcept {
 
 void SharedBlocks::push(NumberRange block) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (queue_.empty()) {
-    chunk_ = std::clamp<std::uint64_t>(block.size() / (threads_ * 4), 1, 1024);
-    front_started_ = false;
-  }
+  if (queue_.empty()) chunk_ = std::clamp<std::uint64_t>(block.size() / (threads_ * 4), 1, 1024);
   queue_.push_back(block);
-  unstarted_.fetch_add(1, std::memory_order_release);
+  left_.fetch_add(block.size(), std::memory_order_release);
 }
 
 void SharedBlocks::wait_for_demand(std::chrono::nanoseconds most) {
@@ -67,16 +64,14 @@ NumberRange SharedBlocks::next() noexcept {
       while (!queue_.empty()) {
         NumberRange& front = queue_.front();
         if (front.size() > 0) {
-          if (!front_started_) {
-            front_started_ = true;
-            if (unstarted_.fetch_sub(1, std::memory_order_release) == 1) demand_.notify_one();
-          }
           const NumberRange chunk{front.begin, front.begin + std::min(chunk_, front.size())};
           front.begin = chunk.end;
+          const std::uint64_t left = left_.fetch_sub(chunk.size(), std::memory_order_release);
+          if (left - chunk.size() <= reserve_.load(std::memory_order_relaxed))
+            demand_.notify_one();  // time for the agent to claim the next block
           return chunk;
         }
         queue_.pop_front();
-        front_started_ = false;
         if (!queue_.empty())
           chunk_ = std::clamp<std::uint64_t>(queue_.front().size() / (threads_ * 4), 1, 1024);
       }
@@ -84,7 +79,7 @@ NumberRange SharedBlocks::next() noexcept {
     }
     if (stop_requested()) return {};
     if (claim_now_) claim_now_();  // claims a block unless the agent is in MPI
-    if (unstarted_.load(std::memory_order_acquire) == 0 && !closed()) {
+    if (left_.load(std::memory_order_acquire) == 0 && !closed()) {
       timespec nap{0, 20'000};  // the agent claims the next block
       nanosleep(&nap, nullptr);
     }

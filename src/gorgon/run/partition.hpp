@@ -116,15 +116,21 @@ class BlockPlan {
 };
 
 /// A rank's queue of claimed blocks: its agent pushes whole blocks, its threads pull chunks
-/// of them (a lock taken once per chunk, never per call). A thread that finds the queue
-/// empty waits for the agent until the queue is closed (no more blocks) or a stop is asked.
+/// of them (a lock taken once per chunk, never per call). The agent claims the next block when
+/// the numbers left in the queue fall to its reserve: what the rank calls during one claim, so
+/// the threads never wait and a slow rank holds no more than it needs. A thread that finds
+/// the queue empty waits until the queue is closed (no more blocks) or a stop is asked.
 class SharedBlocks final : public NumberSource {
  public:
   explicit SharedBlocks(int threads) : threads_(static_cast<std::uint64_t>(std::max(threads, 1))) {}
-  /// Agent: whether the threads have started on the last queued block (time to claim one).
+  /// Agent: whether the numbers left have fallen to the reserve (time to claim a block).
   [[nodiscard]] bool wants_more() const noexcept {
     return !closed_.load(std::memory_order_acquire) &&
-           unstarted_.load(std::memory_order_acquire) == 0;
+           left_.load(std::memory_order_acquire) <= reserve_.load(std::memory_order_relaxed);
+  }
+  /// Agent: how many numbers to keep queued (the rank's calls during one claim).
+  void set_reserve(std::uint64_t numbers) noexcept {
+    reserve_.store(numbers, std::memory_order_relaxed);
   }
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
   /// Agent: a claimed block.
@@ -144,8 +150,8 @@ class SharedBlocks final : public NumberSource {
   std::condition_variable demand_;  // a thread started on the last queued block
   std::deque<NumberRange> queue_;  // queue_.front() is being pulled from
   std::uint64_t chunk_ = 1;        // chunk of the front block
-  std::atomic<std::uint64_t> unstarted_{0};  // queued blocks no thread has taken from yet
-  bool front_started_ = false;
+  std::atomic<std::uint64_t> left_{0};     // queued numbers not yet handed to a thread
+  std::atomic<std::uint64_t> reserve_{0};
   std::atomic<bool> closed_{false};
   std::function<void()> claim_now_;
 };

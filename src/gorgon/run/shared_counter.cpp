@@ -29,6 +29,14 @@ SharedCounter::SharedCounter(MPI_Comm comm) : comm_(comm) {
     throw std::runtime_error("MPI could not make a one-sided window (" + mpi_words(code) + ")");
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
   if (rank == 0) *value_ = 0;
+  MPI_Comm node;
+  check_mpi(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
+            "MPI_Comm_split_type");
+  int here = 0, all = 0;
+  MPI_Comm_size(node, &here);
+  MPI_Comm_size(comm, &all);
+  MPI_Comm_free(&node);
+  one_node_ = here == all;
   // Rank 0's value is set before any rank reads it.
   check_mpi(MPI_Barrier(comm), "MPI_Barrier");
   check_mpi(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_), "MPI_Win_lock_all");
@@ -36,6 +44,7 @@ SharedCounter::SharedCounter(MPI_Comm comm) : comm_(comm) {
 
 SharedCounter::~SharedCounter() {
   if (win_ == MPI_WIN_NULL) return;
+  if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
   MPI_Win_unlock_all(win_);
   MPI_Win_free(&win_);
 }
@@ -45,6 +54,20 @@ std::uint64_t SharedCounter::fetch_add(std::uint64_t n) {
   check_mpi(MPI_Fetch_and_op(&n, &old, MPI_UINT64_T, 0, 0, MPI_SUM, win_), "MPI_Fetch_and_op");
   check_mpi(MPI_Win_flush(0, win_), "MPI_Win_flush");
   return old;
+}
+
+void SharedCounter::start_fetch_add(std::uint64_t n) {
+  add_ = n;
+  check_mpi(MPI_Rget_accumulate(&add_, 1, MPI_UINT64_T, &old_, 1, MPI_UINT64_T, 0, 0, 1,
+                                MPI_UINT64_T, MPI_SUM, win_, &request_),
+            "MPI_Rget_accumulate");
+}
+
+bool SharedCounter::test_fetch_add(std::uint64_t& old) {
+  int done = 0;
+  check_mpi(MPI_Test(&request_, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  if (done) old = old_;
+  return done != 0;
 }
 
 void SharedCounter::progress() noexcept {

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""What the shared schedules cost and what they buy, as ratios measured in one run.
+
+    schedules.py share      --gorgon build/gorgon_mpi [--ranks 4] [--calls 4e7] [--rounds 5]
+    schedules.py stragglers --gorgon build/gorgon_mpi --vcluster scripts/vcluster.sh [--rounds 3]
+
+share: noop at 4 ranks (oversubscribed on small machines), --schedule dynamic against static,
+in alternating rounds; prints each round's calls/s and the ratio of the medians (target: at
+least 0.95, the price of claiming blocks while the run goes).
+
+stragglers (root: a virtual cluster of 3 nodes x 2 ranks, the last node held to a quarter of
+the others' CPU share): each node's hash rate is first measured alone (its own 2 ranks, on its
+node, for a few seconds); the ideal wall time of W calls is W over the summed rates. Then W
+calls across the 3 nodes with dynamic, guided and static in alternating rounds; prints the
+median wall time of each over the ideal (target for dynamic: at most 1.10).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+
+
+def summary_of(cmd):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "s.json")
+        p = subprocess.run(cmd + ["--json", path, "-q"], capture_output=True, text=True,
+                           env=ROOT_ENV, timeout=900)
+        if p.returncode != 0:
+            sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
+        with open(path) as f:
+            return json.load(f)["runs"][0]
+
+
+def share(args):
+    rates = {"static": [], "dynamic": []}
+    for r in range(args.rounds):
+        for schedule in ("static", "dynamic"):
+            s = summary_of(["mpiexec", "--oversubscribe", "-np", str(args.ranks), args.gorgon,
+                            "--op", "noop", "--ops", args.calls, "--schedule", schedule])
+            rate = s["result"]["count"] / (s["wall_ns"] / 1e9)
+            rates[schedule].append(rate)
+            print(f"round {r + 1} {schedule:8s} {rate / 1e6:8.2f} M calls/s", flush=True)
+    ratio = statistics.median(rates["dynamic"]) / statistics.median(rates["static"])
+    print(f"noop at {args.ranks} ranks: dynamic / static calls/s = {ratio:.3f} (median of "
+          f"{args.rounds} rounds; target >= 0.95)")
+
+
+HASH = ["--op", "hash", "-p", "iterations=2000"]
+
+
+def stragglers(args):
+    vc = lambda *a, **kw: subprocess.run(["bash", args.vcluster, *a], capture_output=True,
+                                         text=True, env=ROOT_ENV, timeout=900, **kw)
+    cpu = args.cpu
+    up = vc("up", "3", "--cpu", cpu)
+    if up.returncode != 0:
+        sys.exit("the virtual cluster did not come up: " + up.stderr)
+    try:
+        alone = []
+        for node in (1, 2, 3):  # each node's own 2 ranks, in its own cgroup and namespaces
+            s = summary_of(["bash", args.vcluster, "exec", f"gvc{node}", "mpiexec",
+                            "--oversubscribe", "-np", "2", args.gorgon, *HASH,
+                            "--duration", "4s"])
+            alone.append(s["result"]["count"] / (s["wall_ns"] / 1e9))
+        work = int(sum(alone) * args.seconds)
+        ideal = work / sum(alone)
+        print("alone: " + ", ".join(f"gvc{i + 1} {r:.0f} calls/s" for i, r in enumerate(alone)) +
+              f"; {work} calls, ideal {ideal:.2f} s", flush=True)
+        walls = {"dynamic": [], "guided": [], "static": []}
+        for r in range(args.rounds):
+            for schedule in walls:
+                s = summary_of(["bash", args.vcluster, "mpirun", "-np", "6", args.gorgon, *HASH,
+                                "--ops", str(work), "--schedule", schedule])
+                walls[schedule].append(s["wall_ns"] / 1e9)
+                calls = [b["calls"] for b in s["balance"]["ranks"]]
+                print(f"round {r + 1} {schedule:8s} {s['wall_ns'] / 1e9:7.2f} s, "
+                      f"calls per rank {calls}", flush=True)
+        for schedule, w in walls.items():
+            print(f"{schedule:8s} wall / ideal = {statistics.median(w) / ideal:.3f} "
+                  f"(median of {args.rounds}){'; target <= 1.10' if schedule == 'dynamic' else ''}")
+    finally:
+        vc("down")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["share", "stragglers"])
+    parser.add_argument("--gorgon", required=True)
+    parser.add_argument("--vcluster")
+    parser.add_argument("--ranks", type=int, default=4)
+    parser.add_argument("--calls", default="4e7")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=8, help="stragglers: the ideal run")
+    parser.add_argument("--cpu", default="60,60,15",
+                        help="stragglers: each node's CPU share in %% of a core (the last a "
+                             "quarter of the others'; their sum below the machine's cores, so "
+                             "the nodes do not compete for them)")
+    args = parser.parse_args()
+    if args.what == "stragglers" and not args.vcluster:
+        parser.error("stragglers needs --vcluster")
+    share(args) if args.what == "share" else stragglers(args)
+
+
+if __name__ == "__main__":
+    main()
