@@ -27,7 +27,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import Launch  # noqa: E402
+from launch import Launch  # noqa: E402
 
 ARGS = None          # the command line's options, set by main()
 HANG_TIMEOUT_S = 60  # a launch that takes this long is a hang, not a slow machine
