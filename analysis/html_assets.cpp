@@ -39,6 +39,8 @@ th.group{text-align:center;border-left:1px solid var(--line)}
 td.num{text-align:right}
 tbody tr:hover{background:#f8fafc}
 tr.sub td.name{padding-left:26px;color:#475467}
+table.nodes{width:auto}
+table.nodes tr.node td{font-weight:600}
 .tag{font-size:10px;color:var(--muted);border:1px solid var(--line);border-radius:3px;padding:0 4px;
 margin-right:4px;text-transform:uppercase;letter-spacing:.04em}
 table.meta th{color:var(--muted);font-weight:500;background:none;text-align:left;width:1%}
@@ -316,6 +318,24 @@ std::string_view page_script() {
                grid: labelledGrid, ticks: { callback: logTick(fmtNs) } } },
         plugins: { legend: legendFor(sets.length), tooltip: { callbacks: {
           label: function (c) { return c.dataset.label + ' ' + fmtPct(c.raw.p) + ': ' + fmtNs(c.parsed.y); } } } } } };
+    },
+    // Calls/s of each node over time: one line per host, the calls of its ranks, on the
+    // series' bins (times on rank 0's clock).
+    nodes: function (run) {
+      var s = run.series, half = s.bin_s / 2;
+      var colors = seriesColors(s.nodes.map(function () { return false; }));
+      var sets = s.nodes.map(function (host, k) {
+        return { label: host, data: s.node_per_s[k].map(function (y, i) { return { x: s.t[i] + half, y: y }; }),
+                 borderColor: colors[k], backgroundColor: colors[k], borderWidth: 1.5, pointRadius: 0,
+                 tension: 0 };
+      });
+      return { type: 'line', data: { datasets: sets }, options: {
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: { x: timeAxis(), y: { beginAtZero: true, title: { display: true, text: 'calls/s' },
+                  ticks: { callback: function (v) { return fmtRate(v); } } } },
+        plugins: { legend: legendFor(sets.length), tooltip: { callbacks: {
+          title: function (items) { return 't = ' + sig(items[0].parsed.x) + ' s'; },
+          label: function (c) { return c.dataset.label + ': ' + fmtRate(c.parsed.y) + ' calls/s'; } } } } } };
     },
     ranks: function (run) {
       return balance(run.ranks.map(function (r) { return 'rank ' + r[0]; }),

@@ -27,6 +27,8 @@ json series_json(const TimeSeries& t, const RunSummary& s) {
   for (const auto& name : t.labels) errors.push_back(is_error_label(s, name));
   j["label_errors"] = errors;
   j["per_s"] = t.per_s;
+  j["nodes"] = t.nodes;
+  j["node_per_s"] = t.node_per_s;
   j["pct_bin_s"] = static_cast<double>(t.percentile_bin_ns) / 1e9;
   j["pct_t"] = t.percentile_time_s;
   json pct = json::array();

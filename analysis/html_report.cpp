@@ -156,6 +156,32 @@ std::string chart(std::string_view title, std::string_view kind, const std::stri
       size.empty() ? "" : " " + std::string(size), title, kind, attrs, title);
 }
 
+/// The balance grouped by node, each node's ranks under it, the slowest node marked: shown
+/// when the run spans more than one host ("" on one).
+std::string node_table(const RunSummary& s, const std::string& run) {
+  const std::vector<NodeBalance> nodes = s.nodes();
+  if (nodes.size() < 2) return "";
+  const std::string slowest = s.slowest_node();
+  std::string out = "<div class=\"table-wrap\"><table class=\"summary nodes\" " + run +
+                    "><thead><tr><th class=\"name\">Node</th><th>Ranks</th><th>Calls</th>"
+                    "<th>Busy</th><th>Wall</th></tr></thead><tbody>\n";
+  auto cell = [](const std::string& v) { return "<td class=\"num\">" + h(v) + "</td>"; };
+  for (const auto& n : nodes) {
+    out += "<tr class=\"node\" data-host=\"" + h(n.host) + "\"><td class=\"name\">" + h(n.host) +
+           (n.host == slowest ? " <span class=\"tag\" title=\"the longest wall time\">slowest</span>"
+                              : "") +
+           "</td>" + cell(std::to_string(n.ranks.size())) + cell(std::to_string(n.calls)) +
+           cell(format_duration(n.busy_ns)) + cell(format_duration(n.wall_ns)) + "</tr>\n";
+    for (int rank : n.ranks)
+      for (const auto& b : s.rank_balance)
+        if (b.rank == rank)
+          out += "<tr class=\"sub\"><td class=\"name\">rank " + std::to_string(rank) + "</td>" +
+                 cell("") + cell(std::to_string(b.calls)) + cell(format_duration(b.busy_ns)) +
+                 cell(format_duration(b.wall_ns)) + "</tr>\n";
+  }
+  return out + "</tbody></table></div>\n";
+}
+
 std::string run_section(const ReportData& data, std::size_t i) {
   const RunReport& r = data.runs[i];
   const RunSummary& s = r.summary;
@@ -203,7 +229,11 @@ std::string run_section(const ReportData& data, std::size_t i) {
 
   out += "<h3>Balance</h3>\n";
   if (!s.rank_balance.empty()) {
+    const bool several_nodes = s.nodes().size() > 1;
+    out += node_table(s, run);
     out += "<div class=\"charts\">\n";
+    if (several_nodes && r.series)
+      out += chart("Calls per node over time (calls/s, on rank 0's clock)", "nodes", run, "wide");
     out += chart("Calls and busy time per rank", "ranks", run);
     out += chart("Calls and busy time per thread", "threads", run);
     out += "</div>\n";

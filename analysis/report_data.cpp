@@ -48,6 +48,8 @@ void TimeSeriesBuilder::merge_into(Bin& into, Bin&& from) {
   into.latency.merge(from.latency);
   if (into.per_label.size() < from.per_label.size()) into.per_label.resize(from.per_label.size());
   for (std::size_t i = 0; i < from.per_label.size(); ++i) into.per_label[i] += from.per_label[i];
+  if (into.per_node.size() < from.per_node.size()) into.per_node.resize(from.per_node.size());
+  for (std::size_t i = 0; i < from.per_node.size(); ++i) into.per_node[i] += from.per_node[i];
   into.calls += from.calls;
 }
 
@@ -122,6 +124,10 @@ void TimeSeriesBuilder::add(std::uint64_t start_ns, std::uint64_t duration_ns,
   if (bin.per_label.size() <= label) bin.per_label.resize(std::size_t{label} + 1);
   ++bin.per_label[label];
   ++bin.calls;
+  if (rank < options_.rank_node.size() && options_.rank_node[rank] < options_.node_names.size()) {
+    if (bin.per_node.empty()) bin.per_node.resize(options_.node_names.size());
+    ++bin.per_node[options_.rank_node[rank]];
+  }
 }
 
 void TimeSeriesBuilder::add(const CallChunk& chunk) {
@@ -137,7 +143,8 @@ std::size_t TimeSeriesBuilder::bytes_held() const noexcept {
   std::size_t bytes = bins_.capacity() * sizeof(Bin);
   for (const auto& b : bins_)
     bytes += b.latency.counts().capacity() * sizeof(std::uint64_t) +
-             b.per_label.capacity() * sizeof(std::uint64_t);
+             b.per_label.capacity() * sizeof(std::uint64_t) +
+             b.per_node.capacity() * sizeof(std::uint64_t);
   return bytes;
 }
 
@@ -199,6 +206,8 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
   if (kept < order.size())
     out.labels.push_back("other (" + std::to_string(order.size() - kept) + " labels)");
   out.per_s.resize(out.labels.size());
+  out.nodes = options_.node_names;
+  out.node_per_s.resize(out.nodes.size());
 
   // Rates: groups of about 200 calls (a rate read from 200 calls is within ~7%), while at
   // least 40 groups remain.
@@ -208,15 +217,18 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
   out.bin_ns = static_cast<std::uint64_t>(width);
   std::size_t groups = 0;
   for_each_group(g_rate, [&](std::int64_t, std::size_t, std::size_t) { ++groups; });
-  std::vector<double> counts(out.labels.size());
+  std::vector<double> counts(out.labels.size()), node_counts(out.nodes.size());
   for_each_group(g_rate, [&](std::int64_t lo, std::size_t from, std::size_t to) {
     std::uint64_t calls = 0;
     std::fill(counts.begin(), counts.end(), 0.0);
+    std::fill(node_counts.begin(), node_counts.end(), 0.0);
     for (std::size_t j = from; j < to; ++j) {
       calls += bins_[j].calls;
       for (std::size_t i = 0; i < bins_[j].per_label.size(); ++i)
         if (series_of[i] != kNoSeries)
           counts[series_of[i]] += static_cast<double>(bins_[j].per_label[i]);
+      for (std::size_t n = 0; n < bins_[j].per_node.size(); ++n)
+        node_counts[n] += static_cast<double>(bins_[j].per_node[n]);
     }
     // An edge bin less than half covered by the run would give a noisy rate: left out.
     const std::int64_t covered = std::min(lo + width, latest_end_) - std::max(lo, earliest_start_);
@@ -227,6 +239,8 @@ TimeSeries TimeSeriesBuilder::finish(const std::vector<std::string>& label_names
     out.total_per_s.push_back(shown ? static_cast<double>(calls) / seconds : nan);
     for (std::size_t k = 0; k < counts.size(); ++k)
       out.per_s[k].push_back(shown ? counts[k] / seconds : nan);
+    for (std::size_t n = 0; n < node_counts.size(); ++n)
+      out.node_per_s[n].push_back(shown ? node_counts[n] / seconds : nan);
   });
 
   // Percentiles: groups of about 1000 calls (so that p99.9 is not just the maximum), while

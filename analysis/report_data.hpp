@@ -47,6 +47,9 @@ struct TimeSeries {
   /// One series per label (the busiest first; past `max_labels`, the rest as one "other").
   std::vector<std::string> labels;
   std::vector<std::vector<double>> per_s;  ///< [series][bin] calls/s, NaN as above
+  /// One series per node (Options::node_names, in that order), on the same bins.
+  std::vector<std::string> nodes;
+  std::vector<std::vector<double>> node_per_s;  ///< [node][bin] calls/s, NaN as above
 
   std::uint64_t percentile_bin_ns = 0;   ///< width of a percentile bin
   std::vector<double> percentile_time_s;  ///< start of each percentile bin
@@ -68,6 +71,10 @@ class TimeSeriesBuilder {
     std::int64_t origin_ns = 0;
     /// Per rank, subtracted from that rank's times (its clock minus rank 0's); empty: none.
     std::vector<std::int64_t> rank_offset_ns;
+    /// Per rank, the index of its node in `node_names`: calls are also counted per node. A
+    /// rank past it (or an index past the names) counts in no node's series.
+    std::vector<std::uint32_t> rank_node;
+    std::vector<std::string> node_names;
     std::size_t max_labels = 12;  ///< label series kept in the result; the rest is "other"
     /// Size of the run's label table: a label index past it (a damaged file) is counted as
     /// one "invalid label" instead of growing the per-label counts (an empty table makes
@@ -96,6 +103,7 @@ class TimeSeriesBuilder {
   struct Bin {
     Histogram latency;
     std::vector<std::uint64_t> per_label;
+    std::vector<std::uint64_t> per_node;  ///< sized on first use, like per_label
     std::uint64_t calls = 0;
   };
   static void merge_into(Bin& into, Bin&& from);

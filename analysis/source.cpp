@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 namespace gorgon::analysis {
 
 TimeSeries build_time_series(ReportSource& source, std::size_t run, const RunSummary& summary,
@@ -19,6 +21,15 @@ TimeSeries build_time_series(ReportSource& source, std::size_t run, const RunSum
       const auto i = static_cast<std::size_t>(r.rank);
       o.rank_offset_ns[i] = r.clock_offset_ns;
     }
+  }
+  // Calls per node: each rank counted under its host (the summary's rank balance).
+  const std::vector<NodeBalance> nodes = summary.nodes();
+  o.rank_node.assign(summary.rank_balance.size(), std::numeric_limits<std::uint32_t>::max());
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    o.node_names.push_back(nodes[n].host);
+    for (int rank : nodes[n].ranks)
+      if (rank >= 0 && static_cast<std::size_t>(rank) < o.rank_node.size())
+        o.rank_node[static_cast<std::size_t>(rank)] = static_cast<std::uint32_t>(n);
   }
   const std::vector<std::string> labels = source.labels(run);
   o.label_count = labels.size();

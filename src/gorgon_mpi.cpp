@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   // after MPI_Init_thread, in case the MPI library set handlers of its own.
   gorgon::install_stop_handlers();
   int provided = 0;
-  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
     std::cerr << "gorgon_mpi: error: MPI_Init_thread failed\n";
     return 1;
   }

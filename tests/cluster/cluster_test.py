@@ -106,6 +106,35 @@ class Cluster(unittest.TestCase):
             run['balance/ranks/wall_ns'][:].astype(np.int64)))({r})""")
         self.assertTrue(inside)
 
+    def test_balance_names_each_node(self):
+        """The per-node view of a run across the nodes: gorgon_mpi's balance line names the
+        3 nodes, and gorgon_report's JSON of the file lists them with their ranks, calls
+        adding up to the run's."""
+        if not ARGS.report:
+            self.skipTest("no --report: gorgon_report's path is needed")
+        p = subprocess.run(gorgon_cmd("--op", "hash", "-p", "iterations=50", "--ops", 6000,
+                                      "--threads", 2, "-o", self.h5),
+                           capture_output=True, text=True, timeout=HANG)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        balance = [line for line in p.stdout.splitlines() if line.startswith("Balance:")]
+        self.assertEqual(len(balance), 1, p.stdout)
+        self.assertIn("; nodes 3: calls per node ", balance[0])
+        self.assertRegex(balance[0], r"; slowest node gvc[123] \(")
+        r = subprocess.run([ARGS.report, self.h5, "--json"], capture_output=True, text=True,
+                           timeout=HANG)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import json
+        run = json.loads(r.stdout)["runs"][0]
+        nodes = run["balance"]["nodes"]
+        self.assertEqual([(n["host"], n["ranks"]) for n in nodes],
+                         [("gvc1", [0, 1]), ("gvc2", [2, 3]), ("gvc3", [4, 5])])
+        self.assertEqual(sum(n["calls"] for n in nodes), 6000)
+        self.assertEqual(run["result"]["count"], 6000)
+        self.assertIn(run["balance"]["slowest_node"], ["gvc1", "gvc2", "gvc3"])
+        # The live line (hosts gathered by the reducer) is the file's (its hosts attribute).
+        t = subprocess.run([ARGS.report, self.h5], capture_output=True, text=True, timeout=HANG)
+        self.assertIn(balance[0], t.stdout.splitlines())
+
     def test_sigusr1_to_mpirun_stops_every_node(self):
         proc = self.start_long_run()
         os.kill(proc.pid, signal.SIGUSR1)  # the bash wrapper execs mpirun: this is mpirun
@@ -196,6 +225,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vcluster", required=True)
     parser.add_argument("--gorgon", required=True)
+    parser.add_argument("--report")
     ARGS, rest = parser.parse_known_args()
     if os.geteuid() != 0:
         print("SKIP: the virtual cluster needs root (network, UTS and time namespaces)")

@@ -12,7 +12,7 @@ GORGON_OPERATION("h5_many", gorgon::test::h5_many);
 
 int main(int argc, char** argv) {
   int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int status = 1;
   try {
     status = gorgon::run_cli(argc, argv, MPI_COMM_WORLD, std::cout, std::cerr);

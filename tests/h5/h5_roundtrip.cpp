@@ -197,6 +197,14 @@ void compare_summary(const gorgon::RunSummary& live, const gorgon::h5::RunInfo& 
   EXPECT_EQ(gorgon::run_title(read, 0, 1), gorgon::run_title(live, 0, 1));
   EXPECT_EQ(gorgon::to_json(read).dump(), gorgon::to_json(live).dump());
   EXPECT_TRUE(read.total.histogram == live.total.histogram) << "the total's histogram";
+  // Each rank's host: the reducer's (gathered) and the reader's (the file's hosts) agree.
+  EXPECT_EQ(read.rank_balance.size(), live.rank_balance.size());
+  for (std::size_t r = 0; r < std::min(read.rank_balance.size(), live.rank_balance.size()); ++r) {
+    EXPECT_TRUE(!live.rank_balance[r].host.empty() &&
+                read.rank_balance[r].host == live.rank_balance[r].host)
+        << "rank " << r << "'s host: read '" << read.rank_balance[r].host << "', live '"
+        << live.rank_balance[r].host << "'";
+  }
   EXPECT_EQ(read.total.m2, live.total.m2);
   EXPECT_EQ(read.labels.size(), live.labels.size());
   for (std::size_t l = 0; l < std::min(read.labels.size(), live.labels.size()); ++l) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 
@@ -47,6 +48,19 @@ gorgon::OperationFn make_counted(const gorgon::Params& p) {
   return [](std::uint64_t, gorgon::Context&) -> gorgon::Result { return "ok"; };
 }
 
+/// test_slow_rank: returns "ok"; on the last rank of several, each call first sleeps `us`
+/// microseconds (a straggler for the schedules and the stonewall).
+gorgon::OperationFn make_slow_rank(const gorgon::Params& p) {
+  const auto us = p.integer("us");
+  return [us](std::uint64_t, gorgon::Context& g) -> gorgon::Result {
+    if (g.ranks() > 1 && g.rank() == g.ranks() - 1) {
+      timespec nap{static_cast<time_t>(us / 1'000'000), static_cast<long>(us % 1'000'000) * 1000};
+      nanosleep(&nap, nullptr);
+    }
+    return "ok";
+  };
+}
+
 }  // namespace
 
 GORGON_OPERATION("test_scopes", test_scopes);
@@ -56,4 +70,10 @@ GORGON_REGISTER(gorgon::OperationInfo{
     .help = "returns ok; every instance built appends a line to `log`",
     .params = {{"log", gorgon::ParamType::String, "", "the file counting instances"}},
     .make = make_counted,
+});
+GORGON_REGISTER(gorgon::OperationInfo{
+    .name = "test_slow_rank",
+    .help = "returns ok; on the last rank of several each call first sleeps `us` microseconds",
+    .params = {{"us", gorgon::ParamType::Integer, "200", "the last rank's sleep per call"}},
+    .make = make_slow_rank,
 });

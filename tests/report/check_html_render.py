@@ -17,6 +17,8 @@ it once the page's scripts have drawn it. At each width:
   - the lines and bars of a chart have distinct colours, error series (labels the run
     counts as failures) reds and oranges, the others not;
   - no element came from the file's strings (the hostile label is an <img onerror>).
+  - a run on several hosts: its node table comes with a chart of calls over time per node
+    with one line per host of the table (suite.html must have one).
 
 --fixture runs `PROGRAM DIR` (report_html_fixture), checks DIR/suite.html, hostile.html,
 single.html and errors.html, and checks that DIR/broken.html, wrong in each of the ways
@@ -84,6 +86,11 @@ PROBE = r"""new Promise(function (resolve) { setTimeout(function () {
       if (chart.scales.x) c.x_labels = chart.scales.x.ticks.map(label).filter(function (s) { return s !== ''; });
     }
     out.charts.push(c);
+  });
+  out.node_tables = Array.prototype.map.call(document.querySelectorAll('table.nodes'), function (t) {
+    return { run: t.getAttribute('data-run'),
+             hosts: Array.prototype.map.call(t.querySelectorAll('tr.node'), function (r) {
+               return r.getAttribute('data-host'); }) };
   });
   out.dom = document.documentElement.outerHTML;
   resolve(JSON.stringify(out));
@@ -230,9 +237,30 @@ def warm(color):
     return hue >= 330 or hue <= 50
 
 
-def problems(probe, width):
-    """Every failed check of one rendering, as (check, message) pairs."""
+def node_problems(probe, expect_nodes):
+    """The per-node view: each run's node table (a row per host) comes with one chart of
+    calls over time per node, a line per host of the table, when the run has time series."""
     found = []
+    if expect_nodes and not probe["node_tables"]:
+        found.append(("nodes", "no node table on a page of runs on several hosts"))
+    for table in probe["node_tables"]:
+        run = table["run"]
+        if len(table["hosts"]) < 2:
+            found.append(("nodes", "run %s: a node table of %d host(s)" % (run, len(table["hosts"]))))
+        if not any(c["kind"] == "throughput" and c["run"] == run for c in probe["charts"]):
+            continue  # no time series: no chart over time
+        charts = [c for c in probe["charts"] if c["kind"] == "nodes" and c["run"] == run]
+        if len(charts) != 1:
+            found.append(("nodes", "run %s: %d charts of calls per node" % (run, len(charts))))
+        elif charts[0].get("names") != table["hosts"]:
+            found.append(("nodes", "run %s: the node chart's lines %s, the table's hosts %s"
+                          % (run, charts[0].get("names"), table["hosts"])))
+    return found
+
+
+def problems(probe, width, expect_nodes=False):
+    """Every failed check of one rendering, as (check, message) pairs."""
+    found = node_problems(probe, expect_nodes)
     dom = probe["dom"]
     if probe["render"] != "ok":
         found.append(("render", 'data-render="%s": %s' % (probe["render"], "; ".join(probe["errors"]))))
@@ -270,7 +298,7 @@ def problems(probe, width):
         if c["kind"] == "histogram":
             if len(c.get("x_labels", [])) < 2:
                 found.append(("x-labels", where + ": x labels %s" % c.get("x_labels")))
-        if c["kind"] in ("spectrum", "throughput", "latency") and len(set(c["colors"])) != len(c["colors"]):
+        if c["kind"] in ("spectrum", "throughput", "latency", "nodes") and len(set(c["colors"])) != len(c["colors"]):
             found.append(("colors", where + ": %d lines, %d colours"
                           % (len(c["colors"]), len(set(c["colors"])))))
         if c["kind"] in ("spectrum", "throughput", "histogram"):
@@ -288,6 +316,7 @@ def main():
     ap.add_argument("pages", nargs="*")
     args = ap.parse_args()
     pages, broken = list(args.pages), None
+    node_pages = set()  # pages that must show the per-node view
     if args.fixture:
         program, directory = args.fixture
         shutil.rmtree(directory, ignore_errors=True)
@@ -298,6 +327,7 @@ def main():
         pages = [os.path.join(directory, n) for n in
                  ("suite.html", "hostile.html", "single.html", "errors.html")] + pages
         broken = os.path.join(directory, "broken.html")
+        node_pages = {os.path.join(directory, "suite.html"), broken}
     if not pages:
         ap.error("no page to check")
     chromium = find_chromium()
@@ -315,7 +345,7 @@ def main():
                 probe = browser.probe(page, width, shot)
                 with open("%s.%d.dom" % (page, width), "w", encoding="utf-8") as f:
                     f.write(probe["dom"])
-                results[(page, width)] = problems(probe, width)
+                results[(page, width)] = problems(probe, width, page in node_pages)
             except RuntimeError as e:
                 results[(page, width)] = [("chromium", str(e))]
                 if "stopped answering" in str(e):
@@ -331,7 +361,7 @@ def main():
             # Each check must have failed here (the error box and requests are shown by the
             # render check, the hostile strings by hostile.html).
             seen = {check for check, _ in found}
-            missing = {"render", "overflow", "ticks", "x-labels", "colors"} - seen
+            missing = {"render", "overflow", "ticks", "x-labels", "colors", "nodes"} - seen
             if missing:
                 failures += 1
                 print("FAIL: %s: not reported as failing: %s" % (name, ", ".join(sorted(missing))))

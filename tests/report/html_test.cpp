@@ -209,6 +209,62 @@ TEST(HtmlReport, ErrorLabelsAreMarkedAndCounted) {
     EXPECT_EQ(series["label_errors"][i], series["labels"][i] == "FAIL");
 }
 
+TEST(HtmlReport, BalanceGroupsRanksByNodeWithACallsChartPerNode) {
+  SyntheticRun run;
+  run.ranks = 3;
+  run.hosts = {"gvc1", "gvc2", "gvc1"};
+  SyntheticSource source("nodes.h5", {run});
+  BuildOptions o;
+  o.time_series = true;
+  const ReportData data = build_report(source, o);
+  const RunSummary& s = data.runs[0].summary;
+  const std::string html = html_of(data);
+  // A table: each node's row (ranks, calls, busy, wall), its ranks' rows under it.
+  const auto nodes = s.nodes();
+  ASSERT_EQ(nodes.size(), 2u);
+  const auto row_of = [&](const gorgon::NodeBalance& n) {
+    return fmt::format("<tr class=\"node\" data-host=\"{}\"><td class=\"name\">{}", n.host, n.host);
+  };
+  const auto at = [&](const std::string& what) { return html.find(what); };
+  ASSERT_NE(at(row_of(nodes[0])), std::string::npos);
+  ASSERT_NE(at(row_of(nodes[1])), std::string::npos);
+  EXPECT_NE(at(fmt::format("</td><td class=\"num\">2</td><td class=\"num\">{}</td><td "
+                           "class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                           nodes[0].calls, format_duration(nodes[0].busy_ns),
+                           format_duration(nodes[0].wall_ns))),
+            std::string::npos);
+  // gvc1's rows: the node, rank 0, rank 2; then gvc2's: the node, rank 1.
+  const auto r0 = at("<td class=\"name\">rank 0</td>"), r1 = at("<td class=\"name\">rank 1</td>"),
+             r2 = at("<td class=\"name\">rank 2</td>");
+  ASSERT_NE(r0, std::string::npos);
+  ASSERT_NE(r1, std::string::npos);
+  ASSERT_NE(r2, std::string::npos);
+  EXPECT_LT(at(row_of(nodes[0])), r0);
+  EXPECT_LT(r0, r2);
+  EXPECT_LT(r2, at(row_of(nodes[1])));
+  EXPECT_LT(at(row_of(nodes[1])), r1);
+  EXPECT_NE(at(s.slowest_node() + " <span class=\"tag\" title=\"the longest wall time\">slowest</span>"),
+            std::string::npos);
+  // The chart of calls over time per node, its series in the page's data: one per host.
+  EXPECT_EQ(count(html, "data-chart=\"nodes\""), 1u);
+  const auto series = page_data(html)["runs"][0]["series"];
+  EXPECT_EQ(series["nodes"], nlohmann::json({"gvc1", "gvc2"}));
+  ASSERT_EQ(series["node_per_s"].size(), 2u);
+  EXPECT_EQ(series["node_per_s"][0].size(), series["t"].size());
+
+  // One host: no node table, no node chart.
+  SyntheticSource one("one.h5", {SyntheticRun{}});
+  const std::string single = html_of(build_report(one, o));
+  EXPECT_EQ(single.find("data-host="), std::string::npos);
+  EXPECT_EQ(single.find("data-chart=\"nodes\""), std::string::npos);
+  // Hostile host names are escaped like every string from the file.
+  run.hosts = {kHostile, "gvc2", kHostile};
+  SyntheticSource hostile("h.h5", {run});
+  const std::string page = html_of(build_report(hostile, o));
+  EXPECT_EQ(page.find(kHostile), std::string::npos);
+  EXPECT_NE(page.find("data-host=\"&lt;/script&gt;"), std::string::npos);
+}
+
 TEST(HtmlReport, ARunInWhichEveryCallFailedSaysSoLoudly) {
   SyntheticRun r;
   r.labels = {"COULDNT_CONNECT"};

@@ -1,14 +1,16 @@
 // Writes HTML reports of synthetic results for the Chromium render test:
 //   report_html_fixture OUT_DIR [CHARTJS]
 // suite.html: a three-run scaling suite with sub-calls, error labels (one of them two calls
-//   of one duration: a small, narrow histogram), threshold results and a baseline comparison;
+//   of one duration: a small, narrow histogram), threshold results, a baseline comparison,
+//   and its 2-rank runs on two nodes (the per-node table and chart);
 // hostile.html: every string from the "file" is </script><img src=x onerror=alert(1)>;
 // single.html: one run with no raw calls (no time series) and one label;
 // errors.html: a run in which every call failed, one of 16 labels, 14 of them errors
 //   (19 distributions: more error lines than the palette has reds), and one of six calls;
 // broken.html: suite.html made wrong in every way the check looks for: a chart that cannot
 //   be drawn, a block wider than the page, histogram ticks at fractions of a call, x labels
-//   taken away and one colour for every line (the check must notice each).
+//   taken away, one colour for every line and a node chart short of a host (the check must
+//   notice each).
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -45,6 +47,7 @@ std::vector<testing::SyntheticRun> suite_runs() {
     r.rare_ns = 5'200'000;
     r.error_labels = {"500", "timeout", "exception:timeout"};
     r.limits = {{"p99<50ms", "8.32ms", true}, {"errors<1%", "12.5%", false}};
+    r.hosts = {"node1", "node2"};  // the 2-rank runs span two nodes
   }
   return runs;
 }
@@ -58,6 +61,7 @@ document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
   if (canvas.dataset.chart === 'histogram')
     chart.options.scales.x.ticks.callback = function () { return ''; };
   if (chart.options.scales.y) chart.options.scales.y.ticks.precision = undefined;
+  if (canvas.dataset.chart === 'nodes') chart.data.datasets.pop();
   chart.data.datasets.forEach(function (d) { d.borderColor = '#2f6fdb'; });
   chart.update();
 });

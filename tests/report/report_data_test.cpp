@@ -159,6 +159,65 @@ TEST(TimeSeries, SubtractsEachRanksClockOffset) {
   EXPECT_EQ(ta.calls, tb.calls);
 }
 
+TEST(TimeSeries, CountsCallsPerNodeOfTheirRank) {
+  // Ranks 0 and 2 on node "a", rank 1 on "b"; rank 3 is in no node's table. Bins of 1 ms.
+  TimeSeriesBuilder::Options o = small_bins(8);
+  o.node_names = {"a", "b"};
+  o.rank_node = {0, 1, 0};
+  TimeSeriesBuilder b(o);
+  b.add(0, kMs / 2, 0, 0);            // bin 0: a
+  b.add(kMs / 4, kMs / 2, 0, 1);      // bin 0: b
+  b.add(kMs, kMs / 2, 0, 2);          // bin 1: a
+  b.add(kMs, kMs / 4, 0, 0);          // bin 1: a
+  b.add(2 * kMs, kMs / 2, 0, 3);      // bin 2: no node
+  b.add(2 * kMs, kMs * 9 / 10, 0, 1);  // bin 2: b, the last end (2.9 ms)
+  const TimeSeries t = b.finish({"ok"});
+  ASSERT_EQ(t.nodes, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(t.node_per_s.size(), 2u);
+  ASSERT_EQ(t.calls, (std::vector<std::uint64_t>{2, 2, 2}));
+  ASSERT_EQ(t.node_per_s[0].size(), 3u);
+  EXPECT_DOUBLE_EQ(t.node_per_s[0][0], 1000.0);
+  EXPECT_DOUBLE_EQ(t.node_per_s[0][1], 2000.0);
+  EXPECT_DOUBLE_EQ(t.node_per_s[0][2], 0.0);
+  ASSERT_EQ(t.node_per_s[1].size(), 3u);
+  EXPECT_DOUBLE_EQ(t.node_per_s[1][0], 1000.0);
+  EXPECT_DOUBLE_EQ(t.node_per_s[1][1], 0.0);
+  EXPECT_DOUBLE_EQ(t.node_per_s[1][2], 1 / 0.0009);  // bin 2 is covered for 0.9 ms
+  // Without nodes: no node series.
+  EXPECT_TRUE(TimeSeriesBuilder(small_bins(8)).finish({}).node_per_s.empty());
+}
+
+TEST(TimeSeries, NodeSeriesOfARunAddUpToItsCallsOnRankZerosClock) {
+  // Three ranks on two hosts, rank r's clock r * 5 s ahead of rank 0's: on the aligned clock
+  // each node's calls/s add up to the run's in every bin.
+  SyntheticRun run;
+  run.ranks = 3;
+  run.ops = 9000;
+  run.hosts = {"gvc1", "gvc2", "gvc1"};
+  run.rank_clock_skew_ns = 5'000'000'000;
+  SyntheticSource source("n.h5", {run});
+  const TimeSeries t = build_time_series(source, 0, source.summary(0));
+  ASSERT_EQ(t.nodes, (std::vector<std::string>{"gvc1", "gvc2"}));
+  ASSERT_EQ(t.node_per_s.size(), 2u);
+  EXPECT_LE(t.time_s.back(), static_cast<double>(source.summary(0).wall_ns) / 1e9);
+  double node_calls[2] = {0, 0};
+  for (std::size_t i = 0; i < t.total_per_s.size(); ++i) {
+    if (std::isnan(t.total_per_s[i])) {
+      EXPECT_TRUE(std::isnan(t.node_per_s[0][i]) && std::isnan(t.node_per_s[1][i])) << i;
+      continue;
+    }
+    EXPECT_NEAR(t.node_per_s[0][i] + t.node_per_s[1][i], t.total_per_s[i], 1e-6 * t.total_per_s[i])
+        << i;
+    // calls / (calls/s): the seconds the bin's rates are over.
+    const double seconds =
+        t.total_per_s[i] > 0 ? static_cast<double>(t.calls[i]) / t.total_per_s[i] : 0;
+    for (std::size_t n = 0; n < 2; ++n) node_calls[n] += t.node_per_s[n][i] * seconds;
+  }
+  // Rank 1 alone on gvc2 makes a third of the calls, ranks 0 and 2 on gvc1 the rest (the
+  // edge bins left out of the rates make the shares close, not exact).
+  EXPECT_NEAR(node_calls[1] / (node_calls[0] + node_calls[1]), 1.0 / 3, 0.02);
+}
+
 TEST(TimeSeries, LabelsNoCallHadBelongToNoSeries) {
   // Every call of a damaged file names label 0xFFFFFFFF of a 3-label table: the one
   // "(invalid label)" series, and the table's unused slots below it in none (they were

@@ -82,6 +82,46 @@ class Golden(unittest.TestCase):
         self.assertEqual((p.returncode, p.stderr), (0, ""))
         self.check("file_suite_v1.json", p.stdout)
 
+    def two_host_copy(self):
+        """The committed file with its two world ranks on two hosts (its `hosts` attribute
+        rewritten, as a run across two nodes would have written it)."""
+        path = work("two_hosts.h5")
+        shutil.copy(os.path.join(ARGS.data, self.FILE), path)
+        with h5py.File(path, "r+") as f:
+            f.attrs["hosts"] = ["gvc1", "gvc2"]
+        return path
+
+    def test_text_on_two_hosts(self):
+        p = report(self.two_host_copy())
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.check("file_suite_v1_two_hosts.txt", p.stdout)
+        # Only run 2 (2 ranks) spans both hosts: its balance line alone gains node figures.
+        with open(golden("file_suite_v1.txt")) as f:
+            one_host = f.read().splitlines()
+        lines = p.stdout.splitlines()
+        self.assertEqual(len(lines), len(one_host))
+        changed = [(a, b) for a, b in zip(one_host, lines) if a != b]
+        self.assertEqual(len(changed), 1, changed)
+        before, after = changed[0]
+        self.assertTrue(after.startswith(before + "; nodes 2: calls per node 150..150, "), after)
+        self.assertTrue(after.endswith("; slowest node gvc2 (44.1ms)"), after)
+
+    def test_json_on_two_hosts(self):
+        p = report(self.two_host_copy(), "--json")
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        runs = json.loads(p.stdout)["runs"]
+        self.assertEqual([r["host"] for r in runs[0]["balance"]["ranks"]], ["gvc1"])
+        self.assertEqual([n["host"] for n in runs[0]["balance"]["nodes"]], ["gvc1"])
+        balance = runs[1]["balance"]
+        self.assertEqual([r["host"] for r in balance["ranks"]], ["gvc1", "gvc2"])
+        self.assertEqual([(n["host"], n["ranks"]) for n in balance["nodes"]],
+                         [("gvc1", [0]), ("gvc2", [1])])
+        for node, rank in zip(balance["nodes"], balance["ranks"]):
+            self.assertEqual({k: node[k] for k in ("calls", "busy_ns", "wall_ns")},
+                             {k: rank[k] for k in ("calls", "busy_ns", "wall_ns")})
+        self.assertEqual(sum(n["calls"] for n in balance["nodes"]), runs[1]["result"]["count"])
+        self.assertEqual(balance["slowest_node"], "gvc2")  # rank 1's, the slowest rank
+
     def test_run_two(self):
         p = report(os.path.join(ARGS.data, self.FILE), "--run", "2")
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -75,6 +75,9 @@ RunSummary summarize(const SyntheticRun& run) {
   for (int r = 0; r < run.ranks; ++r) {
     s.rank_balance[static_cast<std::size_t>(r)].rank = r;
     s.rank_balance[static_cast<std::size_t>(r)].clock_offset_ns = r * run.rank_clock_skew_ns;
+    s.rank_balance[static_cast<std::size_t>(r)].host =
+        static_cast<std::size_t>(r) < run.hosts.size() ? run.hosts[static_cast<std::size_t>(r)]
+                                                       : "localhost";
     for (int t = 0; t < run.threads; ++t) s.thread_balance.push_back({r, t, 0, 0});
   }
   std::uint64_t end = 0;

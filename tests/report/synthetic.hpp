@@ -20,6 +20,9 @@ struct SyntheticRun {
   std::vector<std::string> subcalls = {"connect", "query"};  ///< made by calls of label 0
   std::uint64_t base_ns = 1'000'000;  ///< typical call duration
   bool raw_calls = true;              ///< whether the "file" holds raw calls
+  /// The node each rank ran on (rank r: hosts[r]); ranks past it (and every rank when it is
+  /// empty) on "localhost".
+  std::vector<std::string> hosts;
   /// Calls record each rank's own clock, this far from rank 0's per rank (rank r: r*skew).
   std::int64_t rank_clock_skew_ns = 0;
   Metadata metadata = {{"status", "complete"}, {"mode", "ops"}};

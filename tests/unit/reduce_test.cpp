@@ -158,6 +158,10 @@ std::unique_ptr<ThreadRecord> record_thread(int r, int t, const std::vector<Call
   return rec;
 }
 
+/// The node rank r says it ran on: a name of its own, so a host the balance took from
+/// another rank (rank 0's, a neighbour's) shows.
+std::string host_of(int r) { return "host-of-rank-" + std::to_string(r); }
+
 RankRun make_run(int r, int ranks, bool empty_above_rank0 = false) {
   RankRun run;
   run.spec.operation = "hand built";
@@ -169,6 +173,7 @@ RankRun make_run(int r, int ranks, bool empty_above_rank0 = false) {
   run.rank = r;
   run.ranks = ranks;
   run.threads = threads_of(r);
+  run.host = host_of(r);
   for (int t = 0; t < run.threads; ++t)
     run.records.push_back(record_thread(r, t, plan_thread(r, t, empty_above_rank0)));
   run.start_ns = 5'000 + 17 * static_cast<std::uint64_t>(r);
@@ -293,6 +298,7 @@ void expect_reduced(const RunSummary& s, int ranks, bool empty_above_rank0) {
     EXPECT_EQ(rb.wall_ns, run.end_ns - run.start_ns) << "rank " << r;
     EXPECT_EQ(rb.clock_offset_ns, root.offsets[static_cast<std::size_t>(r)].offset_ns);
     EXPECT_EQ(rb.clock_rtt_ns, r == 0 ? 0u : root.offsets[static_cast<std::size_t>(r)].rtt_ns);
+    EXPECT_EQ(rb.host, host_of(r));
     wall = std::max(wall, run.end_ns - run.start_ns);
   }
   EXPECT_EQ(s.wall_ns, wall);

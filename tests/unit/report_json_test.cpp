@@ -79,10 +79,38 @@ TEST(ToJson, RunAValues) {
                                        {"busy_ns", 3'636'152'000ull},
                                        {"wall_ns", 4'000'000'000ull},
                                        {"clock_offset_ns", -1'234},
-                                       {"clock_rtt_ns", 5'678}}));
+                                       {"clock_rtt_ns", 5'678},
+                                       {"host", "node1"}}));
   ASSERT_EQ(balance["threads"].size(), 4u);
   EXPECT_EQ(balance["threads"][2],
             json({{"rank", 1}, {"thread", 0}, {"calls", 3}, {"busy_ns", 3'626'000'000ull}}));
+  // One host: one node holding both ranks.
+  EXPECT_EQ(balance["slowest_node"], "node1");
+  EXPECT_EQ(balance["nodes"], json::array({{{"host", "node1"},
+                                            {"ranks", {0, 1}},
+                                            {"calls", 15},
+                                            {"busy_ns", 4'408'168'720ull},
+                                            {"wall_ns", 4'000'000'000ull}}}));
+}
+
+TEST(ToJson, NodesOfARunOnSeveralHosts) {
+  RunSummary r = run_a();
+  r.rank_balance[0].host = "gvc2";
+  r.rank_balance[1].host = "gvc1";
+  r.rank_balance.push_back({2, 5, 1'000, 2'000, 0, 0, "gvc2"});
+  const json b = gorgon::to_json(r)["balance"];
+  EXPECT_EQ(b["ranks"][2]["host"], "gvc2");
+  EXPECT_EQ(b["slowest_node"], "gvc1");  // rank 1's, 4 s
+  EXPECT_EQ(b["nodes"], json::array({{{"host", "gvc2"},
+                                      {"ranks", {0, 2}},
+                                      {"calls", 13},
+                                      {"busy_ns", 772'017'720ull},
+                                      {"wall_ns", 800'000'000ull}},
+                                     {{"host", "gvc1"},
+                                      {"ranks", {1}},
+                                      {"calls", 7},
+                                      {"busy_ns", 3'636'152'000ull},
+                                      {"wall_ns", 4'000'000'000ull}}}));
 }
 
 TEST(ToJson, NoBalanceAndEmptyParams) {

@@ -147,6 +147,34 @@ TEST(BalanceLine, RanksThreadsBusyAndSlowest) {
   expect_golden("balance_lines.txt", gorgon::balance_line(run_a()) + gorgon::balance_line(run_b()));
 }
 
+TEST(BalanceLine, NodesWhenTheRunSpansHosts) {
+  // Run A's two ranks on two hosts: rank 0 (8 calls, busy 772 ms, wall 800 ms) on node1,
+  // rank 1 (7 calls, busy 3.636 s, wall 4 s) on node2, the slowest.
+  RunSummary r = run_a();
+  r.rank_balance[1].host = "node2";
+  EXPECT_EQ(gorgon::balance_line(r),
+            "Balance: calls per rank 7..8, per thread 3..4; busy per thread 10.2ms..3s 626ms; "
+            "slowest rank 1 (4s 0ms); nodes 2: calls per node 7..8, busy per node "
+            "772ms..3s 636ms; slowest node node2 (4s 0ms)\n");
+  // Three ranks on two hosts: the node's figures are its ranks' sums and longest wall.
+  r.rank_balance.push_back({2, 5, 1'000 * gorgon::test::kMs, 900 * gorgon::test::kMs, 0, 0, "node1"});
+  EXPECT_NE(gorgon::balance_line(r).find("; nodes 2: calls per node 7..13, busy per node "
+                                         "1s 772ms..3s 636ms; slowest node node2 (4s 0ms)\n"),
+            std::string::npos)
+      << gorgon::balance_line(r);
+  // A host name cannot drive the terminal.
+  r.rank_balance[1].host = "evil\x1b[2Jhost";
+  EXPECT_NE(gorgon::balance_line(r).find("slowest node evil\\x1b[2Jhost (4s 0ms)"), std::string::npos)
+      << gorgon::balance_line(r);
+  // One host: the line of a single node, without node figures.
+  EXPECT_EQ(gorgon::balance_line(run_a()).find("node"), std::string::npos);
+  RunSummary two = run_a();
+  two.rank_balance[1].host = "node2";
+  std::ostringstream out;
+  gorgon::TextReporter(out).report_run(two, 0, 1);
+  expect_golden("text_reporter_two_hosts.txt", out.str());
+}
+
 TEST(BalanceLine, ClockUncertaintyIsSaidWhenNotSmallAgainstTheRun) {
   RunSummary r = run_a();  // 4 s of wall time: 1% is 40 ms
   for (auto& b : r.rank_balance) b.clock_rtt_ns = b.rank == 0 ? 0 : 20 * gorgon::test::kMs;

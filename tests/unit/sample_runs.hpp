@@ -61,9 +61,9 @@ inline RunSummary run_a() {
   };
   // Calls by thread: (0,0) 725 ms, 1 ms, 4 ms, 1.52 us; (0,1) 21, 13, 8 ms, 15.2 us;
   // (1,0) 3.621 s, 2 ms, 3 ms; (1,1) 5, 3, 2 ms, 152 us. Busy is each thread's sum.
-  //               rank calls busy               wall      offset  rtt
-  r.rank_balance = {{0, 8, 772'016'720, 800 * kMs, 0, 0},
-                    {1, 7, 3'636'152'000, 4 * kS, -1'234, 5'678}};
+  //               rank calls busy               wall      offset  rtt    host
+  r.rank_balance = {{0, 8, 772'016'720, 800 * kMs, 0, 0, "node1"},
+                    {1, 7, 3'636'152'000, 4 * kS, -1'234, 5'678, "node1"}};
   //                 rank thread calls busy
   r.thread_balance = {{0, 0, 4, 730'001'520},
                       {0, 1, 4, 42'015'200},

@@ -210,7 +210,7 @@ RunSummary run_a() {
   r.total = summary_of({10, 20, 30, 40, 50});
   r.labels = {label("200", {10, 20, 30}, {sub("connect", {1, 2, 3}), sub("read", {4, 5, 6})}),
               label("500", {40, 50}, {sub("connect", {7, 8})})};
-  r.rank_balance = {{0, 3, 60, 900, 0, 0}, {1, 2, 90, 1'000, 5, 2}};
+  r.rank_balance = {{0, 3, 60, 900, 0, 0, "n1"}, {1, 2, 90, 1'000, 5, 2, "n1"}};
   r.thread_balance = {{0, 0, 3, 60}, {1, 0, 2, 90}};
   return r;
 }
@@ -225,7 +225,7 @@ RunSummary run_b() {
   r.total = summary_of({15, 25, 35, 45});
   r.labels = {label("100", {15}), label("200", {25, 35}, {sub("auth", {9}), sub("read", {10, 11})}),
               label("404", {45}, {sub("connect", {12})})};
-  r.rank_balance = {{0, 4, 120, 500, 0, 0}};
+  r.rank_balance = {{0, 4, 120, 500, 0, 0, "n1"}};
   return r;
 }
 
@@ -331,6 +331,63 @@ TEST(RunSummary, SlowestRank) {
   EXPECT_EQ(r.slowest_rank(), 0);
   r.rank_balance.clear();
   EXPECT_EQ(r.slowest_rank(), -1);
+}
+
+/// Six ranks on three hosts, listed out of rank order, a host's ranks not adjacent: b holds
+/// ranks 1 and 4, a ranks 0 and 5, c ranks 2 and 3.
+RunSummary three_nodes() {
+  RunSummary r;
+  r.ranks = 6;
+  //                rank calls busy  wall   offset rtt host
+  r.rank_balance = {{3, 40, 400, 3'000, 0, 0, "c"}, {0, 10, 100, 1'000, 0, 0, "a"},
+                    {4, 50, 500, 2'500, 0, 0, "b"}, {1, 20, 200, 7'000, 0, 0, "b"},
+                    {5, 60, 600, 6'000, 0, 0, "a"}, {2, 30, 300, 2'000, 0, 0, "c"}};
+  return r;
+}
+
+TEST(RunSummary, NodesGroupRanksByHost) {
+  const auto nodes = three_nodes().nodes();
+  ASSERT_EQ(nodes.size(), 3u);
+  // In the order of each node's lowest rank; ranks ascending; calls and busy time summed,
+  // wall time the longest of the node's ranks.
+  EXPECT_EQ(nodes[0].host, "a");
+  EXPECT_EQ(nodes[0].ranks, (std::vector<int>{0, 5}));
+  EXPECT_EQ(nodes[0].calls, 70u);
+  EXPECT_EQ(nodes[0].busy_ns, 700u);
+  EXPECT_EQ(nodes[0].wall_ns, 6'000u);
+  EXPECT_EQ(nodes[1].host, "b");
+  EXPECT_EQ(nodes[1].ranks, (std::vector<int>{1, 4}));
+  EXPECT_EQ(nodes[1].calls, 70u);
+  EXPECT_EQ(nodes[1].busy_ns, 700u);
+  EXPECT_EQ(nodes[1].wall_ns, 7'000u);
+  EXPECT_EQ(nodes[2].host, "c");
+  EXPECT_EQ(nodes[2].ranks, (std::vector<int>{2, 3}));
+  EXPECT_EQ(nodes[2].calls, 70u);
+  EXPECT_EQ(nodes[2].busy_ns, 700u);
+  EXPECT_EQ(nodes[2].wall_ns, 3'000u);
+}
+
+TEST(RunSummary, SlowestNodeHoldsTheSlowestRank) {
+  RunSummary r = three_nodes();
+  EXPECT_EQ(r.slowest_rank(), 1);
+  EXPECT_EQ(r.slowest_node(), "b");
+  r.rank_balance[4].wall_ns = 9'000;  // rank 5, on a
+  EXPECT_EQ(r.slowest_node(), "a");
+  r.rank_balance.clear();
+  EXPECT_TRUE(r.nodes().empty());
+  EXPECT_EQ(r.slowest_node(), "");
+}
+
+TEST(RunSummary, OneHostIsOneNode) {
+  const RunSummary r = run_a();
+  const auto nodes = r.nodes();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].host, "n1");
+  EXPECT_EQ(nodes[0].ranks, (std::vector<int>{0, 1}));
+  EXPECT_EQ(nodes[0].calls, 5u);
+  EXPECT_EQ(nodes[0].busy_ns, 150u);
+  EXPECT_EQ(nodes[0].wall_ns, 1'000u);
+  EXPECT_EQ(r.slowest_node(), "n1");
 }
 
 TEST(MergeSuite, MergesEveryRunAndDropsBalance) {

@@ -28,7 +28,7 @@ void ensure_mpi() {
   MPI_Initialized(&initialized);
   if (initialized) return;
   int provided = 0;
-  check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
   mpi_started_here = true;
   std::atexit(finalize_at_exit);
 }

@@ -54,7 +54,7 @@ struct Options {
   std::vector<std::string> plugins;
   std::string check_calls = "3";  ///< --check [K]
   std::string duration, warmup, time_limit, progress_every = "10s";
-  std::string rate, ranks;
+  std::string rate, ranks, schedule, stonewall;
   std::string progress = "auto";
   std::vector<std::string> fail_if;
   bool quiet = false;
@@ -68,7 +68,7 @@ struct Options {
 constexpr const char* kNonEmpty[] = {"-o",       "--json",     "--suite", "--runs",
                                      "--duration", "--warmup", "--rate",  "--ranks",
                                      "--url",    "--requests", "--time-limit", "--op",
-                                     "--ops",    "--seed",     "--ok-labels", "--error-labels",
+                                     "--ops",    "--seed",     "--schedule", "--stonewall",     "--ok-labels", "--error-labels",
                                      "--progress-every", "--plugin", "--fail-if", "--param"};
 
 void build_parser(CLI::App& app, Options& o) {
@@ -117,6 +117,17 @@ void build_parser(CLI::App& app, Options& o) {
   app.add_option("--rate", o.rate,
                  "Open loop: this many calls/s in total; latency counts from each call's "
                  "intended start");
+  app.add_option("--schedule", o.schedule,
+                 "How the calls are shared between ranks: dynamic (default: blocks taken from "
+                 "one counter while the run goes), guided (shrinking blocks) or static (a "
+                 "fixed slice each); see docs/cli.md");
+  app.add_option("--stonewall", o.stonewall,
+                 "Stop every rank from starting calls after this long (e.g. 20s), as IOR's "
+                 "stonewalling; the report gives each rank's calls at that moment");
+  app.add_flag("--wear-out", o.base.wear_out,
+               "After the stonewall, ranks that made fewer calls than the busiest keep calling "
+               "until each has made as many")
+      ->needs("--stonewall");
   app.add_option("--fail-if", o.fail_if,
                  "Exit 3 when a limit fails, e.g. 'p99<50ms', 'errors<1%', 'SUCCESS:rate>100' "
                  "(repeatable)");
@@ -199,6 +210,11 @@ std::vector<RunSpec> build_suite(Options& o, int world_size) {
   if (!o.warmup.empty()) set_warmup(o.base, o.warmup);
   if (!o.rate.empty()) o.base.rate = parse_rate(o.rate);
   if (!o.ranks.empty()) o.base.ranks = parse_ranks(o.ranks);
+  if (!o.schedule.empty()) set_schedule(o.base, o.schedule);
+  if (!o.stonewall.empty()) {
+    o.base.stonewall_ns = parse_duration_ns(o.stonewall);
+    if (o.base.stonewall_ns == 0) throw ConfigError("--stonewall must be longer than 0");
+  }
   std::vector<RunSpec> runs;
   if (!o.runs.empty()) runs = parse_runs(o.runs, o.base);
   else if (!o.suite.empty()) runs = read_suite_file(o.suite, o.base);
@@ -426,6 +442,8 @@ class SuiteRunner {
     }
     WorldRun run = run_on_world(spec, registry().find(spec.operation), s_.world_, control);
     if (display) display->finish();
+    if (run.local)
+      for (const auto& n : run.local->notes) s_.note("note: " + n);
     if (s_.root()) run.summary.limits = check_limits(plan_.limits, run.summary);
     if (file_) file_->write_run(run);
     const bool interrupted = any_rank(s_.world_, run.local && run.local->interrupted);

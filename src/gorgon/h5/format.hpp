@@ -55,11 +55,14 @@ inline constexpr const char* kAttrLimits = "limits";
 inline constexpr const char* kAttrLimitsMeasured = "limits_measured";
 inline constexpr const char* kAttrLimitsPassed = "limits_passed";
 inline constexpr const char* kAttrClock = "clock";
-/// Run attributes (RunSummary::fields) that files of format version 1 may lack: they came
-/// after its first files. A reader takes their defaults when they are missing.
-inline bool optional_in_version_1(std::string_view name) {
+/// Run attributes (RunSummary::fields) that older files may lack: they came after the first
+/// files of format version 1 (stop_reason .. params_given) or of version 2 (schedule ..
+/// wear_out; such files were written with the static schedule and no stonewall). A reader
+/// takes their defaults when they are missing.
+inline bool optional_attribute(std::string_view name) {
   for (std::string_view n : {"stop_reason", "duration_ns", "late_calls", "warmup_calls", "rate",
-                             "error_rule", "params_given"})
+                             "error_rule", "params_given", "schedule", "stonewall_ns", "wear_out",
+                             "stonewall_reached"})
     if (n == name) return true;
   return false;
 }
@@ -132,5 +135,8 @@ inline constexpr const char* kBalWallNs = "wall_ns";                // uint64
 inline constexpr const char* kBalStartNs = "start_ns";              // uint64, own clock
 inline constexpr const char* kBalClockOffsetNs = "clock_offset_ns"; // int64
 inline constexpr const char* kBalClockRttNs = "clock_rtt_ns";       // uint64
+// --stonewall: the rank's calls when it stopped at the stonewall (0 without one; files before
+// the stonewall lack the column, and a reader takes zeros).
+inline constexpr const char* kBalStonewallCalls = "stonewall_calls"; // uint64
 
 }  // namespace gorgon::h5::format

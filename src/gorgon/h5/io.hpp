@@ -91,6 +91,7 @@ template <typename T>
 template <typename T>
 void write_field(hid_t obj, const char* name, const T& value) {
   if constexpr (std::is_enum_v<T>) write_attr(obj, name, std::string(name_of(value)));
+  else if constexpr (std::is_same_v<T, bool>) write_attr(obj, name, std::int32_t{value ? 1 : 0});
   else if constexpr (std::is_same_v<T, int>) write_attr(obj, name, static_cast<std::int32_t>(value));
   else write_attr(obj, name, value);
 }
@@ -105,6 +106,8 @@ void read_field(hid_t obj, const char* name, T& value) {
     value = read_string_attr(obj, name);
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     value = read_strings_attr(obj, name);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    value = read_attr<std::int32_t>(obj, name) != 0;
   } else {
     value = read_attr<T>(obj, name);
   }

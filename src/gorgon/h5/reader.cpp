@@ -291,7 +291,7 @@ RunInfo Reader::run(std::size_t index) const {
     RunSummary& s = r.summary;
     RunSummary::fields(s, [&](const char* name, auto& value) {
       if (has_attr(run, name)) read_field(run, name, value);
-      else if (!f::optional_in_version_1(name))
+      else if (!f::optional_attribute(name))
         throw FileError(std::string("its run ") + impl_->run_names[index] + " has no attribute '" +
                         name + "'");
     });
@@ -322,6 +322,7 @@ RunInfo Reader::run(std::size_t index) const {
                           : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
                                                                      : threads.get();
       if (std::strcmp(name, f::kSumError) == 0 && !has_link(where, name)) return;  // version 1
+      if (std::strcmp(name, f::kBalStonewallCalls) == 0 && !has_link(where, name)) return;
       column = read_table<T>(where, name, cols);
     });
     if (t.error.empty()) {  // version 1: only calls that threw were errors
@@ -330,6 +331,11 @@ RunInfo Reader::run(std::size_t index) const {
     }
     fill_summary(t, r.labels, r.subcall_names, s);
     check_balance(s);
+    // A run's rank r is world rank r (a run takes the first ranks of the world): its node
+    // is hosts[r]. A hosts attribute shorter than that leaves the host unknown ("").
+    for (auto& rank : s.rank_balance)
+      if (static_cast<std::size_t>(rank.rank) < impl_->info.hosts.size())
+        rank.host = impl_->info.hosts[static_cast<std::size_t>(rank.rank)];
     r.rank_start_ns = t.rank_start_ns;
     r.calls = impl_->call_columns(run).rows;
     r.subcalls = impl_->subcall_columns(run).rows;

@@ -77,6 +77,7 @@ SummaryTables make_tables(const RunSummary& s, const std::vector<std::string>& l
     t.rank_start_ns.push_back(idx < rank_start_ns.size() ? rank_start_ns[idx] : 0);
     t.rank_clock_offset_ns.push_back(r.clock_offset_ns);
     t.rank_clock_rtt_ns.push_back(r.clock_rtt_ns);
+    t.rank_stonewall_calls.push_back(r.stonewall_calls);
   }
   for (const auto& th : s.thread_balance) {
     t.thread_rank.push_back(th.rank);
@@ -113,16 +114,19 @@ void fill_summary(const SummaryTables& t, const std::vector<std::string>& labels
     s.labels.back().subcalls.push_back({names[t.subcall_name[i]], summary_row(t, i)});
   }
   const std::size_t nr = t.rank_rank.size(), nt = t.thread_rank.size();
+  const bool stonewall = !t.rank_stonewall_calls.empty();  // older files lack the column
   if (t.rank_calls.size() != nr || t.rank_busy_ns.size() != nr || t.rank_wall_ns.size() != nr ||
       t.rank_clock_offset_ns.size() != nr || t.rank_clock_rtt_ns.size() != nr ||
-      t.rank_start_ns.size() != nr || t.thread_thread.size() != nt ||
+      t.rank_start_ns.size() != nr || (stonewall && t.rank_stonewall_calls.size() != nr) ||
+      t.thread_thread.size() != nt ||
       t.thread_calls.size() != nt || t.thread_busy_ns.size() != nt)
     throw FileError("the balance columns differ in length");
   s.rank_balance.clear();
   for (std::size_t i = 0; i < nr; ++i)
     s.rank_balance.push_back({t.rank_rank[i], t.rank_calls[i], t.rank_busy_ns[i],
                               t.rank_wall_ns[i], t.rank_clock_offset_ns[i],
-                              t.rank_clock_rtt_ns[i]});
+                              t.rank_clock_rtt_ns[i], "",  // host: from the file's hosts
+                              stonewall ? t.rank_stonewall_calls[i] : 0});
   s.thread_balance.clear();
   for (std::size_t i = 0; i < nt; ++i)
     s.thread_balance.push_back(

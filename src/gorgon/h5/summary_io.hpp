@@ -26,7 +26,7 @@ struct SummaryTables {
   std::vector<std::int32_t> rank_rank;
   std::vector<std::uint64_t> rank_calls, rank_busy_ns, rank_wall_ns, rank_start_ns;
   std::vector<std::int64_t> rank_clock_offset_ns;
-  std::vector<std::uint64_t> rank_clock_rtt_ns;
+  std::vector<std::uint64_t> rank_clock_rtt_ns, rank_stonewall_calls;
   // balance/threads
   std::vector<std::int32_t> thread_rank, thread_thread;
   std::vector<std::uint64_t> thread_calls, thread_busy_ns;
@@ -63,6 +63,7 @@ void for_each_column(Tables& t, F&& f) {
   f(r, fmt::kBalStartNs, t.rank_start_ns, 0);
   f(r, fmt::kBalClockOffsetNs, t.rank_clock_offset_ns, 0);
   f(r, fmt::kBalClockRttNs, t.rank_clock_rtt_ns, 0);
+  f(r, fmt::kBalStonewallCalls, t.rank_stonewall_calls, 0);
   const char* th = "balance/threads";
   f(th, fmt::kBalRank, t.thread_rank, 0);
   f(th, fmt::kBalThread, t.thread_thread, 0);

@@ -244,14 +244,17 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   for (const auto& t : threads)
     mine.insert(mine.end(), {std::uint64_t(t.thread), t.calls, t.busy_ns});
   mpi::gather(world, mine, thread_rows, 0);
-  const std::uint64_t rank_row[3] = {rank_calls, rank_busy, run.end_ns - run.start_ns};
+  const std::uint64_t rank_row[4] = {rank_calls, rank_busy, run.end_ns - run.start_ns,
+                                     run.stonewall_calls};
   // Open-loop late calls and warm-up calls, summed over the ranks.
   std::uint64_t local_extra[2] = {run.late_calls, 0}, extra[2] = {0, 0};
   for (const auto& w : run.warmup)
     if (w) local_extra[1] += w->calls.size();
   check_mpi(MPI_Reduce(local_extra, extra, 2, MPI_UINT64_T, MPI_SUM, 0, comm), "MPI_Reduce");
-  std::vector<std::uint64_t> rank_rows(root ? 3 * static_cast<std::size_t>(world.size()) : 0);
-  mpi::gather(world, rank_row, 3, rank_rows.data(), 0);
+  std::vector<std::uint64_t> rank_rows(root ? 4 * static_cast<std::size_t>(world.size()) : 0);
+  mpi::gather(world, rank_row, 4, rank_rows.data(), 0);
+  std::vector<std::string> hosts;  // each rank's node, for the per-node view
+  mpi::gather(world, run.host, hosts, 0);
 
   RunSummary s;
   if (!root) return s;
@@ -266,6 +269,10 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   s.mode = run.spec.timed() ? RunMode::duration : RunMode::count;
   s.duration_ns = run.spec.duration_ns;
   s.rate = run.spec.rate;
+  s.schedule = run.spec.schedule;
+  s.stonewall_ns = run.spec.stonewall_ns;
+  s.wear_out = run.spec.wear_out;
+  s.stonewall_reached = run.stonewalled;
   s.late_calls = extra[0];
   s.warmup_calls = extra[1];
   s.status = run.interrupted ? RunStatus::interrupted : RunStatus::complete;
@@ -304,9 +311,11 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
       s.thread_balance.push_back({r, static_cast<int>(rows[i]), rows[i + 1], rows[i + 2]});
     RankBalance rb;
     rb.rank = r;
-    rb.calls = rank_rows[3 * r];
-    rb.busy_ns = rank_rows[3 * r + 1];
-    rb.wall_ns = rank_rows[3 * r + 2];
+    rb.calls = rank_rows[4 * r];
+    rb.busy_ns = rank_rows[4 * r + 1];
+    rb.wall_ns = rank_rows[4 * r + 2];
+    rb.stonewall_calls = rank_rows[4 * r + 3];
+    rb.host = hosts[static_cast<std::size_t>(r)];
     if (static_cast<std::size_t>(r) < run.offsets.size()) {
       rb.clock_offset_ns = run.offsets[r].offset_ns;
       rb.clock_rtt_ns = r == 0 ? 0 : run.offsets[r].rtt_ns;

@@ -71,11 +71,21 @@ nlohmann::json to_json(const RunSummary& s) {
                             {"busy_ns", r.busy_ns},
                             {"wall_ns", r.wall_ns},
                             {"clock_offset_ns", r.clock_offset_ns},
-                            {"clock_rtt_ns", r.clock_rtt_ns}});
+                            {"clock_rtt_ns", r.clock_rtt_ns},
+                            {"host", r.host},
+                            {"stonewall_calls", r.stonewall_calls}});
     b["threads"] = nlohmann::json::array();
     for (const auto& t : s.thread_balance)
       b["threads"].push_back(
           {{"rank", t.rank}, {"thread", t.thread}, {"calls", t.calls}, {"busy_ns", t.busy_ns}});
+    b["slowest_node"] = s.slowest_node();
+    b["nodes"] = nlohmann::json::array();
+    for (const auto& n : s.nodes())
+      b["nodes"].push_back({{"host", n.host},
+                            {"ranks", n.ranks},
+                            {"calls", n.calls},
+                            {"busy_ns", n.busy_ns},
+                            {"wall_ns", n.wall_ns}});
     j["balance"] = b;
   }
   return j;

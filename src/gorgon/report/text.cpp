@@ -157,6 +157,24 @@ std::string clock_line(const RunSummary& s) {
       rank, format_duration(rtt / 2),
       100.0 * static_cast<double>(rtt / 2) / static_cast<double>(std::max<std::uint64_t>(wall, 1)));
 }
+
+/// The balance line's per-node part, when the run spans more than one host ("" on one):
+/// "; nodes 3: calls per node a..b, busy per node c..d; slowest node gvc2 (wall)".
+std::string node_figures(const RunSummary& s) {
+  const std::vector<NodeBalance> nodes = s.nodes();
+  if (nodes.size() < 2) return "";
+  auto [cmin, cmax] = std::minmax_element(nodes.begin(), nodes.end(),
+                                          [](auto& a, auto& b) { return a.calls < b.calls; });
+  auto [bmin, bmax] = std::minmax_element(nodes.begin(), nodes.end(),
+                                          [](auto& a, auto& b) { return a.busy_ns < b.busy_ns; });
+  const std::string slow = s.slowest_node();
+  std::uint64_t wall = 0;
+  for (const auto& n : nodes)
+    if (n.host == slow) wall = n.wall_ns;
+  return fmt::format("; nodes {}: calls per node {}..{}, busy per node {}..{}; slowest node {} ({})",
+                     nodes.size(), cmin->calls, cmax->calls, format_elapsed(bmin->busy_ns),
+                     format_elapsed(bmax->busy_ns), printable_label(slow), format_elapsed(wall));
+}
 }  // namespace
 
 std::string balance_line(const RunSummary& s) {
@@ -177,9 +195,9 @@ std::string balance_line(const RunSummary& s) {
     if (r.rank == slow) slowest = &r;
   std::string line = fmt::format(
       "Balance: calls per rank {}..{}, per thread {}..{}; busy per thread {}..{}; "
-      "slowest rank {} ({})\n",
+      "slowest rank {} ({}){}\n",
       rmin->calls, rmax->calls, tmin, tmax, format_elapsed(bmin), format_elapsed(bmax), slow,
-      format_elapsed(slowest != nullptr ? slowest->wall_ns : 0));
+      format_elapsed(slowest != nullptr ? slowest->wall_ns : 0), node_figures(s));
   return line + clock_line(s);
 }
 
@@ -210,6 +228,30 @@ std::string run_title(const RunSummary& s, std::size_t index, std::size_t count)
                      s.threads, s.seed);
 }
 
+/// --stonewall: each rank's calls when every rank stopped starting calls, and the rate up to
+/// then; with --wear-out, the rate of the whole run too (IOR reports both).
+std::string stonewall_line(const RunSummary& s) {
+  if (s.stonewall_ns == 0) return "";
+  if (!s.stonewall_reached)
+    return fmt::format("Stonewall: {}, not reached (every call was made before it)\n",
+                       format_duration(s.stonewall_ns));
+  std::uint64_t lo = UINT64_MAX, hi = 0, sum = 0;
+  for (const auto& r : s.rank_balance) {
+    lo = std::min(lo, r.stonewall_calls);
+    hi = std::max(hi, r.stonewall_calls);
+    sum += r.stonewall_calls;
+  }
+  if (s.rank_balance.empty()) lo = 0;
+  std::string out = fmt::format("Stonewall: at {}, calls per rank {}..{}, {} in all, {} calls/s",
+                                format_duration(s.stonewall_ns), lo, hi, sum,
+                                format_rate(static_cast<double>(sum) * 1e9 /
+                                            static_cast<double>(s.stonewall_ns)));
+  if (s.wear_out)
+    out += fmt::format("; with the wear-out {} calls in {}, {} calls/s", s.total.count,
+                       format_elapsed(s.wall_ns), format_rate(s.total.rate(s.wall_ns)));
+  return out + "\n";
+}
+
 std::string status_lines(const RunSummary& s) {
   std::string out;
   if (s.status != RunStatus::complete)
@@ -222,7 +264,7 @@ std::string status_lines(const RunSummary& s) {
         s.total.count
             ? 100.0 * static_cast<double>(s.late_calls) / static_cast<double>(s.total.count)
             : 0.0);
-  return out;
+  return out + stonewall_line(s);
 }
 
 std::string limit_lines(const RunSummary& s) {

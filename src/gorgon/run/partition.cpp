@@ -1,5 +1,9 @@
 #include "gorgon/run/partition.hpp"
 
+#include <ctime>
+
+#include "gorgon/run/stop.hpp"
+
 namespace gorgon {
 
 NumberRange rank_slice(std::uint64_t seed, std::uint64_t n, int ranks, int rank) {
@@ -14,6 +18,74 @@ NumberRange rank_slice(std::uint64_t seed, std::uint64_t n, int ranks, int rank)
 std::uint64_t chunk_size(std::uint64_t slice, int threads) {
   const std::uint64_t per_thread = slice / static_cast<std::uint64_t>(std::max(threads, 1));
   return std::clamp<std::uint64_t>(per_thread / 16, 1, 1024);
+}
+
+BlockPlan::BlockPlan(Schedule schedule, std::uint64_t seed, std::uint64_t n, int ranks)
+    : seed_(seed), n_(n) {
+  const auto R = static_cast<std::uint64_t>(std::max(ranks, 1));
+  if (schedule == Schedule::guided) {
+    // Each block takes 1/(2R) of what is left, never less than the smallest block: some
+    // 2R * ln(N / (2R * smallest)) + 2R blocks in all.
+    const std::uint64_t smallest = std::max<std::uint64_t>(1, n / (R * 1024));
+    for (std::uint64_t at = 0; at < n;) {
+      starts_.push_back(seed + at);
+      at += std::min(n - at, std::max(smallest, (n - at) / (2 * R)));
+    }
+    starts_.push_back(seed + n);
+    count_ = starts_.size() - 1;
+  } else {
+    size_ = std::clamp<std::uint64_t>(n / (R * 256), 1, std::uint64_t{1} << 16);
+    count_ = n / size_ + (n % size_ != 0);
+  }
+}
+
+NumberRange BlockPlan::block(std::uint64_t k) const noexcept {
+  if (!starts_.empty()) return {starts_[k], starts_[k + 1]};
+  const std::uint64_t begin = k * size_;
+  return {seed_ + begin, seed_ + std::min(begin + size_, n_)};
+}
+
+void SharedBlocks::push(NumberRange block) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (queue_.empty()) {
+    chunk_ = std::clamp<std::uint64_t>(block.size() / (threads_ * 4), 1, 1024);
+    front_started_ = false;
+  }
+  queue_.push_back(block);
+  unstarted_.fetch_add(1, std::memory_order_release);
+}
+
+void SharedBlocks::wait_for_demand(std::chrono::nanoseconds most) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  demand_.wait_for(lock, most, [this] { return wants_more() || closed(); });
+}
+
+NumberRange SharedBlocks::next() noexcept {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (!queue_.empty()) {
+        NumberRange& front = queue_.front();
+        if (front.size() > 0) {
+          if (!front_started_) {
+            front_started_ = true;
+            if (unstarted_.fetch_sub(1, std::memory_order_release) == 1) demand_.notify_one();
+          }
+          const NumberRange chunk{front.begin, front.begin + std::min(chunk_, front.size())};
+          front.begin = chunk.end;
+          return chunk;
+        }
+        queue_.pop_front();
+        front_started_ = false;
+        if (!queue_.empty())
+          chunk_ = std::clamp<std::uint64_t>(queue_.front().size() / (threads_ * 4), 1, 1024);
+      }
+      if (closed_.load(std::memory_order_acquire)) return {};
+    }
+    if (stop_requested()) return {};
+    timespec nap{0, 20'000};  // the agent claims the next block
+    nanosleep(&nap, nullptr);
+  }
 }
 
 }  // namespace gorgon

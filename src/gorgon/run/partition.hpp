@@ -1,9 +1,18 @@
 #pragma once
-// How the numbers [seed, seed + N) are shared: a contiguous slice per rank (remainders spread
-// over the first ranks), and chunks of it pulled by the rank's threads on demand.
+// How the numbers [seed, seed + N) are shared out. Static: a contiguous slice per rank
+// (remainders spread over the first ranks), pulled in chunks by the rank's threads. Dynamic
+// and guided: blocks taken by the ranks from one counter while the run goes (the rank's
+// agent claims them, run/agent.hpp), kept in a rank-local queue the threads pull chunks from.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "gorgon/base/schedule.hpp"
 
 namespace gorgon {
 
@@ -22,12 +31,20 @@ NumberRange rank_slice(std::uint64_t seed, std::uint64_t n, int ranks, int rank)
 /// the shared counter is touched rarely.
 std::uint64_t chunk_size(std::uint64_t slice, int threads);
 
+/// Where a thread's loop takes its next numbers from.
+class NumberSource {
+ public:
+  virtual ~NumberSource() = default;
+  /// The next chunk; empty when there are no more (or a stop was asked for while waiting).
+  virtual NumberRange next() noexcept = 0;
+};
+
 /// Hands out consecutive chunks of a range to any number of threads, lock-free.
 ///
 /// Unbounded form (runs of a given duration, whose call count is not known): rank r of R
 /// takes chunk k as [base + (k*R + r) * chunk, + chunk), so the numbers of every rank and
 /// thread stay unique without any coordination between ranks.
-class ChunkDispenser {
+class ChunkDispenser final : public NumberSource {
  public:
   ChunkDispenser(NumberRange range, std::uint64_t chunk) : range_(range), chunk_(chunk) {}
   static ChunkDispenser unbounded(std::uint64_t base, int ranks, int rank, std::uint64_t chunk) {
@@ -40,8 +57,7 @@ class ChunkDispenser {
       : range_(o.range_), chunk_(o.chunk_), ranks_(o.ranks_), rank_(o.rank_),
         next_(o.next_.load()) {}
 
-  /// The next chunk; empty when the range is used up.
-  NumberRange next() noexcept {
+  NumberRange next() noexcept override {
     if (ranks_ > 0) {
       const std::uint64_t k = next_.fetch_add(1, std::memory_order_relaxed);
       const std::uint64_t begin = range_.begin + (k * ranks_ + rank_) * chunk_;
@@ -58,6 +74,75 @@ class ChunkDispenser {
   std::uint64_t chunk_;
   std::uint64_t ranks_ = 0, rank_ = 0;  // unbounded form when ranks_ > 0
   std::atomic<std::uint64_t> next_{0};
+};
+
+/// At most `budget` more numbers of another source (the wear-out after a stonewall): what is
+/// left of a chunk beyond the budget is not called.
+class CappedSource final : public NumberSource {
+ public:
+  CappedSource(NumberSource& inner, std::uint64_t budget) : inner_(inner), left_(budget) {}
+  NumberRange next() noexcept override {
+    std::uint64_t left = left_.load(std::memory_order_relaxed);
+    if (left == 0) return {};
+    NumberRange chunk = inner_.next();
+    if (chunk.size() == 0) return {};
+    std::uint64_t take = 0;
+    do {
+      take = std::min(left, chunk.size());
+    } while (take > 0 && !left_.compare_exchange_weak(left, left - take, std::memory_order_relaxed));
+    return {chunk.begin, chunk.begin + take};
+  }
+
+ private:
+  NumberSource& inner_;
+  std::atomic<std::uint64_t> left_;
+};
+
+/// The blocks of [seed, seed + n) in the order ranks claim them, the same on every rank.
+/// Dynamic: equal blocks, some 256 per rank. Guided: each block a 1/(2R) share of what is
+/// left, down to a smallest block, so the last blocks are small and the ranks end together.
+class BlockPlan {
+ public:
+  BlockPlan() = default;
+  BlockPlan(Schedule schedule, std::uint64_t seed, std::uint64_t n, int ranks);
+  [[nodiscard]] std::uint64_t blocks() const noexcept { return count_; }
+  /// Block k (k < blocks()).
+  [[nodiscard]] NumberRange block(std::uint64_t k) const noexcept;
+
+ private:
+  std::uint64_t seed_ = 0, n_ = 0, size_ = 1, count_ = 0;
+  std::vector<std::uint64_t> starts_;  // guided: block k is [starts_[k], starts_[k + 1])
+};
+
+/// A rank's queue of claimed blocks: its agent pushes whole blocks, its threads pull chunks
+/// of them (a lock taken once per chunk, never per call). A thread that finds the queue
+/// empty waits for the agent until the queue is closed (no more blocks) or a stop is asked.
+class SharedBlocks final : public NumberSource {
+ public:
+  explicit SharedBlocks(int threads) : threads_(static_cast<std::uint64_t>(std::max(threads, 1))) {}
+  /// Agent: whether the threads have started on the last queued block (time to claim one).
+  [[nodiscard]] bool wants_more() const noexcept {
+    return !closed_.load(std::memory_order_acquire) &&
+           unstarted_.load(std::memory_order_acquire) == 0;
+  }
+  [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  /// Agent: a claimed block.
+  void push(NumberRange block);
+  /// Agent: waits at most `most` for the threads to start on the last queued block.
+  void wait_for_demand(std::chrono::nanoseconds most);
+  /// Agent: no more blocks will come.
+  void close() noexcept { closed_.store(true, std::memory_order_release); }
+  NumberRange next() noexcept override;
+
+ private:
+  std::uint64_t threads_;
+  std::mutex mutex_;
+  std::condition_variable demand_;  // a thread started on the last queued block
+  std::deque<NumberRange> queue_;  // queue_.front() is being pulled from
+  std::uint64_t chunk_ = 1;        // chunk of the front block
+  std::atomic<std::uint64_t> unstarted_{0};  // queued blocks no thread has taken from yet
+  bool front_started_ = false;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace gorgon

@@ -26,6 +26,7 @@ struct RankRun {
   int rank = 0;   ///< rank in the run's communicator
   int ranks = 1;  ///< ranks in the run
   int threads = 1;  ///< threads that actually ran
+  std::string host;  ///< the node this rank ran on: MPI_Get_processor_name
   std::vector<std::unique_ptr<ThreadRecord>> records;  ///< one per thread
   std::uint64_t start_ns = 0;  ///< local clock right after the start barrier
   std::uint64_t end_ns = 0;    ///< local clock when this rank's last thread finished
@@ -34,6 +35,11 @@ struct RankRun {
   bool interrupted = false;  ///< stopped early (signal, deadline, another rank): same on all
   std::string stop_reason;   ///< why, when interrupted
   std::uint64_t late_calls = 0;  ///< rate mode: calls of this rank that started late
+  /// --stonewall: this rank's calls when it stopped at the stonewall, and whether the
+  /// stonewall cut the run short on any rank (agreed: the same on every rank).
+  std::uint64_t stonewall_calls = 0;
+  bool stonewalled = false;
+  std::vector<std::string> notes;  ///< what the user should know about how it ran (same on all)
 };
 
 }  // namespace gorgon

@@ -12,101 +12,23 @@
 #include "gorgon/base/agree.hpp"
 #include "gorgon/base/clock.hpp"
 #include "gorgon/base/error.hpp"
+#include "gorgon/run/agent.hpp"
 #include "gorgon/run/clock_sync.hpp"
 #include "gorgon/run/partition.hpp"
 
 namespace gorgon {
 namespace {
 
-// ---- the master thread's rounds ---------------------------------------------------------------
-
-/// The cross-rank rounds of one phase (the warm-up or the measurement) as the run takes part
-/// in them: the deadline, stops passed between ranks, and rank 0's progress display. Only
-/// the OpenMP master thread calls it (between its own calls while the phase runs, then until
-/// every rank is done with it): MPI stays funneled.
-class RoundKeeper {
- public:
-  RoundKeeper(MPI_Comm comm, int rank, const RunControl& control, bool warmup,
-              std::vector<ThreadProgress>& progress, const std::atomic<int>& finished_threads)
-      : comm_(comm), rank_(rank), control_(control), warmup_(warmup),
-        finished_(finished_threads) {
-    for (auto& p : progress) threads_.push_back(&p);
-  }
-
-  /// Creates the rounds (collective setup; may throw).
-  void prepare() { rounds_ = std::make_unique<ProgressRounds>(comm_, control_.round_ns, 0); }
-  /// Every rank leaves the rounds (one failed to prepare).
-  void cancel() noexcept { rounds_.reset(); }
-  /// The phase starts now: the first round is due one interval later.
-  void start(std::uint64_t now) {
-    if (!rounds_) return;
-    rounds_->restart(now);
-    due_ = now;
-  }
-  [[nodiscard]] bool active() const noexcept { return rounds_ != nullptr; }
-  /// The master thread between two of its calls: a round when one is due.
-  void poll_if_due(std::uint64_t now) {
-    if (now >= due_) poll(now);
-  }
-  /// After the master's own calls: takes part in the rounds until every rank is done.
-  void drain(int team) {
-    team_ = team;
-    while (true) {
-      poll(now_ns());
-      if (rounds_->last().finished) return;
-      timespec nap{0, 200'000};
-      nanosleep(&nap, nullptr);
-    }
-  }
-  [[nodiscard]] bool interrupted() const noexcept { return interrupted_; }
-  [[nodiscard]] const std::string& stop_reason() const noexcept { return stop_reason_; }
-
- private:
-  void poll(std::uint64_t now) {
-    if (control_.deadline_ns && now >= control_.deadline_ns) request_stop("time limit");
-    const bool done = finished_.load() == team_;
-    if (rounds_->poll(now, threads_, done, done)) {
-      ProgressSnapshot snap = rounds_->last();
-      snap.warmup = warmup_;
-      if (snap.stop && !stop_requested()) request_stop(stop_code_name(snap.stop_code));
-      if (snap.stop && !interrupted_) {
-        interrupted_ = true;
-        stop_reason_ = stop_code_name(snap.stop_code);  // the same text on every rank
-      }
-      if (rank_ == 0 && control_.on_progress) {
-        for (auto* p : threads_)
-          for (auto& l : p->take_new_labels()) names_.emplace_back(label_hash(l), std::move(l));
-        control_.on_progress(snap, names_);
-      }
-    }
-    due_ = now + std::min<std::uint64_t>(control_.round_ns, 20'000'000);
-  }
-
-  MPI_Comm comm_;
-  int rank_;
-  const RunControl& control_;
-  bool warmup_;
-  std::vector<ThreadProgress*> threads_;
-  const std::atomic<int>& finished_;
-  int team_ = std::numeric_limits<int>::max();  ///< known once the team has started
-  std::unique_ptr<ProgressRounds> rounds_;
-  std::vector<std::pair<std::uint64_t, std::string>> names_;  // rank 0's labels by hash
-  std::uint64_t due_ = UINT64_MAX;
-  bool interrupted_ = false;
-  std::string stop_reason_;
-};
-
 // ---- one thread's loop ----------------------------------------------------------------------
 
 /// What one thread's loop needs besides its record and operation.
 struct LoopSetup {
-  ChunkDispenser* numbers = nullptr;
+  NumberSource* numbers = nullptr;
   std::uint64_t deadline_ns = 0;   ///< stop taking calls at this time (0: none)
   std::uint64_t interval_ns = 0;   ///< paced: this thread's schedule interval
   std::uint64_t first_due_ns = 0;  ///< paced: intended start of this thread's first call
   ThreadProgress* progress = nullptr;
   const LabelRule* errors = nullptr;
-  RoundKeeper* rounds = nullptr;  ///< the master thread's, in its phase; else null
 };
 
 /// A thread's running counts. Kept in the thread's own cache lines and published to its
@@ -115,10 +37,17 @@ class Tally {
  public:
   static constexpr std::uint64_t kPublish = 64;
 
+  /// Counts on from what `progress` holds (the wear-out continues the measurement's counts).
   Tally(ThreadProgress& progress, const LabelRule& errors, ThreadRecord& rec)
-      : progress_(progress), errors_(errors), rec_(rec) {}
+      : progress_(progress), errors_(errors), rec_(rec),
+        calls_(progress.calls.load(std::memory_order_relaxed)),
+        errors_seen_(progress.errors.load(std::memory_order_relaxed)),
+        late_(progress.late.load(std::memory_order_relaxed)), busy_(rec.busy_ns) {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      slots_[i] = progress.slot_calls[i].load(std::memory_order_relaxed);
+  }
 
-  /// Counts a call; true when it is time to publish (and for the master to poll).
+  /// Counts a call; true when it is time to publish.
   bool count(std::uint32_t label, std::uint64_t start, std::uint64_t end) {
     busy_ += end - start;
     if (rec_.first_start_ns == 0) rec_.first_start_ns = start;
@@ -154,9 +83,9 @@ class Tally {
   ThreadProgress& progress_;
   const LabelRule& errors_;
   ThreadRecord& rec_;
-  std::vector<std::uint8_t> slot_of_, error_of_;  // per local label id
   std::array<std::uint64_t, ThreadProgress::kSlots> slots_{};
-  std::uint64_t calls_ = 0, errors_seen_ = 0, late_ = 0, busy_ = 0, next_publish_ = 0;
+  std::uint64_t calls_, errors_seen_, late_, busy_, next_publish_ = 0;
+  std::vector<std::uint8_t> slot_of_, error_of_;  // per local label id
 };
 
 /// Calls the operation on `n`, timed; what it returns (or throws) becomes the label.
@@ -200,19 +129,17 @@ void for_each_number(const LoopSetup& s, Next&& next) {
       if (!next(n)) return;
 }
 
-/// After each call: the tally, and (every kPublish calls) publishing and the master's round.
-/// False when the loop is to stop at this call's end (the deadline).
+/// After each call: the tally, published every kPublish calls (or 20 ms). False when the
+/// loop is to stop at this call's end (the deadline).
 inline bool after_call(const LoopSetup& s, Tally& tally, const Call& c) {
-  if (tally.count(c.label, c.start, c.end)) [[unlikely]] {
+  if (tally.count(c.label, c.start, c.end)) [[unlikely]]
     tally.publish(c.end);
-    if (s.rounds != nullptr) s.rounds->poll_if_due(c.end);
-  }
   return !(s.deadline_ns && c.end >= s.deadline_ns);
 }
 
 /// The hot loop, closed: pull a chunk, call the operation on each of its numbers, store one
-/// row per call. Nothing here locks, allocates per call, or talks to MPI (the master's
-/// round, at most once per round interval, does).
+/// row per call. Nothing here locks, allocates per call, or talks to MPI (the rank's agent
+/// does, on a thread of its own).
 void closed_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord& rec,
                  Tally& tally) {
   for_each_number(s, [&](std::uint64_t n) {
@@ -273,16 +200,23 @@ std::vector<OperationFn> make_operations(const RunSpec& spec, const OperationInf
   return ops;
 }
 
-/// Phase 2: who calls which numbers. Count mode: this rank's slice of [seed, seed + ops);
-/// warm-up calls take the numbers after it. Duration mode: N warm-up calls take
-/// [seed, seed + N) and the measured calls an unbounded interleaved sequence after them; a
-/// timed warm-up shares that sequence.
+/// Phase 2: who calls which numbers. Count mode, static: this rank's slice of
+/// [seed, seed + ops); dynamic and guided: blocks of it claimed from one counter while the
+/// run goes; warm-up calls take the numbers after it. Duration mode (under every schedule):
+/// N warm-up calls take [seed, seed + N) and the measured calls an unbounded interleaved
+/// sequence after them; a timed warm-up shares that sequence.
 struct NumberPlan {
   ChunkDispenser measured;
   ChunkDispenser warm_numbers;
+  NumberSource* measured_source = nullptr;
   ChunkDispenser* warm = nullptr;
   bool warming = false;
   std::size_t expected_rows = 0;  ///< rows each thread reserves (0: grows on demand)
+  // A shared schedule: its blocks, the counter ranks claim them by, the rank's queue.
+  BlockPlan blocks;
+  std::unique_ptr<SharedCounter> counter;
+  std::unique_ptr<SharedBlocks> shared;
+  [[nodiscard]] bool is_shared() const noexcept { return counter != nullptr; }
 };
 
 NumberPlan plan_numbers(const RunSpec& spec, int ranks, int rank) {
@@ -296,7 +230,9 @@ NumberPlan plan_numbers(const RunSpec& spec, int ranks, int rank) {
           ? ChunkDispenser(rank_slice(warm_base, spec.warmup_calls, ranks, rank),
                            chunk_size(spec.warmup_calls / static_cast<std::uint64_t>(ranks),
                                       spec.threads))
-          : ChunkDispenser::unbounded(warm_base, ranks, rank, 64)};
+          : ChunkDispenser::unbounded(warm_base, ranks, rank, 64),
+      nullptr, nullptr, false, 0, {}, nullptr, nullptr};
+  p.measured_source = &p.measured;
   p.warm = spec.timed() && spec.warmup_ns > 0 ? &p.measured : &p.warm_numbers;
   p.warming = spec.warmup_calls > 0 || spec.warmup_ns > 0;
   // Room for a fair share of the calls plus what dynamic chunking may add.
@@ -305,6 +241,32 @@ NumberPlan plan_numbers(const RunSpec& spec, int ranks, int rank) {
     p.expected_rows = spec.threads == 1 ? slice.size() : share + share / 8 + chunk;
   }
   return p;
+}
+
+/// Phase 2b (collective): the counter of a shared schedule. When MPI cannot make it, a
+/// schedule the user chose is a ConfigError on every rank; the default falls back to static,
+/// with a note.
+void share_numbers(NumberPlan& p, const RunSpec& spec, MPI_Comm comm, RankRun& run) {
+  if (spec.timed() || spec.schedule == Schedule::static_) return;
+  std::string error;
+  try {
+    p.counter = std::make_unique<SharedCounter>(comm);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (any_rank(comm, !error.empty())) {
+    p.counter.reset();  // freed on every rank that made it
+    const std::string why = (error.empty() ? std::string("another rank failed to") : error) +
+                            "; " + shared_counter_hint();
+    if (spec.schedule_given) throw ConfigError("--schedule " + std::string(name_of(spec.schedule)) + ": " + why);
+    run.spec.schedule = Schedule::static_;
+    run.notes.push_back("the dynamic schedule fell back to static: " + why);
+    return;
+  }
+  p.blocks = BlockPlan(spec.schedule, spec.seed, spec.ops, run.ranks);
+  p.shared = std::make_unique<SharedBlocks>(spec.threads);
+  p.measured_source = p.shared.get();
+  // A rank may take more than its share: reserve for a fair share and let rows grow beyond.
 }
 
 /// Everything the threads of one rank share during the run.
@@ -316,8 +278,9 @@ struct Team {
   std::vector<OperationFn>& ops;
   const LabelRule& errors;
   std::vector<ThreadProgress> progress, warm_progress;
-  std::atomic<int> finished_threads{0}, warm_finished_threads{0};
-  RoundKeeper rounds, warm_rounds;
+  std::atomic<int> finished_threads{0}, warm_finished_threads{0}, wear_finished_threads{0};
+  RankAgent agent, warm_agent, wear_agent;
+  std::unique_ptr<CappedSource> wear_numbers;  ///< the wear-out's share, once agreed
   int size;  ///< threads OpenMP started
   bool ready = true;
   std::string error;
@@ -327,9 +290,15 @@ struct Team {
       : spec(sp), run(r), comm(c), numbers(n), ops(o), errors(r.errors),
         progress(static_cast<std::size_t>(sp.threads)),
         warm_progress(static_cast<std::size_t>(sp.threads)),
-        rounds(c, r.rank, control, false, progress, finished_threads),
-        warm_rounds(c, r.rank, control, true, warm_progress, warm_finished_threads),
-        size(sp.threads) {}
+        agent(c, r.rank, control, false, progress, finished_threads),
+        warm_agent(c, r.rank, control, true, warm_progress, warm_finished_threads),
+        wear_agent(c, r.rank, control, false, progress, wear_finished_threads),
+        size(sp.threads) {
+    if (n.is_shared()) {
+      agent.feed(*n.shared, *n.counter, n.blocks);
+      wear_agent.feed(*n.shared, *n.counter, n.blocks);
+    }
+  }
 
   void fail(const std::string& what) {
 #pragma omp critical(gorgon_team_error)
@@ -358,13 +327,14 @@ void allocate_records(Team& team, int t, std::unique_ptr<ThreadRecord>& rec,
 }
 
 /// Phase 4 (master): every rank has its team, records and rounds, or none goes on. The
-/// warm-up has rounds of its own, so a stop during it reaches every rank within a round.
+/// warm-up has an agent and rounds of its own, so a stop during it reaches every rank within
+/// a round.
 void agree_ready(Team& team) {
   team.size = omp_get_num_threads();
   try {
     if (team.error.empty()) {
-      team.rounds.prepare();
-      if (team.numbers.warming) team.warm_rounds.prepare();
+      team.agent.prepare();
+      if (team.numbers.warming) team.warm_agent.prepare();
     }
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -372,10 +342,10 @@ void agree_ready(Team& team) {
   try {
     team.ready = !any_rank(team.comm, !team.error.empty() || team.size != team.spec.threads);
     if (!team.ready) {
-      team.rounds.cancel();  // on every rank: none takes part in the rounds
-      team.warm_rounds.cancel();
-    } else if (team.warm_rounds.active()) {
-      team.warm_rounds.start(now_ns());
+      team.agent.cancel();  // on every rank: none takes part in the rounds
+      team.warm_agent.cancel();
+    } else if (team.warm_agent.active()) {
+      team.warm_agent.start(now_ns(), team.size);
     }
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -384,8 +354,8 @@ void agree_ready(Team& team) {
 }
 
 /// Phase 5 (each thread): the warm-up, a closed loop recorded apart, before the clocks are
-/// compared and the start; the master takes part in the warm-up's rounds between its calls
-/// and then until every rank has warmed up.
+/// compared and the start; the master then waits for the warm-up's agent, which ends when
+/// every rank has warmed up.
 void warm_up(Team& team, int t, ThreadRecord& warm) {
   const auto ti = static_cast<std::size_t>(t);
   try {
@@ -395,7 +365,6 @@ void warm_up(Team& team, int t, ThreadRecord& warm) {
     w.progress = &team.warm_progress[ti];
     w.errors = &team.errors;
     w.deadline_ns = team.spec.warmup_ns ? now_ns() + team.spec.warmup_ns : 0;
-    if (t == 0 && team.warm_rounds.active()) w.rounds = &team.warm_rounds;
     call_loop(w, team.ops[ti], ctx, warm);
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -403,7 +372,7 @@ void warm_up(Team& team, int t, ThreadRecord& warm) {
   team.warm_finished_threads.fetch_add(1);
   if (t != 0) return;
   try {
-    if (team.warm_rounds.active()) team.warm_rounds.drain(team.size);
+    team.warm_agent.join();
   } catch (const std::exception& e) {
     team.fail(e.what());
   }
@@ -411,10 +380,10 @@ void warm_up(Team& team, int t, ThreadRecord& warm) {
 
 /// Whether a stop was agreed during the warm-up (the same on every rank): then no call is
 /// measured.
-bool stopped_in_warm_up(const Team& team) { return team.warm_rounds.interrupted(); }
+bool stopped_in_warm_up(const Team& team) { return team.warm_agent.interrupted(); }
 
-/// Phase 6 (master): clock offsets and the start barrier. Only this thread talks to MPI:
-/// MPI_THREAD_FUNNELED is enough.
+/// Phase 6 (master): clock offsets and the start barrier, then the measurement's agent. No
+/// other thread talks to MPI until the agent starts; then only the agent does.
 void agree_clocks_and_start(Team& team) {
   bool prepared = true;
   try {
@@ -429,11 +398,11 @@ void agree_clocks_and_start(Team& team) {
     // on every rank) has no rounds to start.
     if (!team.ready || any_rank(team.comm, !prepared)) {
       team.ready = false;
-      team.rounds.cancel();  // on every rank: none takes part in the rounds
+      team.agent.cancel();  // on every rank: none takes part in the rounds
     } else {
       check_mpi(MPI_Barrier(team.comm), "MPI_Barrier");
       team.run.start_ns = now_ns();
-      team.rounds.start(team.run.start_ns);
+      team.agent.start(team.run.start_ns, team.size);
     }
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -448,10 +417,12 @@ void measure(Team& team, int t, ThreadRecord& rec) {
   try {
     Context ctx(rec, team.run.rank, t, team.run.ranks, spec.threads);
     LoopSetup m;
-    m.numbers = &team.numbers.measured;
+    m.numbers = team.numbers.measured_source;
     m.progress = &team.progress[ti];
     m.errors = &team.errors;
-    m.deadline_ns = spec.timed() ? team.run.start_ns + spec.duration_ns : 0;
+    m.deadline_ns = spec.timed()          ? team.run.start_ns + spec.duration_ns
+                    : spec.stonewall_ns > 0 ? team.run.start_ns + spec.stonewall_ns
+                                            : 0;
     if (spec.paced()) {
       // Each thread keeps its share of the rate on its own schedule; the threads of all
       // ranks are spread evenly over one interval so the calls do not come in bursts.
@@ -461,17 +432,68 @@ void measure(Team& team, int t, ThreadRecord& rec) {
       const std::uint64_t slot = static_cast<std::uint64_t>(team.run.rank) * spec.threads + ti;
       m.first_due_ns = team.run.start_ns + m.interval_ns * slot / all;
     }
-    if (t == 0 && team.rounds.active()) m.rounds = &team.rounds;
     call_loop(m, team.ops[ti], ctx, rec);
   } catch (const std::exception& e) {
     team.fail(e.what());
   }
 }
 
-/// Phase 8 (master): keep taking part in the rounds until every rank of the run is done.
+/// Phase 8 (master): wait for the agent, which ends when every rank of the run is done.
 void drain(Team& team) {
   try {
-    if (team.rounds.active()) team.rounds.drain(team.size);
+    team.agent.join();
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+}
+
+/// Phase 8b (master, --stonewall): the rank's calls at the stonewall and whether it cut the
+/// run on any rank; with --wear-out, the busiest rank's count (agreed by every rank), this
+/// rank's share of the catching up, and the wear-out's agent started.
+void agree_stonewall(Team& team) {
+  RankRun& run = team.run;
+  try {
+    bool cut = false;
+    for (const auto& rec : run.records)
+      if (rec) {
+        run.stonewall_calls += rec->calls.size();
+        cut = cut || (rec->last_end_ns >= run.start_ns + team.spec.stonewall_ns);
+      }
+    run.stonewalled = any_rank(team.comm, cut);
+    if (!team.spec.wear_out || !team.ready || team.agent.interrupted() || !run.stonewalled) return;
+    std::uint64_t busiest = run.stonewall_calls;
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, &busiest, 1, MPI_UINT64_T, MPI_MAX, team.comm),
+              "MPI_Allreduce");
+    team.wear_numbers =
+        std::make_unique<CappedSource>(*team.numbers.measured_source, busiest - run.stonewall_calls);
+    team.wear_agent.prepare();
+    team.wear_agent.start(now_ns(), team.size);
+  } catch (const std::exception& e) {
+    team.fail(e.what());
+  }
+}
+
+/// Phase 8c (each thread, --wear-out): calls until the rank has made as many as the busiest
+/// rank at the stonewall (or the numbers run out); the master then waits for the wear-out's
+/// agent.
+void wear_out(Team& team, int t, ThreadRecord* rec) {
+  const auto ti = static_cast<std::size_t>(t);
+  if (team.wear_numbers && rec != nullptr) {
+    try {
+      Context ctx(*rec, team.run.rank, t, team.run.ranks, team.spec.threads);
+      LoopSetup w;
+      w.numbers = team.wear_numbers.get();
+      w.progress = &team.progress[ti];
+      w.errors = &team.errors;
+      call_loop(w, team.ops[ti], ctx, *rec);
+    } catch (const std::exception& e) {
+      team.fail(e.what());
+    }
+  }
+  team.wear_finished_threads.fetch_add(1);
+  if (t != 0 || !team.wear_numbers) return;
+  try {
+    team.wear_agent.join();
   } catch (const std::exception& e) {
     team.fail(e.what());
   }
@@ -487,7 +509,9 @@ void finish(Team& team) {
   for (const auto& p : team.progress) run.late_calls += p.late.load();
   run.threads = team.size;
   // Agreed in the rounds: the same on every rank.
-  const RoundKeeper& stopped = stopped_in_warm_up(team) ? team.warm_rounds : team.rounds;
+  const RankAgent& stopped = stopped_in_warm_up(team)       ? team.warm_agent
+                             : team.wear_agent.interrupted() ? team.wear_agent
+                                                             : team.agent;
   run.interrupted = stopped.interrupted();
   run.stop_reason = stopped.stop_reason();
   if (team.size != team.spec.threads && team.error.empty())
@@ -498,6 +522,22 @@ void finish(Team& team) {
                                                 : "the run failed: " + team.error);
 }
 
+/// MPI must let the agents talk to it from a thread of their own.
+void require_serialized_mpi() {
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  if (level < MPI_THREAD_SERIALIZED)
+    throw ConfigError("gorgon needs MPI initialised with MPI_THREAD_SERIALIZED or more (the "
+                      "rank's agent thread talks to MPI while the calling threads run)");
+}
+
+/// This rank's node: MPI_Get_processor_name, for the run's per-node balance.
+std::string processor_name() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  check_mpi(MPI_Get_processor_name(name, &len), "MPI_Get_processor_name");
+  return std::string(name, static_cast<std::size_t>(len));
+}
 }  // namespace
 
 RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm comm,
@@ -507,8 +547,11 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
   run.errors = error_rule(spec, info);
   MPI_Comm_rank(comm, &run.rank);
   MPI_Comm_size(comm, &run.ranks);
+  require_serialized_mpi();
+  run.host = processor_name();
   std::vector<OperationFn> ops = make_operations(spec, info, comm, run);
   NumberPlan numbers = plan_numbers(spec, run.ranks, run.rank);
+  share_numbers(numbers, spec, comm, run);
   run.records.resize(static_cast<std::size_t>(spec.threads));
   run.warmup.resize(static_cast<std::size_t>(spec.threads));
   Team team(spec, run, comm, numbers, ops, control);
@@ -529,16 +572,23 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
     agree_clocks_and_start(team);
 #pragma omp barrier
     if (team.ready && rec && !stopped_in_warm_up(team)) measure(team, t, *rec);
-    if (t != 0) team.finished_threads.fetch_add(1);
+    team.finished_threads.fetch_add(1);
+#pragma omp master
+    drain(team);
+    if (spec.stonewall_ns > 0) {
+      run.records[static_cast<std::size_t>(t)] = std::move(rec);
+#pragma omp barrier
+#pragma omp master
+      agree_stonewall(team);
+#pragma omp barrier
+      rec = std::move(run.records[static_cast<std::size_t>(t)]);
+      if (spec.wear_out) wear_out(team, t, rec.get());
+    }
     run.records[static_cast<std::size_t>(t)] = std::move(rec);
     run.warmup[static_cast<std::size_t>(t)] = std::move(warm);
-#pragma omp master
-    {
-      team.finished_threads.fetch_add(1);
-      drain(team);
-    }
   }
   finish(team);
+  numbers.counter.reset();  // collective: every rank is past the rounds
   return run;
 }
 

@@ -80,6 +80,15 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
       if (!value.is_number() || value.get<double>() <= 0)
         throw ConfigError(at + " must be a number of calls per second > 0");
       run.rate = value.get<double>();
+    } else if (key == "schedule") {
+      if (!value.is_string()) throw ConfigError(at + " must be a string");
+      set_schedule(run, value.get<std::string>());
+    } else if (key == "stonewall") {
+      run.stonewall_ns = duration_in(value, at);
+      if (run.stonewall_ns == 0) throw ConfigError(at + " must be longer than 0");
+    } else if (key == "wear_out") {
+      if (!value.is_boolean()) throw ConfigError(at + " must be true or false");
+      run.wear_out = value.get<bool>();
     } else if (key == "ok_labels" || key == "error_labels") {
       if (!value.is_string()) throw ConfigError(at + " must be a string");
       (key == "ok_labels" ? run.ok_labels : run.error_labels) = value.get<std::string>();
@@ -90,7 +99,7 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
       continue;
     } else {
       throw ConfigError(at + " is not a known key (op, ops, seed, ranks, threads, duration, "
-                        "warmup, rate, ok_labels, error_labels, params" +
+                        "warmup, rate, schedule, stonewall, wear_out, ok_labels, error_labels, params" +
                         std::string(allow_runs ? ", runs)" : ")"));
     }
   }
@@ -103,6 +112,13 @@ void set_warmup(RunSpec& run, const std::string& text) {
                         text.find_first_not_of("0123456789") == std::string::npos;
   run.warmup_calls = is_count ? parse_count(text) : 0;
   run.warmup_ns = is_count ? 0 : parse_duration_ns(text);
+}
+
+void set_schedule(RunSpec& run, const std::string& name) {
+  if (!from_name(name, run.schedule))
+    throw ConfigError("invalid --schedule " + quote_value(name) +
+                      " (expected dynamic, guided or static)");
+  run.schedule_given = true;
 }
 
 std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base) {
@@ -209,6 +225,16 @@ void validate(RunSpec& run, int world_size, const OperationInfo& op) {
   const std::uint64_t numbers = run.timed() ? 0 : run.ops;
   if (run.warmup_calls > UINT64_MAX - numbers || run.seed > UINT64_MAX - numbers - run.warmup_calls)
     throw ConfigError("--seed, --ops and --warmup together overflow the 64-bit call numbers");
+  if (run.stonewall_ns > 0 && run.timed())
+    throw ConfigError("--stonewall applies to a number of calls (--ops): with --duration every "
+                      "rank already stops at the same time");
+  if (run.stonewall_ns > 0 && run.paced())
+    throw ConfigError("--stonewall needs a closed loop: with --rate the calls follow a schedule");
+  if (run.wear_out && run.stonewall_ns == 0)
+    throw ConfigError("--wear-out needs --stonewall");
+  if (run.schedule_given && run.schedule == Schedule::guided && run.timed())
+    throw ConfigError("--schedule guided shrinks its blocks as the calls run out: it needs a "
+                      "number of calls (--ops), not --duration");
   if (!run.ok_labels.empty() && !run.error_labels.empty())
     throw ConfigError("--ok-labels and --error-labels both given: use one");
   if (!run.timed()) {

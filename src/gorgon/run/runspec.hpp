@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "gorgon/base/schedule.hpp"
+
 namespace gorgon {
 
 struct RunSpec {
@@ -21,6 +23,12 @@ struct RunSpec {
   /// Which labels are failures, instead of the operation's own rule: the labels that
   /// succeed (--ok-labels) or the labels that fail (--error-labels), as typed; "" for none.
   std::string ok_labels, error_labels;
+  /// How the calls are shared between the ranks (count mode; a run of a duration numbers its
+  /// calls the same way under every schedule). dynamic unless the user chose.
+  Schedule schedule = Schedule::dynamic;
+  bool schedule_given = false;  ///< chosen by the user (then never replaced by static)
+  std::uint64_t stonewall_ns = 0;  ///< > 0: no rank starts a call after this time (IOR's)
+  bool wear_out = false;  ///< after the stonewall, ranks catch up with the busiest one
 
   [[nodiscard]] bool timed() const noexcept { return duration_ns > 0; }
   [[nodiscard]] bool paced() const noexcept { return rate > 0; }
@@ -28,6 +36,9 @@ struct RunSpec {
 
 /// "5s" -> warmup_ns, "1000" -> warmup_calls (the same syntax as --warmup).
 void set_warmup(RunSpec& run, const std::string& text);
+
+/// "dynamic" -> schedule (given by the user); ConfigError for a name that is none.
+void set_schedule(RunSpec& run, const std::string& name);
 
 /// Parses "1x1,2x1,2x4" (ranks x threads per run) into runs copied from `base`.
 std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base);

@@ -111,6 +111,31 @@ int RunSummary::slowest_rank() const {
   return it->rank;
 }
 
+std::vector<NodeBalance> RunSummary::nodes() const {
+  std::vector<const RankBalance*> by_rank;
+  for (const auto& r : rank_balance) by_rank.push_back(&r);
+  std::stable_sort(by_rank.begin(), by_rank.end(),
+                   [](const RankBalance* a, const RankBalance* b) { return a->rank < b->rank; });
+  std::vector<NodeBalance> out;
+  for (const RankBalance* r : by_rank) {
+    auto node = std::find_if(out.begin(), out.end(),
+                             [&](const NodeBalance& n) { return n.host == r->host; });
+    if (node == out.end()) node = out.insert(out.end(), NodeBalance{r->host, {}, 0, 0, 0});
+    node->ranks.push_back(r->rank);
+    node->calls += r->calls;
+    node->busy_ns += r->busy_ns;
+    node->wall_ns = std::max(node->wall_ns, r->wall_ns);
+  }
+  return out;
+}
+
+std::string RunSummary::slowest_node() const {
+  const int slow = slowest_rank();
+  for (const auto& r : rank_balance)
+    if (r.rank == slow) return r.host;
+  return "";
+}
+
 RunSummary merge_suite(const std::vector<RunSummary>& runs) {
   RunSummary merged;
   for (std::size_t i = 0; i < runs.size(); ++i) {

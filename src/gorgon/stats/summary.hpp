@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gorgon/base/schedule.hpp"
 #include "gorgon/stats/histogram.hpp"
 
 namespace gorgon {
@@ -70,6 +71,18 @@ struct RankBalance {
   std::uint64_t wall_ns = 0;
   std::int64_t clock_offset_ns = 0;  ///< this rank's clock minus rank 0's (estimated)
   std::uint64_t clock_rtt_ns = 0;    ///< round trip of the best offset sample
+  std::string host;                  ///< the node it ran on (MPI_Get_processor_name)
+  std::uint64_t stonewall_calls = 0;  ///< --stonewall: calls when it stopped there
+};
+
+/// Calls and time of one node: the ranks of a run that share a host, derived from the run's
+/// rank balance (RunSummary::nodes), never stored apart.
+struct NodeBalance {
+  std::string host;
+  std::vector<int> ranks;     ///< its ranks, ascending
+  std::uint64_t calls = 0;    ///< sum over its ranks
+  std::uint64_t busy_ns = 0;  ///< sum over its ranks' threads
+  std::uint64_t wall_ns = 0;  ///< the longest of its ranks'
 };
 
 /// How a run ends: after `ops` calls, or when its duration is up.
@@ -111,6 +124,10 @@ struct RunSummary {
   double rate = 0;                 ///< open loop: the calls/s asked for (0: closed loop)
   std::uint64_t late_calls = 0;    ///< open loop: calls that started a schedule slot late
   std::uint64_t warmup_calls = 0;  ///< calls made before measuring, not in the statistics
+  Schedule schedule = Schedule::static_;  ///< how the calls were shared between the ranks
+  std::uint64_t stonewall_ns = 0;  ///< > 0: no rank started a call after this time
+  bool wear_out = false;           ///< after the stonewall, ranks caught up with the busiest
+  bool stonewall_reached = false;  ///< the stonewall cut the run short on some rank
   std::string error_rule;          ///< which labels are failures, e.g. "ok: 1xx,2xx,3xx"
   RunStatus status = RunStatus::complete;
   std::string stop_reason;          ///< why it was interrupted (SIGTERM, time limit, ...)
@@ -138,6 +155,10 @@ struct RunSummary {
     f("rate", s.rate);
     f("late_calls", s.late_calls);
     f("warmup_calls", s.warmup_calls);
+    f("schedule", s.schedule);
+    f("stonewall_ns", s.stonewall_ns);
+    f("wear_out", s.wear_out);
+    f("stonewall_reached", s.stonewall_reached);
     f("error_rule", s.error_rule);
     f("status", s.status);
     f("stop_reason", s.stop_reason);
@@ -151,6 +172,11 @@ struct RunSummary {
   void merge(const RunSummary& other);
   /// The rank with the longest wall time, or -1 without balance data.
   [[nodiscard]] int slowest_rank() const;
+  /// The rank balance grouped by host: one entry per node, in the order of each node's
+  /// lowest rank (rank 0's node first). Empty without balance data.
+  [[nodiscard]] std::vector<NodeBalance> nodes() const;
+  /// The host of the slowest rank (its node has the longest wall time), "" without balance.
+  [[nodiscard]] std::string slowest_node() const;
 };
 
 /// Every run of a suite merged into one summary (balance left out: it is per run).

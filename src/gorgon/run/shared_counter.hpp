@@ -1,0 +1,39 @@
+#pragma once
+// One counter for every rank of a run, kept in an MPI-3 window on rank 0 and advanced with
+// MPI_Fetch_and_op under a passive-target lock: a rank claims the next block of the shared
+// schedules (partition.hpp) without rank 0's threads taking part. Only a rank's agent calls
+// it (run/agent.hpp).
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace gorgon {
+
+class SharedCounter {
+ public:
+  /// Collective over `comm`: the window, the counter at 0 and every rank's lock. Throws
+  /// std::runtime_error with MPI's words when the MPI library cannot make the window (Open MPI
+  /// between nodes over TCP without its osc pt2pt component, for one).
+  explicit SharedCounter(MPI_Comm comm);
+  /// Collective: the lock released and the window freed.
+  ~SharedCounter();
+  SharedCounter(const SharedCounter&) = delete;
+  SharedCounter& operator=(const SharedCounter&) = delete;
+
+  /// Adds `n` to the counter and returns the value it had (atomic across the ranks).
+  std::uint64_t fetch_add(std::uint64_t n);
+  /// Lets MPI make progress on this rank (on rank 0, other ranks' updates wait for it when
+  /// the network cannot do atomics by itself).
+  void progress() noexcept;
+
+ private:
+  MPI_Comm comm_;
+  MPI_Win win_ = MPI_WIN_NULL;
+  std::uint64_t* value_ = nullptr;
+};
+
+/// The words to add to a failed window's error: what to try.
+std::string shared_counter_hint();
+
+}  // namespace gorgon
