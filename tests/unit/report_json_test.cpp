@@ -80,7 +80,8 @@ TEST(ToJson, RunAValues) {
                                        {"wall_ns", 4'000'000'000ull},
                                        {"clock_offset_ns", -1'234},
                                        {"clock_rtt_ns", 5'678},
-                                       {"host", "node1"}}));
+                                       {"host", "node1"},
+                                       {"stonewall_calls", 0}}));
   ASSERT_EQ(balance["threads"].size(), 4u);
   EXPECT_EQ(balance["threads"][2],
             json({{"rank", 1}, {"thread", 0}, {"calls", 3}, {"busy_ns", 3'626'000'000ull}}));

@@ -31,29 +31,35 @@ void RankAgent::start(std::uint64_t now, int team) {
   if (!rounds_) return;
   team_ = team;
   rounds_->restart(now);
+  if (blocks_ != nullptr) blocks_->set_claimer([this] { claim_for_thread(); });
   thread_ = std::thread([this] { loop(); });
 }
 
 void RankAgent::join() {
   if (thread_.joinable()) thread_.join();
+  if (blocks_ != nullptr) blocks_->set_claimer(nullptr);
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  if (claim_error_) std::rethrow_exception(std::exchange(claim_error_, nullptr));
 }
 
 void RankAgent::loop() {
   try {
     while (true) {
-      if (blocks_ != nullptr) claim_blocks();
-      const std::uint64_t now = now_ns();
-      if (control_.deadline_ns && now >= control_.deadline_ns) request_stop("time limit");
-      const bool done = finished_.load() == team_;
-      if (rounds_->poll(now, threads_, done, done)) {
-        take_round();
-        if (rounds_->last().finished) return;
+      {
+        std::lock_guard<std::mutex> in_mpi(mpi_);
+        if (blocks_ != nullptr) claim_blocks();
+        const std::uint64_t now = now_ns();
+        if (control_.deadline_ns && now >= control_.deadline_ns) request_stop("time limit");
+        const bool done = finished_.load() == team_;
+        if (rounds_->poll(now, threads_, done, done)) {
+          take_round();
+          if (rounds_->last().finished) return;
+        }
+        // On rank 0, other ranks' claims may need this rank in MPI.
+        if (counter_ != nullptr) counter_->progress();
       }
-      // A shared schedule: claims are answered quickly (on rank 0, others' claims may need
-      // this rank in MPI), and a block is claimed as soon as the threads start on the last.
+      // A shared schedule: a block is claimed as soon as the threads start on the last.
       if (blocks_ != nullptr) {
-        counter_->progress();
         blocks_->wait_for_demand(std::chrono::microseconds(200));
       } else {
         nap(1'000'000);
@@ -72,6 +78,17 @@ void RankAgent::claim_blocks() {
     const std::uint64_t k = counter_->fetch_add(1);
     if (k >= plan_->blocks()) blocks_->close();
     else blocks_->push(plan_->block(k));
+  }
+}
+
+void RankAgent::claim_for_thread() noexcept {
+  std::unique_lock<std::mutex> in_mpi(mpi_, std::try_to_lock);
+  if (!in_mpi.owns_lock()) return;
+  try {
+    claim_blocks();
+  } catch (...) {
+    claim_error_ = std::current_exception();  // under mpi_; join() rethrows it
+    blocks_->close();
   }
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -55,6 +56,9 @@ class RankAgent {
  private:
   void loop();
   void claim_blocks();
+  /// A calling thread found the queue empty: it claims a block itself when no other thread
+  /// of the rank is in MPI (the calls stay serialised by mpi_), else leaves it to the agent.
+  void claim_for_thread() noexcept;
   void take_round();
 
   MPI_Comm comm_;
@@ -69,8 +73,9 @@ class RankAgent {
   SharedCounter* counter_ = nullptr;
   const BlockPlan* plan_ = nullptr;
   std::vector<std::pair<std::uint64_t, std::string>> names_;  // rank 0's labels by hash
+  std::mutex mpi_;  ///< held by whichever thread of the rank is in MPI while the phase runs
   std::thread thread_;
-  std::exception_ptr error_;
+  std::exception_ptr error_, claim_error_;
   bool interrupted_ = false;
   std::string stop_reason_;
 };

@@ -83,8 +83,11 @@ NumberRange SharedBlocks::next() noexcept {
       if (closed_.load(std::memory_order_acquire)) return {};
     }
     if (stop_requested()) return {};
-    timespec nap{0, 20'000};  // the agent claims the next block
-    nanosleep(&nap, nullptr);
+    if (claim_now_) claim_now_();  // claims a block unless the agent is in MPI
+    if (unstarted_.load(std::memory_order_acquire) == 0 && !closed()) {
+      timespec nap{0, 20'000};  // the agent claims the next block
+      nanosleep(&nap, nullptr);
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -128,6 +129,9 @@ class SharedBlocks final : public NumberSource {
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
   /// Agent: a claimed block.
   void push(NumberRange block);
+  /// Agent: what a thread that finds the queue empty calls to claim a block at once rather
+  /// than wait for the agent to wake (it claims only when MPI is free; see RankAgent).
+  void set_claimer(std::function<void()> claim) { claim_now_ = std::move(claim); }
   /// Agent: waits at most `most` for the threads to start on the last queued block.
   void wait_for_demand(std::chrono::nanoseconds most);
   /// Agent: no more blocks will come.
@@ -143,6 +147,7 @@ class SharedBlocks final : public NumberSource {
   std::atomic<std::uint64_t> unstarted_{0};  // queued blocks no thread has taken from yet
   bool front_started_ = false;
   std::atomic<bool> closed_{false};
+  std::function<void()> claim_now_;
 };
 
 }  // namespace gorgon
