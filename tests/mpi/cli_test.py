@@ -2,7 +2,8 @@
 """gorgon_mpi's command line under mpiexec at a given rank count, end to end.
 
 Checks, each against expectations computed here independently of the program:
-  * hash counts are exact (FAIL = numbers n in [seed, seed+N) with n % 5 == 0), per rank too;
+  * hash counts are exact (FAIL = numbers n in [seed, seed+N) with n % 5 == 0), per rank too
+    (each rank its slice under --schedule static; the calls add up under the shared schedules);
   * sub-call counts per label and name are exact, and thrown exceptions are counted under
     "exception: <what()>" / "exception: unknown" (test operations of gorgon_mpi_testops);
   * suites (--runs, --suite) on fewer ranks than the world: ranks, counts and balance per run;
@@ -150,8 +151,11 @@ class Cli(unittest.TestCase):
         rank_rows = balance.get("ranks", [])
         self.assertEqual([r["rank"] for r in rank_rows], list(range(ranks)),
                          f"{tag}: balance lists {ranks} ranks")
-        self.assertEqual([r["calls"] for r in rank_rows], slices(ops, ranks),
-                         f"{tag}: calls per rank")
+        calls = [r["calls"] for r in rank_rows]
+        if run.get("schedule") == "static":  # each rank its slice
+            self.assertEqual(calls, slices(ops, ranks), f"{tag}: calls per rank (static)")
+        else:  # dynamic and guided share the calls while the run goes
+            self.assertEqual(sum(calls), ops, f"{tag}: calls over ranks ({run.get('schedule')})")
         thread_rows = balance.get("threads", [])
         self.assertEqual(sorted((t["rank"], t["thread"]) for t in thread_rows),
                          [(r, t) for r in range(ranks) for t in range(threads)],
@@ -201,17 +205,21 @@ class Cli(unittest.TestCase):
     # ---- the cases --------------------------------------------------------------------------
 
     def test_hash_counts(self):
-        for ops, seed, threads in [(40000, 0, 2), (9973, 12345, 3)]:
-            tag = f"hash N={ops} seed={seed} threads={threads}"
+        # The default schedule, and static (each rank its contiguous slice).
+        for ops, seed, threads, schedule in [(40000, 0, 2, []), (9973, 12345, 3, ["static"])]:
+            tag = f"hash N={ops} seed={seed} threads={threads} schedule={' '.join(schedule) or 'default'}"
             with self.subTest(tag):
                 args = ["--op", "hash", "--ops", str(ops), "--seed", str(seed),
                         "--threads", str(threads), "--param", f"iterations={ITERATIONS}"]
+                args += ["--schedule"] + schedule if schedule else []
                 launch, summary = self.run_ok(tag, ARGS.gorgon, args, f"hash_{ops}.json")
                 self.assertEqual(len(summary["runs"]), 1, f"{tag}: one run")
                 run = summary["runs"][0]
                 self.check_run(tag, run, ops=ops, seed=seed, ranks=self.ranks, threads=threads,
                                labels=hash_labels(seed, ops))
                 self.assertEqual(run.get("params"), {"iterations": ITERATIONS}, f"{tag}: params")
+                if schedule:
+                    self.assertEqual(run.get("schedule"), schedule[0], f"{tag}: schedule")
                 self.assertEqual(summary["suite"]["result"]["count"], ops, f"{tag}: suite count")
                 self.check_text(tag, launch.stdout, run)
 
