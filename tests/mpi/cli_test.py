@@ -207,7 +207,8 @@ class Cli(unittest.TestCase):
     def test_hash_counts(self):
         # The default schedule, and static (each rank its contiguous slice).
         for ops, seed, threads, schedule in [(40000, 0, 2, []), (9973, 12345, 3, ["static"])]:
-            tag = f"hash N={ops} seed={seed} threads={threads} schedule={' '.join(schedule) or 'default'}"
+            tag = (f"hash N={ops} seed={seed} threads={threads} "
+                   f"schedule={' '.join(schedule) or 'default'}")
             with self.subTest(tag):
                 args = ["--op", "hash", "--ops", str(ops), "--seed", str(seed),
                         "--threads", str(threads), "--param", f"iterations={ITERATIONS}"]
