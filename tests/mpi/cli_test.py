@@ -244,7 +244,8 @@ class Cli(unittest.TestCase):
         for i, (run, (ops, seed, ranks, threads)) in enumerate(zip(summary["runs"], runs)):
             self.check_run(f"{tag} run {i + 1} ({ranks}x{threads})", run, ops=ops, seed=seed,
                            ranks=ranks, threads=threads, labels=hash_labels(seed, ops))
-        self.assertEqual(summary["suite"]["runs"], len(runs), f"{tag}: suite merges {len(runs)} runs")
+        self.assertEqual(summary["suite"]["runs"], len(runs),
+                         f"{tag}: suite merges {len(runs)} runs")
         self.assertEqual(summary["suite"]["result"]["count"], sum(r[0] for r in runs),
                          f"{tag}: suite count")
         out = launch.stdout

@@ -6,8 +6,9 @@ Checks, each against expectations computed here:
     "SIGKILL" / "SIGSEGV", a missing program -> "spawn: ENOENT", every call counted;
   * `test {n} -lt 5` over numbers from two seeds: the counts of "0" and "1" from the numbers;
   * quoting: an argument with blanks reaches the program as one word;
-  * capture_failures: each failed call's stdout and stderr, and only theirs, in its rank's
-    gorgon-exec-failures.<rank>.log under its number; nothing captured when not asked;
+  * capture_failures (--schedule static): each failed call's stdout and stderr, and only
+    theirs, in its rank's gorgon-exec-failures.<rank>.log under its number; nothing captured
+    when not asked;
   * bad parameters exit 2.
 
 One unittest case per group (CTest runs each alone, as ops.exec.<case>).
@@ -61,9 +62,11 @@ class Exec(GorgonCase):
         capdir = os.path.join(self.tmp, "captured")
         os.makedirs(capdir)
         command = 'echo "out {n}"; echo "err {n}" >&2; test $(({n} % 3)) -ne 0'
+        # --schedule static: each rank calls its slice, so the rank of each number is known.
         run = self.one_run(tag, exec_args(command, ops, "shell=true", "capture_dir=" + capdir,
                                           seed=seed)
-                           + ["--capture-failures"])  # shorthand of --param capture_failures=true
+                           + ["--capture-failures",  # shorthand of --param capture_failures=true
+                              "--schedule", "static"])
         failed = [n for n in range(seed, seed + ops) if n % 3 == 0]
         self.assertEqual(labels(run), {"0": ops - len(failed), "1": len(failed)}, f"{tag}: counts")
         files = sorted(os.listdir(capdir))
@@ -84,9 +87,10 @@ class Exec(GorgonCase):
                 records[n] = (m.group(2), int(m.group(3)))
                 if int(m.group(3)) != rank or rank_of(n, seed, ops, self.ranks) != rank:
                     bad.append(lines[i:i + 3])
-        self.assertEqual(bad, [],
-                         f"{tag}: records read '=== call N: 1 (rank R, thread T)', 'out N', 'err N'")
-        self.assertEqual(sorted(records), failed, f"{tag}: the failed calls, and only they, captured")
+        self.assertEqual(bad, [], f"{tag}: records read "
+                                  "'=== call N: 1 (rank R, thread T)', 'out N', 'err N'")
+        self.assertEqual(sorted(records), failed,
+                         f"{tag}: the failed calls, and only they, captured")
         self.assertTrue(all(l == "1" for l, _ in records.values()),
                         f"{tag}: labels in the records: {records}")
 

@@ -115,7 +115,8 @@ def subcalls(run):
 
 
 def rank_of(number, seed, ops, ranks):
-    """The rank that calls `number`: contiguous slices, the remainder to the first ranks."""
+    """The rank that calls `number` under --schedule static: contiguous slices, the remainder
+    to the first ranks."""
     start = seed
     for r in range(ranks):
         size = ops // ranks + (1 if r < ops % ranks else 0)

@@ -174,7 +174,8 @@ class Http(GorgonCase):
         run = self.one_run(tag, ["--op", "http", "--param",
                                  f"url=http://127.0.0.1:{free_port()}/",
                                  "--ops", str(ops), "--threads", "2"])
-        self.assertEqual(labels(run), {"COULDNT_CONNECT": ops}, f"{tag}: every call COULDNT_CONNECT")
+        self.assertEqual(labels(run), {"COULDNT_CONNECT": ops},
+                         f"{tag}: every call COULDNT_CONNECT")
         self.assert_phases_per_call(tag, run)
 
     def test_timeout(self):
