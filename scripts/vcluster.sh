@@ -165,6 +165,7 @@ run_mpirun() {
   exec mpirun --host "$hosts" --mca plm_rsh_agent "$SELF rsh" \
     --mca btl tcp,self --mca btl_tcp_if_include "$SUBNET.0/24" \
     --mca oob_tcp_if_include "$SUBNET.0/24" --mca plm_rsh_no_tree_spawn 1 \
+    --mca osc sm,pt2pt \
     -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM "$@"
 }
 

@@ -115,6 +115,23 @@ class Cluster(unittest.TestCase):
             run['balance/ranks/wall_ns'][:].astype(np.int64)))({r})""")
         self.assertTrue(inside)
 
+    def test_schedules_share_the_calls_across_nodes(self):
+        """Each schedule across the nodes (one-sided atomics over TCP for the shared ones):
+        every number exactly once, the schedule asked for is the one recorded."""
+        for schedule in ("static", "dynamic", "guided"):
+            with self.subTest(schedule=schedule):
+                p = subprocess.run(gorgon_cmd("--op", "hash", "-p", "iterations=50", "--ops", 20011,
+                                              "--threads", 2, "--seed", 3, "--schedule", schedule,
+                                              "-o", self.h5, "--force", "-q"),
+                                   capture_output=True, text=True, timeout=HANG)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                r = "f['runs/000']"
+                got = read_h5(self.h5, f"[text({r}.attrs['schedule']), "
+                                       f"int(len({r}['calls/number'])), "
+                                       f"bool(np.array_equal(np.sort({r}['calls/number'][:]), "
+                                       f"np.arange(3, 20014)))]")
+                self.assertEqual(got, [schedule, 20011, True])
+
     def test_balance_names_each_node(self):
         """The per-node view of a run across the nodes: gorgon_mpi's balance line names the
         3 nodes, and gorgon_report's JSON of the file lists them with their ranks, calls
@@ -247,7 +264,7 @@ class Cluster(unittest.TestCase):
                    PARAMS="iterations=10",
                    # Both launchers' ranks (and mpirun's daemons) talk TCP over the bridge.
                    OMPI_MCA_btl="tcp,self", OMPI_MCA_btl_tcp_if_include="10.77.0.0/24",
-                   OMPI_MCA_oob_tcp_if_include="10.77.0.0/24",
+                   OMPI_MCA_oob_tcp_if_include="10.77.0.0/24", OMPI_MCA_osc="sm,pt2pt",
                    # PMIx's shared-memory store (gds ds21) crashed srun's second task on gvc1
                    # now and then (SIGSEGV at address 0 during start-up); the hash store
                    # avoids it (docs/cluster.md).

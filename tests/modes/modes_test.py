@@ -338,6 +338,123 @@ class Signals(unittest.TestCase):
         self.interrupt(signal.SIGUSR1, "mpiexec")
 
 
+
+def testops(*options, env=None):
+    cmd = [ARGS.mpiexec, "--oversubscribe", "-np", str(ARGS.ranks), ARGS.testops] + [
+        str(o) for o in options]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=HANG,
+                          env=dict(os.environ, **(env or {})))
+
+
+def error_lines(stderr):
+    return [line for line in stderr.splitlines() if "error:" in line]
+
+
+class Schedules(unittest.TestCase):
+    """--schedule, --stonewall and --wear-out: what the file records, read back with h5py."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.h5 = os.path.join(self.tmp.name, "s.h5")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def balance(self):
+        return read_h5(self.h5, "{k: f['runs/000/balance/ranks/' + k][:].tolist() for k in "
+                                "('calls', 'stonewall_calls')}")
+
+    def attrs(self):
+        return read_h5(self.h5, "{k: (v.decode() if isinstance(v, bytes) else int(v)) for k, v in "
+                                "f['runs/000'].attrs.items() if k in ('schedule', 'stonewall_ns', "
+                                "'wear_out', 'stonewall_reached', 'ops')}")
+
+    def unique_numbers(self):
+        return read_h5(self.h5, "[len(f['runs/000/calls/number']), "
+                                "len(set(f['runs/000/calls/number'][:].tolist()))]")
+
+    def test_stonewall_stops_every_rank_and_the_file_keeps_each_ranks_calls(self):
+        p = testops("--op", "test_slow_rank", "-p", "us=400", "-p", "base_us=100", "--ops", "1e7",
+                    "-t", 2, "--stonewall", "1s", "-q", "-o", self.h5)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        a = self.attrs()
+        self.assertEqual((a["stonewall_ns"], a["stonewall_reached"], a["wear_out"]),
+                         (10**9, 1, 0))
+        b = self.balance()
+        self.assertEqual(b["stonewall_calls"], b["calls"], "no wear-out: the calls at the wall")
+        total, unique = self.unique_numbers()
+        self.assertEqual(total, sum(b["calls"]))
+        self.assertEqual(unique, total, "every number at most once")
+        self.assertLess(total, 10**7, "the stonewall cut the run short")
+        if ARGS.ranks > 1:
+            self.assertLess(b["stonewall_calls"][-1], min(b["stonewall_calls"][:-1]),
+                            "the slow last rank made fewer calls by the wall")
+        self.assertRegex(p.stdout, r"Stonewall: at 1\.00s, calls per rank \d+\.\.\d+, "
+                                   + str(total) + r" in all, [\d.]+k? calls/s\n")
+
+    def test_wear_out_brings_every_rank_to_the_busiest_ranks_count(self):
+        p = testops("--op", "test_slow_rank", "-p", "us=400", "-p", "base_us=200", "--ops", "1e7",
+                    "-t", 2, "--stonewall", "1s", "--wear-out", "-q", "-o", self.h5)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.attrs()["wear_out"], 1)
+        b = self.balance()
+        busiest = max(b["stonewall_calls"])
+        self.assertEqual(b["calls"], [busiest] * ARGS.ranks, "each rank caught up exactly")
+        if ARGS.ranks > 1:
+            self.assertLess(b["stonewall_calls"][-1], busiest)
+        total, unique = self.unique_numbers()
+        self.assertEqual((total, unique), (busiest * ARGS.ranks, busiest * ARGS.ranks))
+        self.assertIn("with the wear-out " + str(total) + " calls in", p.stdout)
+
+    def test_a_stonewall_after_the_last_call_is_not_reached(self):
+        p = gorgon("--op", "noop", "--ops", 500, "--stonewall", "60s", "-q", "-o", self.h5)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.attrs()["stonewall_reached"], 0)
+        self.assertEqual(self.unique_numbers(), [500, 500])
+        self.assertIn("Stonewall: 60.0s, not reached", p.stdout)
+
+    def test_each_schedule_is_recorded_and_calls_every_number_once(self):
+        for schedule in ("static", "dynamic", "guided"):
+            with self.subTest(schedule=schedule):
+                p = gorgon("--op", "noop", "--ops", 30011, "-t", 2, "--schedule", schedule, "-q",
+                           "-o", self.h5, "--force")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(self.attrs()["schedule"], schedule)
+                self.assertEqual(self.unique_numbers(), [30011, 30011])
+
+    def test_without_one_sided_windows_the_default_falls_back_and_a_chosen_one_exits_2(self):
+        no_osc = {"OMPI_MCA_osc": "monitoring"}  # no component that can make a window
+        p = testops("--op", "noop", "--ops", 1000, "-q", "-o", self.h5, env=no_osc)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.attrs()["schedule"], "static")
+        self.assertEqual(self.unique_numbers(), [1000, 1000])
+        self.assertEqual(p.stderr.count("note: the dynamic schedule fell back to static"), 1,
+                         p.stderr)
+        p = testops("--op", "noop", "--ops", 1000, "-q", "--schedule", "guided", env=no_osc)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        errors = error_lines(p.stderr)
+        self.assertEqual(len(errors), 1, p.stderr)
+        self.assertIn("--schedule guided: MPI could not make a one-sided window", errors[0])
+        self.assertIn("osc pt2pt", errors[0])
+
+    def test_combinations_that_cannot_apply_exit_2_with_one_message(self):
+        cases = [
+            (["--schedule", "round-robin"], "invalid --schedule 'round-robin'"),
+            (["--schedule", "guided", "--duration", "1s"], "--schedule guided"),
+            (["--stonewall", "1s", "--duration", "2s"], "--stonewall applies to a number of calls"),
+            (["--stonewall", "1s", "--rate", "100"], "--stonewall needs a closed loop"),
+            (["--wear-out"], "--wear-out requires --stonewall"),
+            (["--stonewall", "0s"], "--stonewall must be longer than 0"),
+        ]
+        for options, words in cases:
+            with self.subTest(options=options):
+                p = gorgon("--op", "noop", *options)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                errors = error_lines(p.stderr)
+                self.assertEqual(len(errors), 1, p.stderr)
+                self.assertIn(words, errors[0])
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
@@ -345,6 +462,8 @@ def main():
     parser.add_argument("--gorgon", required=True)
     parser.add_argument("--ranks", type=int, required=True)
     parser.add_argument("--slow-init", required=True, help="the slow_mpi_init shim")
+    parser.add_argument("--testops", required=True,
+                        help="gorgon_mpi with the test operations (test_slow_rank)")
     ARGS, rest = parser.parse_known_args()
     print(f"modes_test: {ARGS.ranks} rank(s)")
     result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result

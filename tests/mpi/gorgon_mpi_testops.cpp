@@ -48,13 +48,14 @@ gorgon::OperationFn make_counted(const gorgon::Params& p) {
   return [](std::uint64_t, gorgon::Context&) -> gorgon::Result { return "ok"; };
 }
 
-/// test_slow_rank: returns "ok"; on the last rank of several, each call first sleeps `us`
-/// microseconds (a straggler for the schedules and the stonewall).
+/// test_slow_rank: returns "ok"; each call first sleeps `base_us` microseconds, `us` on the
+/// last rank of several (a straggler for the schedules and the stonewall).
 gorgon::OperationFn make_slow_rank(const gorgon::Params& p) {
-  const auto us = p.integer("us");
-  return [us](std::uint64_t, gorgon::Context& g) -> gorgon::Result {
-    if (g.ranks() > 1 && g.rank() == g.ranks() - 1) {
-      timespec nap{static_cast<time_t>(us / 1'000'000), static_cast<long>(us % 1'000'000) * 1000};
+  const auto us = p.integer("us"), base_us = p.integer("base_us");
+  return [us, base_us](std::uint64_t, gorgon::Context& g) -> gorgon::Result {
+    const auto t = g.ranks() > 1 && g.rank() == g.ranks() - 1 ? us : base_us;
+    if (t > 0) {
+      timespec nap{static_cast<time_t>(t / 1'000'000), static_cast<long>(t % 1'000'000) * 1000};
       nanosleep(&nap, nullptr);
     }
     return "ok";
@@ -74,6 +75,7 @@ GORGON_REGISTER(gorgon::OperationInfo{
 GORGON_REGISTER(gorgon::OperationInfo{
     .name = "test_slow_rank",
     .help = "returns ok; on the last rank of several each call first sleeps `us` microseconds",
-    .params = {{"us", gorgon::ParamType::Integer, "200", "the last rank's sleep per call"}},
+    .params = {{"us", gorgon::ParamType::Integer, "200", "the last rank's sleep per call"},
+               {"base_us", gorgon::ParamType::Integer, "0", "every other rank's sleep per call"}},
     .make = make_slow_rank,
 });
