@@ -1,6 +1,7 @@
 // The one main of every multi-rank GoogleTest program (run under mpiexec): MPI initialised
 // as gorgon_mpi does it, rank 0 prints the usual report, the other ranks print only their
-// failures (prefixed with their rank), and every rank exits with the worst status of all.
+// failures (prefixed with their rank), and every rank exits with the worst status of all (a
+// failure, too, when no test was selected).
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -38,7 +39,12 @@ int main(int argc, char** argv) {
     delete listeners.Release(listeners.default_result_printer());
     listeners.Append(new RankFailurePrinter(rank));
   }
-  const int mine = RUN_ALL_TESTS();
+  int mine = RUN_ALL_TESTS();
+  // A --gtest_filter that selects nothing (a case renamed, a typo) is a mistake, not a pass.
+  if (::testing::UnitTest::GetInstance()->test_to_run_count() == 0) {
+    if (rank == 0) std::fprintf(stderr, "no test matches the filter: nothing was checked\n");
+    mine = 1;
+  }
   int any = 0;
   MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   if (rank == 0 && any != 0 && mine == 0)

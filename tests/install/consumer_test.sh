@@ -98,4 +98,4 @@ GORGON_URL="http://127.0.0.1:$port/" "$mpiexec" --oversubscribe -x GORGON_URL -n
   --op example_http --ops 50 >"$work/http_plugin.txt"
 expect "$work/http_plugin.txt" "^ +0 +50 "
 expect "$work/http_plugin.txt" "^ *http call 2< +50 "
-echo "install.consumer: all checks passed"
+echo "install.consumer.examples: all checks passed"

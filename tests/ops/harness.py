@@ -1,10 +1,13 @@
-"""What the operation tests share: checks, gorgon_mpi launches under mpiexec, the JSON
-summary's counts, and the servers the http test talks to (nginx, a silent socket).
+"""What the operation tests share: a unittest base class that runs gorgon_mpi under mpiexec
+in a directory of its own and asserts on the JSON summary, the command line every test script
+takes, the summary's counts, and the servers the http test talks to (nginx, a silent socket).
 
 Every server is started by the test in its own temporary directory, on 127.0.0.1 and an
-unprivileged port, and stopped afterwards whatever happens: the `with` blocks stop it, and
-nginx gets SIGTERM from the kernel should the driver itself be killed (PR_SET_PDEATHSIG).
+unprivileged port, and stopped afterwards whatever happens: the `with` blocks (or the class's
+tearDownClass) stop it, and nginx gets SIGTERM from the kernel should the driver itself be
+killed (PR_SET_PDEATHSIG).
 """
+import argparse
 import ctypes
 import json
 import os
@@ -12,29 +15,63 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import Checks, Launch  # noqa: E402,F401  (Checks: for the tests to import)
+from launch import Launch  # noqa: E402
 
 HANG_TIMEOUT_S = 90  # a launch that takes this long is a hang, not a slow machine
 SKIP = 77            # CTest's SKIP_RETURN_CODE for the tests
+ARGS = None          # the command line's options, set by parse()
 
 
-class Gorgon:
-    """gorgon_mpi under mpiexec, in a working directory of the test's own."""
+def parse(description, add_arguments=None):
+    """The options every operation test takes (--mpiexec, --gorgon, --ranks), plus the
+    script's own; sets ARGS and returns the rest (unittest's: the cases to run)."""
+    global ARGS
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--mpiexec", required=True)
+    ap.add_argument("--gorgon", required=True)
+    ap.add_argument("--ranks", type=int, default=2)
+    if add_arguments:
+        add_arguments(ap)
+    ARGS, rest = ap.parse_known_args()
+    return rest
 
-    def __init__(self, opts, checks, workdir):
-        self.opts, self.c, self.workdir = opts, checks, workdir
-        self.ranks = opts.ranks
+
+def run_cases(rest):
+    """Runs the cases named in `rest` (all when none) from the __main__ module and exits:
+    0 when all passed, SKIP when every one was skipped (by itself or by its class), 1
+    otherwise, and 1 when nothing ran (a name that matches no case)."""
+    print(f"{os.path.basename(sys.argv[0])}: {ARGS.ranks} rank(s)", flush=True)
+    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
+    if result.wasSuccessful() and result.skipped and len(result.skipped) >= result.testsRun:
+        sys.exit(SKIP)
+    sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)
+
+
+class GorgonCase(unittest.TestCase):
+    """A case that runs gorgon_mpi under mpiexec; each case has a temporary directory of its
+    own (self.tmp) and launches from its subdirectory self.work."""
+
+    def setUp(self):
+        self.ranks = ARGS.ranks
+        self._tmp = tempfile.TemporaryDirectory(prefix="gorgon_ops_")
+        self.tmp = self._tmp.name
+        self.work = os.path.join(self.tmp, "work")
+        os.makedirs(self.work)
         self.json_count = 0
 
+    def tearDown(self):
+        self._tmp.cleanup()
+
     def launch(self, args):
-        argv = [self.opts.mpiexec, "--oversubscribe", "-np", str(self.ranks),
-                self.opts.gorgon] + args
+        argv = [ARGS.mpiexec, "--oversubscribe", "-np", str(self.ranks), ARGS.gorgon] + args
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=self.workdir, start_new_session=True)
+                                text=True, cwd=self.work, start_new_session=True)
         try:
             out, err = proc.communicate(timeout=HANG_TIMEOUT_S)
             return Launch(proc.returncode, out, err, False)
@@ -43,27 +80,28 @@ class Gorgon:
             out, err = proc.communicate()
             return Launch(None, out, err, True)
 
-    def run(self, tag, args):
-        """Runs with --json and checks exit 0; returns the only run's summary, or None."""
+    def one_run(self, tag, args):
+        """Runs with --json, asserts exit 0 and one run; returns that run's summary."""
         self.json_count += 1
-        path = os.path.join(self.workdir, f"summary-{self.json_count}.json")
+        path = os.path.join(self.tmp, f"summary-{self.json_count}.json")
         launch = self.launch(args + ["--json", path])
-        if not self.c.check(f"{tag}: exits 0", not launch.hung and launch.returncode == 0,
-                            f"hung={launch.hung} status={launch.returncode} "
-                            f"stderr={launch.stderr[-3000:]!r}"):
-            return None
+        self.assertTrue(not launch.hung and launch.returncode == 0,
+                        f"{tag}: exits 0: hung={launch.hung} status={launch.returncode} "
+                        f"stderr={launch.stderr[-3000:]!r}")
         with open(path) as f:
             runs = json.load(f)["runs"]
-        self.c.equal(f"{tag}: one run", len(runs), 1)
+        self.assertEqual(len(runs), 1, f"{tag}: one run")
         return runs[0]
 
     def bad(self, tag, args, needle):
         """Runs expecting exit 2 (bad input) with `needle` in the message."""
-        launch = self.launch(args)
-        text = launch.stdout + launch.stderr
-        self.c.check(f"{tag}: exits 2", not launch.hung and launch.returncode == 2,
-                     f"hung={launch.hung} status={launch.returncode} output={text[-2000:]!r}")
-        self.c.check(f"{tag}: message names {needle!r}", needle in text, text[-2000:])
+        with self.subTest(tag):
+            launch = self.launch(args)
+            text = launch.stdout + launch.stderr
+            self.assertTrue(not launch.hung and launch.returncode == 2,
+                            f"{tag}: exits 2: hung={launch.hung} status={launch.returncode} "
+                            f"output={text[-2000:]!r}")
+            self.assertIn(needle, text, f"{tag}: message names {needle!r}")
 
 
 def labels(run):
@@ -77,7 +115,8 @@ def subcalls(run):
 
 
 def rank_of(number, seed, ops, ranks):
-    """The rank that calls `number`: contiguous slices, the remainder to the first ranks."""
+    """The rank that calls `number` under --schedule static: contiguous slices, the remainder
+    to the first ranks."""
     start = seed
     for r in range(ranks):
         size = ops // ranks + (1 if r < ops % ranks else 0)

@@ -15,17 +15,22 @@ Checks, each against expectations computed here:
     every call failed); --ok-labels and --error-labels change which labels fail;
   * bad parameters exit 2 with a message naming the cause (file:line for a requests file).
 
+One unittest case per group (CTest runs each alone, as ops.http.<case>; the errors case at
+1, 2 and 4 ranks); they share one nginx, started by the class. Without nginx every case is
+skipped (exit 77); without openssl the TLS case is.
+
     http_test.py --mpiexec mpiexec --ranks 2 --gorgon build/gorgon_mpi [--nginx /usr/sbin/nginx]
+                 [Http.test_fixed_url ...]
 """
-import argparse
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
+import unittest
 
-from harness import SKIP, Checks, Gorgon, Nginx, Silent, free_port, labels, subcalls
+import harness
+from harness import GorgonCase, Nginx, Silent, free_port, labels, subcalls
 
 PHASES = ["name lookup", "connect", "first byte", "total"]  # and "tls" for https
 
@@ -63,14 +68,38 @@ DELETE http://127.0.0.1:PORT/fail?n={n}
 """
 
 
-class HttpTest:
-    def __init__(self, opts, c, tmp):
-        self.opts, self.c, self.tmp = opts, c, tmp
-        self.g = Gorgon(opts, c, tmp)
-        self.port, self.tls_port = free_port(), free_port()
-        self.root = os.path.join(tmp, "nginx")
-        self.log = os.path.join(self.root, "access.log")
-        self.log_at = 0
+class Http(GorgonCase):
+    @classmethod
+    def setUpClass(cls):
+        nginx = harness.ARGS.nginx
+        if not os.access(nginx, os.X_OK):
+            raise unittest.SkipTest(f"no nginx at {nginx} (scripts/setup.sh installs it)")
+        cls._server_tmp = tempfile.TemporaryDirectory(prefix="gorgon_http_")
+        cls.root = os.path.join(cls._server_tmp.name, "nginx")
+        os.makedirs(cls.root)
+        cls.log = os.path.join(cls.root, "access.log")
+        cls.port, cls.tls_port = free_port(), free_port()
+        cls.have_cert = make_certificate(cls.root)
+        config = SERVER.replace("PORT", str(cls.port))
+        if cls.have_cert:
+            config += TLS_SERVER.replace("PORT", str(cls.tls_port))
+        ports = [cls.port] + ([cls.tls_port] if cls.have_cert else [])
+        cls.nginx = Nginx(nginx, cls.root, config, ports)
+        try:
+            cls.nginx.__enter__()
+        except BaseException:
+            cls._server_tmp.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.stop()
+        cls._server_tmp.cleanup()
+
+    def setUp(self):
+        super().setUp()
+        # This case's own lines of nginx's access log start here.
+        self.log_at = os.path.getsize(self.log) if os.path.exists(self.log) else 0
 
     def url(self, path, tls=False):
         return f"http{'s' if tls else ''}://127.0.0.1:{self.tls_port if tls else self.port}{path}"
@@ -87,103 +116,99 @@ class HttpTest:
             out.append((head, conn))
         return out
 
-    def phases_per_call(self, tag, run, tls=False):
+    def assert_phases_per_call(self, tag, run, tls=False):
         names = PHASES + (["tls"] if tls else [])
         want = {l: {n: count for n in names} for l, count in labels(run).items()}
-        self.c.equal(f"{tag}: each phase sub-call once per call", subcalls(run), want)
+        self.assertEqual(subcalls(run), want, f"{tag}: each phase sub-call once per call")
 
-    def fixed_url(self):
+    def test_fixed_url(self):
         tag, ops, threads = "url=/ok", 200, 2
-        run = self.g.run(tag, ["--op", "http", "--param", "url=" + self.url("/ok?run=fixed"),
-                               "--ops", str(ops), "--threads", str(threads)])
-        if run:
-            self.c.equal(f"{tag}: counts per status", labels(run), {"200": ops})
-            self.c.equal(f"{tag}: every call recorded", run["result"]["count"], ops)
-            self.phases_per_call(tag, run)
+        run = self.one_run(tag, ["--op", "http", "--param", "url=" + self.url("/ok?run=fixed"),
+                                 "--ops", str(ops), "--threads", str(threads)])
+        self.assertEqual(labels(run), {"200": ops}, f"{tag}: counts per status")
+        self.assertEqual(run["result"]["count"], ops, f"{tag}: every call recorded")
+        self.assert_phases_per_call(tag, run)
         lines = self.new_log_lines()
-        self.c.equal(f"{tag}: nginx served every call", len(lines), ops)
+        self.assertEqual(len(lines), ops, f"{tag}: nginx served every call")
         conns = {conn for _, conn in lines}
-        self.c.check(f"{tag}: at most one connection per thread (keep-alive)",
-                     1 <= len(conns) <= self.g.ranks * threads, f"{len(conns)} connections")
+        self.assertTrue(1 <= len(conns) <= self.ranks * threads,
+                        f"{tag}: at most one connection per thread (keep-alive): "
+                        f"{len(conns)} connections")
 
-    def requests_file(self):
+    def test_requests_file(self):
         tag, ops, seed = "requests file", 103, 1000
         path = os.path.join(self.tmp, "requests.txt")
         with open(path, "w") as f:
             f.write(REQUESTS.replace("PORT", str(self.port)))
         # --requests FILE is --param requests=FILE and implies --op http.
-        run = self.g.run(tag, ["--requests", path, "--ops", str(ops),
-                               "--seed", str(seed), "--threads", "2"])
+        run = self.one_run(tag, ["--requests", path, "--ops", str(ops),
+                                 "--seed", str(seed), "--threads", "2"])
         numbers = range(seed, seed + ops)
         status = ["200", "404", "201", "500"]
         want = {}
         for n in numbers:
             want[status[n % 4]] = want.get(status[n % 4], 0) + 1
-        if run:
-            self.c.equal(f"{tag}: counts per status from number % 4", labels(run), want)
-            self.phases_per_call(tag, run)
+        self.assertEqual(labels(run), want, f"{tag}: counts per status from number % 4")
+        self.assert_phases_per_call(tag, run)
         lines = [
             [f"GET /ok?n={n} x= body=", f"GET /missing/{n} x={n} body=",
              f'POST /body?n={n} x={n} body={{"n": {n}}}', f"DELETE /fail?n={n} x= body="][n % 4]
             for n in numbers]
-        self.c.equal(f"{tag}: nginx saw {{n}} in URL, header and body",
-                     sorted(h for h, _ in self.new_log_lines()), sorted(lines))
+        self.assertEqual(sorted(h for h, _ in self.new_log_lines()), sorted(lines),
+                         f"{tag}: nginx saw {{n}} in URL, header and body")
 
-    def url_with_body(self):
+    def test_url_with_body(self):
         tag, ops = "url with body and header", 24
         # --url URL is --param url=URL and implies --op http.
-        run = self.g.run(tag, ["--url", self.url("/body?n={n}"),
-                               "--param", 'body={"n": {n}}',
-                               "--param", "header=X-Call: {n}\\nX-Other: 1",
-                               "--ops", str(ops), "--threads", "2"])
-        if run:
-            self.c.equal(f"{tag}: POST when a body is given", labels(run), {"201": ops})
-        self.c.equal(f"{tag}: nginx saw {{n}} in URL, header and body",
-                     sorted(h for h, _ in self.new_log_lines()),
-                     sorted(f'POST /body?n={n} x={n} body={{"n": {n}}}' for n in range(ops)))
+        run = self.one_run(tag, ["--url", self.url("/body?n={n}"),
+                                 "--param", 'body={"n": {n}}',
+                                 "--param", "header=X-Call: {n}\\nX-Other: 1",
+                                 "--ops", str(ops), "--threads", "2"])
+        self.assertEqual(labels(run), {"201": ops}, f"{tag}: POST when a body is given")
+        self.assertEqual(sorted(h for h, _ in self.new_log_lines()),
+                         sorted(f'POST /body?n={n} x={n} body={{"n": {n}}}' for n in range(ops)),
+                         f"{tag}: nginx saw {{n}} in URL, header and body")
 
-    def refused(self):
+    def test_refused(self):
         tag, ops = "refused connection", 40
-        run = self.g.run(tag, ["--op", "http", "--param", f"url=http://127.0.0.1:{free_port()}/",
-                               "--ops", str(ops), "--threads", "2"])
-        if run:
-            self.c.equal(f"{tag}: every call COULDNT_CONNECT", labels(run),
-                         {"COULDNT_CONNECT": ops})
-            self.phases_per_call(tag, run)
+        run = self.one_run(tag, ["--op", "http", "--param",
+                                 f"url=http://127.0.0.1:{free_port()}/",
+                                 "--ops", str(ops), "--threads", "2"])
+        self.assertEqual(labels(run), {"COULDNT_CONNECT": ops},
+                         f"{tag}: every call COULDNT_CONNECT")
+        self.assert_phases_per_call(tag, run)
 
-    def timeout(self):
+    def test_timeout(self):
         tag, ops = "timeout", 6
         with Silent() as silent:
-            run = self.g.run(tag, ["--op", "http", "--param",
-                                   f"url=http://127.0.0.1:{silent.port}/", "--param",
-                                   "timeout=200ms", "--ops", str(ops), "--threads", "2"])
-        if run:
-            self.c.equal(f"{tag}: every call OPERATION_TIMEDOUT", labels(run),
-                         {"OPERATION_TIMEDOUT": ops})
-            self.c.check(f"{tag}: no call ended before the 200ms limit",
-                         run["result"]["min_ns"] >= 190_000_000, run["result"]["min_ns"])
+            run = self.one_run(tag, ["--op", "http", "--param",
+                                     f"url=http://127.0.0.1:{silent.port}/", "--param",
+                                     "timeout=200ms", "--ops", str(ops), "--threads", "2"])
+        self.assertEqual(labels(run), {"OPERATION_TIMEDOUT": ops},
+                         f"{tag}: every call OPERATION_TIMEDOUT")
+        self.assertGreaterEqual(run["result"]["min_ns"], 190_000_000,
+                                f"{tag}: no call ended before the 200ms limit")
 
-    def tls(self, have_cert):
-        if not have_cert:
-            print("skip  TLS checks: no openssl to make a certificate", flush=True)
-            return
+    def test_tls(self):
+        if not self.have_cert:
+            self.skipTest("no openssl to make a certificate")
         ops, url = 20, "url=" + self.url("/ok", tls=True)
         cacert = "cacert=" + os.path.join(self.root, "cert.pem")
         for tag, params, want in [
                 ("https with cacert", [url, cacert], "200"),
                 ("https unverified", [url], "PEER_FAILED_VERIFICATION"),
                 ("https insecure=true", [url, "insecure=true"], "200")]:
-            args = ["--op", "http", "--ops", str(ops), "--threads", "2"]
-            for p in params:
-                args += ["--param", p]
-            run = self.g.run(tag, args)
-            if run:
-                self.c.equal(f"{tag}: counts", labels(run), {want: ops})
-                self.phases_per_call(tag, run, tls=True)
+            with self.subTest(tag):
+                args = ["--op", "http", "--ops", str(ops), "--threads", "2"]
+                for p in params:
+                    args += ["--param", p]
+                run = self.one_run(tag, args)
+                self.assertEqual(labels(run), {want: ops}, f"{tag}: counts")
+                self.assert_phases_per_call(tag, run, tls=True)
 
-    def errors(self):
+    def test_errors(self):
         """Which labels fail: curl errors and statuses from 400, unless the user says."""
-        ops = 8 * self.g.ranks
+        ops = 8 * self.ranks
         refused = f"http://127.0.0.1:{free_port()}/"
         for tag, args, want_status, want_errors in [
                 ("refused, errors<1%", ["--url", refused], 3, ops),
@@ -193,49 +218,51 @@ class HttpTest:
                                                    "2xx,4xx"], 0, 0),
                 ("200s with --error-labels 200", ["--url", self.url("/ok"), "--error-labels",
                                                   "200"], 3, ops)]:
-            json_path = os.path.join(self.tmp, "errors.json")
-            h5_path = os.path.join(self.tmp, "errors.h5")
-            launch = self.g.launch(args + ["--ops", str(ops), "--fail-if", "errors<1%", "-q",
-                                           "--json", json_path, "-o", h5_path, "--force"])
-            if not self.c.check(f"{tag}: exits {want_status}",
-                                not launch.hung and launch.returncode == want_status,
-                                f"status={launch.returncode} {launch.stderr[-2000:]!r}"):
-                continue
-            with open(json_path) as f:
-                run = json.load(f)["runs"][0]
-            self.c.equal(f"{tag}: JSON errors", run["errors"], want_errors)
-            self.c.equal(f"{tag}: JSON limit result",
-                         [(l["limit"], l["passed"]) for l in run["limits"]],
-                         [("errors<1%", want_errors == 0)])
-            flagged = {l["label"]: l["error"] for l in run["labels"]}
-            self.c.check(f"{tag}: error labels flagged", all(flagged.values()) == (want_errors > 0)
-                         and (want_errors == 0 or all(flagged.values())), flagged)
-            if want_errors == ops:
-                self.c.check(f"{tag}: the report says every call failed",
-                             "EVERY CALL FAILED" in launch.stdout, launch.stdout[-1000:])
-                self.c.check(f"{tag}: and so does stderr", "every one of the" in launch.stderr,
-                             launch.stderr[-1000:])
-            rows = h5_summary_errors(h5_path)
-            self.c.equal(f"{tag}: the file's summary/error flags and error count",
-                         rows, (want_errors, [1 if e else 0 for e in flagged.values()]))
+            with self.subTest(tag):
+                self.check_errors(tag, args, want_status, want_errors, ops)
 
-    def bad_input(self):
+    def check_errors(self, tag, args, want_status, want_errors, ops):
+        json_path = os.path.join(self.tmp, "errors.json")
+        h5_path = os.path.join(self.tmp, "errors.h5")
+        launch = self.launch(args + ["--ops", str(ops), "--fail-if", "errors<1%", "-q",
+                                     "--json", json_path, "-o", h5_path, "--force"])
+        self.assertTrue(not launch.hung and launch.returncode == want_status,
+                        f"{tag}: exits {want_status}: status={launch.returncode} "
+                        f"{launch.stderr[-2000:]!r}")
+        with open(json_path) as f:
+            run = json.load(f)["runs"][0]
+        self.assertEqual(run["errors"], want_errors, f"{tag}: JSON errors")
+        self.assertEqual([(l["limit"], l["passed"]) for l in run["limits"]],
+                         [("errors<1%", want_errors == 0)], f"{tag}: JSON limit result")
+        flagged = {l["label"]: l["error"] for l in run["labels"]}
+        self.assertTrue(all(flagged.values()) == (want_errors > 0)
+                        and (want_errors == 0 or all(flagged.values())),
+                        f"{tag}: error labels flagged: {flagged}")
+        if want_errors == ops:
+            self.assertIn("EVERY CALL FAILED", launch.stdout,
+                          f"{tag}: the report says every call failed")
+            self.assertIn("every one of the", launch.stderr, f"{tag}: and so does stderr")
+        rows = h5_summary_errors(h5_path)
+        self.assertEqual(rows, (want_errors, [1 if e else 0 for e in flagged.values()]),
+                         f"{tag}: the file's summary/error flags and error count")
+
+    def test_bad_input(self):
         path = os.path.join(self.tmp, "bad-requests.txt")
         with open(path, "w") as f:
             f.write(f"GET {self.url('/ok')}\n# fine so far\nGET 127.0.0.1/no-scheme\n")
-        self.g.bad("requests file with a bad line", ["--op", "http", "--param",
-                                                     "requests=" + path], path + ":3:")
-        self.g.bad("url and requests", ["--op", "http", "--param", "url=" + self.url("/"),
-                                        "--param", "requests=" + path], "either url")
-        self.g.bad("no url", ["--op", "http"], "either url")
-        self.g.bad("--url and --param url=", ["--url", self.url("/"), "--param",
-                                             "url=" + self.url("/")], "both given")
-        self.g.bad("--url and --requests", ["--url", self.url("/"), "--requests", path],
-                   "excludes")
-        self.g.bad("--url with an operation without url", ["--op", "noop", "--url",
-                                                           self.url("/")], "url")
-        self.g.bad("missing requests file", ["--op", "http", "--param", "requests=/nonexistent"],
-                   "/nonexistent")
+        self.bad("requests file with a bad line", ["--op", "http", "--param",
+                                                   "requests=" + path], path + ":3:")
+        self.bad("url and requests", ["--op", "http", "--param", "url=" + self.url("/"),
+                                      "--param", "requests=" + path], "either url")
+        self.bad("no url", ["--op", "http"], "either url")
+        self.bad("--url and --param url=", ["--url", self.url("/"), "--param",
+                                           "url=" + self.url("/")], "both given")
+        self.bad("--url and --requests", ["--url", self.url("/"), "--requests", path],
+                 "excludes")
+        self.bad("--url with an operation without url", ["--op", "noop", "--url",
+                                                         self.url("/")], "url")
+        self.bad("missing requests file", ["--op", "http", "--param", "requests=/nonexistent"],
+                 "/nonexistent")
 
 
 def h5_summary_errors(path):
@@ -263,40 +290,7 @@ def make_certificate(root):
     return True
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mpiexec", required=True)
-    ap.add_argument("--gorgon", required=True)
-    ap.add_argument("--ranks", type=int, default=2)
-    ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
-    ap.add_argument("--cases", choices=["all", "errors"], default="all")
-    opts = ap.parse_args()
-    if not os.access(opts.nginx, os.X_OK):
-        print(f"skip: no nginx at {opts.nginx} (scripts/setup.sh installs it)")
-        return SKIP
-    c = Checks(f"[http, {opts.ranks} ranks]")
-    with tempfile.TemporaryDirectory(prefix="gorgon_http_") as tmp:
-        t = HttpTest(opts, c, tmp)
-        os.makedirs(t.root)
-        have_cert = make_certificate(t.root)
-        config = SERVER.replace("PORT", str(t.port))
-        if have_cert:
-            config += TLS_SERVER.replace("PORT", str(t.tls_port))
-        ports = [t.port] + ([t.tls_port] if have_cert else [])
-        with Nginx(opts.nginx, t.root, config, ports):
-            if opts.cases == "errors":
-                t.errors()
-                return c.finish()
-            t.fixed_url()
-            t.requests_file()
-            t.url_with_body()
-            t.tls(have_cert)
-            t.refused()
-            t.timeout()
-            t.errors()
-            t.bad_input()
-    return c.finish()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_cases(harness.parse(
+        __doc__.splitlines()[0],
+        lambda ap: ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")))
