@@ -88,7 +88,9 @@ WorldRun run_on_world(const RunSpec& spec, const OperationInfo& op, MPI_Comm wor
                       const RunControl& control = {});
 
 namespace detail {
-/// Initialises MPI (threads funneled) unless already done; finalises at exit if it did.
+/// Initialises MPI (MPI_THREAD_SERIALIZED: each rank's agent thread talks to MPI while the
+/// calling threads run) unless already done; finalises at exit if it did. A program that
+/// initialises MPI itself must ask for MPI_THREAD_SERIALIZED or more.
 void ensure_mpi();
 }  // namespace detail
 

@@ -65,8 +65,8 @@ struct ProgressSnapshot {
 /// stops with the same cause; a rank that had no stop of its own takes that one. 0: none.
 int agree_stop(MPI_Comm comm);
 
-/// The master thread's side of the rounds: one MPI_Iallreduce in flight at a time, a new one
-/// started every `interval_ns`. Only the OpenMP master thread may call it (MPI funneled).
+/// A rank's side of the rounds: one MPI_Iallreduce in flight at a time, a new one
+/// started every `interval_ns`. Only the rank's agent thread calls it while a phase runs.
 class ProgressRounds {
  public:
   ProgressRounds(MPI_Comm comm, std::uint64_t interval_ns, std::uint64_t start_ns);

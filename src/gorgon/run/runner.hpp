@@ -20,10 +20,11 @@ namespace gorgon {
 /// How a run is watched and stopped; not part of what is run (the RunSpec).
 struct RunControl {
   /// How often the ranks compare notes (progress counts, stop requests). Rounds are
-  /// non-blocking collectives started by each rank's master thread between its calls.
+  /// non-blocking collectives started by each rank's agent thread (run/agent.hpp).
   std::uint64_t round_ns = 200'000'000;
-  /// Called on rank 0 of the run after every round, with the global counts, the names of the
-  /// labels rank 0 has seen (hash -> text) and whether every rank has finished.
+  /// Called on rank 0 of the run (on its agent's thread) after every round, with the global
+  /// counts, the names of the labels rank 0 has seen (hash -> text) and whether every rank
+  /// has finished.
   std::function<void(const ProgressSnapshot&, const std::vector<std::pair<std::uint64_t, std::string>>&)>
       on_progress;
   /// Absolute time on this rank's now_ns() clock at which to stop taking calls; 0: none.
