@@ -1,11 +1,12 @@
 // Per-call overhead of the harness: noop calls/s per thread with every call recorded, next
 // to the cost of one clock read measured in the same process. Target: <= 3 clock reads.
 //
-//   bench_noop_overhead [calls=2e7] [threads=1]
+//   bench_noop_overhead [calls=2e7] [threads=1] [schedule=dynamic]
 #include <mpi.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "gorgon/base/clock.hpp"
 #include "gorgon/op/registry.hpp"
@@ -31,7 +32,8 @@ double clock_read_ns() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
+  int provided = 0;  // the ranks' agents talk to MPI from a thread of their own
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   const std::uint64_t calls = argc > 1 ? gorgon::parse_count(argv[1]) : 20'000'000;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
 
@@ -39,6 +41,10 @@ int main(int argc, char** argv) {
   spec.operation = "noop";
   spec.ops = calls;
   spec.threads = threads;
+  if (argc > 3 && !gorgon::from_name(argv[3], spec.schedule)) {
+    std::fprintf(stderr, "unknown schedule '%s'\n", argv[3]);
+    return 2;
+  }
   const auto& op = gorgon::registry().find("noop");
 
   // The clock is measured around every round and the best of each kept, so a busy machine
@@ -59,6 +65,7 @@ int main(int argc, char** argv) {
   std::printf("noop calls recorded:        %llu (of %llu)\n",
               static_cast<unsigned long long>(recorded), static_cast<unsigned long long>(calls));
   std::printf("threads:                    %d\n", threads);
+  std::printf("schedule:                   %s\n", std::string(gorgon::name_of(spec.schedule)).c_str());
   std::printf("noop calls/s per thread:    %.0f\n", 1e9 / best_call_ns);
   std::printf("per-call cost:              %.1f ns\n", best_call_ns);
   std::printf("one clock read:             %.1f ns\n", clock_ns);
