@@ -16,14 +16,14 @@ ARGS = None
 HANG = 180
 
 
-def command(*options, ranks=None):
-    return [ARGS.mpiexec, "--oversubscribe", "-np", str(ranks or ARGS.ranks), ARGS.gorgon] + [
-        str(o) for o in options]
+def command(*options, ranks=None, binary=None):
+    return [ARGS.mpiexec, "--oversubscribe", "-np", str(ranks or ARGS.ranks),
+            binary or ARGS.gorgon] + [str(o) for o in options]
 
 
-def gorgon(*options, ranks=None):
-    return subprocess.run(command(*options, ranks=ranks), capture_output=True, text=True,
-                          timeout=HANG)
+def gorgon(*options, ranks=None, binary=None, env=None):
+    return subprocess.run(command(*options, ranks=ranks, binary=binary), capture_output=True,
+                          text=True, timeout=HANG, env=dict(os.environ, **(env or {})))
 
 
 def summary(path):
@@ -340,10 +340,8 @@ class Signals(unittest.TestCase):
 
 
 def testops(*options, env=None):
-    cmd = [ARGS.mpiexec, "--oversubscribe", "-np", str(ARGS.ranks), ARGS.testops] + [
-        str(o) for o in options]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=HANG,
-                          env=dict(os.environ, **(env or {})))
+    """gorgon_mpi with the test operations (test_slow_rank)."""
+    return gorgon(*options, binary=ARGS.testops, env=env)
 
 
 def error_lines(stderr):

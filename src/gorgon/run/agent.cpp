@@ -31,14 +31,20 @@ void RankAgent::start(std::uint64_t now, int team) {
   if (!rounds_) return;
   team_ = team;
   started_ = now;
+  calls_at_start_ = 0;  // the wear-out's threads count on from the measurement's calls
+  for (const auto* p : threads_) calls_at_start_ += p->calls.load(std::memory_order_relaxed);
+  if (counter_ != nullptr && counter_->in_flight()) claim_started_ = now;  // left by a phase
   rounds_->restart(now);
+  alive_ = true;
   if (blocks_ != nullptr) blocks_->set_claimer([this] { claim_for_thread(); });
   thread_ = std::thread([this] { loop(); });
 }
 
 void RankAgent::join() {
   if (thread_.joinable()) thread_.join();
-  if (blocks_ != nullptr) blocks_->set_claimer(nullptr);
+  // The claimer stays set (no thread calls it once the phase is over; the next phase's agent
+  // replaces it between OpenMP barriers): resetting it here could race a thread still in
+  // SharedBlocks::next after the agent failed.
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   if (claim_error_) std::rethrow_exception(std::exchange(claim_error_, nullptr));
 }
@@ -46,21 +52,22 @@ void RankAgent::join() {
 void RankAgent::loop() {
   try {
     while (true) {
-      bool claiming = false;
+      bool claiming = false, round = false, finished = false;
       {
         std::lock_guard<std::mutex> in_mpi(mpi_);
-        if (blocks_ != nullptr) claim_blocks();
+        if (blocks_ != nullptr && !claim_error_) claim_or_close();
         const std::uint64_t now = now_ns();
         if (control_.deadline_ns && now >= control_.deadline_ns) request_stop("time limit");
         const bool done = finished_.load() == team_;
-        if (rounds_->poll(now, threads_, done, done)) {
-          take_round();
-          if (rounds_->last().finished) return;
-        }
+        round = rounds_->poll(now, threads_, done, done);
+        finished = round && rounds_->last().finished;
+        if (finished) alive_ = false;  // under mpi_: no thread claims through this agent now
         // On rank 0, other ranks' claims may need this rank in MPI.
         if (counter_ != nullptr) counter_->progress();
         claiming = counter_ != nullptr && counter_->in_flight();
       }
+      if (round) take_round();  // outside mpi_: rank 0's display never delays a claim
+      if (finished) return;
       // A shared schedule: a claim in flight is tested again soon; else the next block is
       // claimed as soon as the threads start on the last.
       // Each MPI call costs CPU (over TCP, a poll of every socket), taken from the calling
@@ -75,9 +82,23 @@ void RankAgent::loop() {
         nap(2'000'000);
       }
     }
-  } catch (...) {
+  } catch (...) {  // the rounds themselves failed: MPI is broken for this rank
+    std::lock_guard<std::mutex> in_mpi(mpi_);
+    alive_ = false;
     error_ = std::current_exception();
     if (blocks_ != nullptr) blocks_->close();  // no thread waits for a block that cannot come
+  }
+}
+
+/// A failed claim ends the rank's share of the numbers, not its part in the rounds: the
+/// queue closes, the threads finish, every rank leaves the phase together, and join()
+/// reports the error (agreed by every rank after the phase).
+void RankAgent::claim_or_close() noexcept {
+  try {
+    claim_blocks();
+  } catch (...) {
+    claim_error_ = std::current_exception();
+    blocks_->close();
   }
 }
 
@@ -87,7 +108,8 @@ void RankAgent::claim_blocks() {
   // One claim in flight at a time, tested rather than waited for.
   for (int i = 0; i < 64; ++i) {
     if (!counter_->in_flight()) {
-      if (!blocks_->wants_more()) return;
+      // None after a stop (or the stonewall: the phase's threads are done).
+      if (!blocks_->wants_more() || stop_requested() || finished_.load() == team_) return;
       claim_started_ = now_ns();
       counter_->start_fetch_add(1);
     }
@@ -106,6 +128,7 @@ void RankAgent::update_reserve(std::uint64_t now) {
   claim_ns_ = claim_ns_ == 0 ? latency : (claim_ns_ * 7 + latency) / 8;
   std::uint64_t calls = 0;
   for (const auto* p : threads_) calls += p->calls.load(std::memory_order_relaxed);
+  calls -= std::min(calls, calls_at_start_);
   const double per_ns = now > started_ ? static_cast<double>(calls) / static_cast<double>(now - started_) : 0;
   blocks_->set_reserve(static_cast<std::uint64_t>(per_ns * 2.0 * static_cast<double>(claim_ns_)) +
                        threads_.size());
@@ -113,13 +136,8 @@ void RankAgent::update_reserve(std::uint64_t now) {
 
 void RankAgent::claim_for_thread() noexcept {
   std::unique_lock<std::mutex> in_mpi(mpi_, std::try_to_lock);
-  if (!in_mpi.owns_lock()) return;
-  try {
-    claim_blocks();
-  } catch (...) {
-    claim_error_ = std::current_exception();  // under mpi_; join() rethrows it
-    blocks_->close();
-  }
+  if (!in_mpi.owns_lock() || !alive_ || claim_error_) return;
+  claim_or_close();
 }
 
 /// A round completed: a stop it carried is taken up here; rank 0 shows the progress.
@@ -131,10 +149,14 @@ void RankAgent::take_round() {
     interrupted_ = true;
     stop_reason_ = stop_code_name(snap.stop_code);  // the same text on every rank
   }
-  if (rank_ == 0 && control_.on_progress) {
-    for (auto* p : threads_)
-      for (auto& l : p->take_new_labels()) names_.emplace_back(label_hash(l), std::move(l));
-    control_.on_progress(snap, names_);
+  if (rank_ == 0 && control_.on_progress && !display_failed_) {
+    try {
+      for (auto* p : threads_)
+        for (auto& l : p->take_new_labels()) names_.emplace_back(label_hash(l), std::move(l));
+      control_.on_progress(snap, names_);
+    } catch (...) {
+      display_failed_ = true;  // the run goes on without its display (a closed stderr)
+    }
   }
 }
 

@@ -60,6 +60,7 @@ class RankAgent {
   /// of the rank is in MPI (the calls stay serialised by mpi_), else leaves it to the agent.
   void claim_for_thread() noexcept;
   void update_reserve(std::uint64_t now);
+  void claim_or_close() noexcept;
   void take_round();
 
   MPI_Comm comm_;
@@ -69,7 +70,9 @@ class RankAgent {
   std::vector<ThreadProgress*> threads_;
   const std::atomic<int>& finished_;
   int team_ = 0;
-  std::uint64_t started_ = 0;
+  std::uint64_t started_ = 0, calls_at_start_ = 0;
+  bool alive_ = false;  ///< under mpi_: the agent's thread runs (threads may claim through it)
+  bool display_failed_ = false;
   std::unique_ptr<ProgressRounds> rounds_;
   SharedBlocks* blocks_ = nullptr;
   SharedCounter* counter_ = nullptr;

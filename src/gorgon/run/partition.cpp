@@ -54,7 +54,7 @@ void SharedBlocks::push(NumberRange block) {
 
 void SharedBlocks::wait_for_demand(std::chrono::nanoseconds most) {
   std::unique_lock<std::mutex> lock(mutex_);
-  demand_.wait_for(lock, most, [this] { return wants_more() || closed(); });
+  demand_.wait_for(lock, most, [this] { return wants_more(); });  // false once closed
 }
 
 NumberRange SharedBlocks::next() noexcept {

@@ -100,7 +100,7 @@ class CappedSource final : public NumberSource {
 };
 
 /// The blocks of [seed, seed + n) in the order ranks claim them, the same on every rank.
-/// Dynamic: equal blocks, some 256 per rank. Guided: each block a 1/(2R) share of what is
+/// Dynamic: equal blocks, some 128 per rank. Guided: each block a 1/(2R) share of what is
 /// left, down to a smallest block, so the last blocks are small and the ranks end together.
 class BlockPlan {
  public:

@@ -124,9 +124,13 @@ void wait_until(std::uint64_t due) {
 /// The numbers of `s`, one at a time, until they run out or `next` says stop.
 template <typename Next>
 void for_each_number(const LoopSetup& s, Next&& next) {
-  for (NumberRange chunk = s.numbers->next(); chunk.size() > 0; chunk = s.numbers->next())
+  for (NumberRange chunk = s.numbers->next(); chunk.size() > 0; chunk = s.numbers->next()) {
+    // A chunk that came after the deadline (a thread waited for its rank's next block) is
+    // not started: one clock read per chunk.
+    if (s.deadline_ns && !s.interval_ns && now_ns() >= s.deadline_ns) return;
     for (std::uint64_t n = chunk.begin; n < chunk.end; ++n)
       if (!next(n)) return;
+  }
 }
 
 /// After each call: the tally, published every kPublish calls (or 20 ms). False when the
