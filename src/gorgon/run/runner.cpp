@@ -468,9 +468,20 @@ void agree_stonewall(Team& team) {
     std::uint64_t busiest = run.stonewall_calls;
     check_mpi(MPI_Allreduce(MPI_IN_PLACE, &busiest, 1, MPI_UINT64_T, MPI_MAX, team.comm),
               "MPI_Allreduce");
+    // Every rank has the wear-out's rounds, or none catches up (a rank without them would
+    // leave the others waiting in theirs).
+    std::string failed;
+    try {
+      team.wear_agent.prepare();
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    if (any_rank(team.comm, !failed.empty())) {
+      team.fail(failed.empty() ? "the wear-out failed on another rank" : failed);
+      return;
+    }
     team.wear_numbers =
         std::make_unique<CappedSource>(*team.numbers.measured_source, busiest - run.stonewall_calls);
-    team.wear_agent.prepare();
     team.wear_agent.start(now_ns(), team.size);
   } catch (const std::exception& e) {
     team.fail(e.what());

@@ -25,8 +25,19 @@ SharedCounter::SharedCounter(MPI_Comm comm) : comm_(comm) {
                                     MPI_INFO_NULL, comm, &value_, &win_);
   MPI_Comm_set_errhandler(comm, previous);
   MPI_Errhandler_free(&previous);
-  if (code != MPI_SUCCESS)
-    throw std::runtime_error("MPI could not make a one-sided window (" + mpi_words(code) + ")");
+  // Every rank learns whether every rank has its window before any goes on to the barrier
+  // below, so a rank that failed alone leaves none waiting in it.
+  int made = code == MPI_SUCCESS ? 1 : 0;
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &made, 1, MPI_INT, MPI_MIN, comm), "MPI_Allreduce");
+  if (!made) {
+    // A window some ranks made is left to MPI_Finalize: freeing it is collective over ranks
+    // that have none.
+    win_ = MPI_WIN_NULL;
+    throw std::runtime_error(code == MPI_SUCCESS ? "MPI could not make a one-sided window on "
+                                                   "another rank"
+                                                 : "MPI could not make a one-sided window (" +
+                                                       mpi_words(code) + ")");
+  }
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
   if (rank == 0) *value_ = 0;
   MPI_Comm node;
