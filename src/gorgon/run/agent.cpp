@@ -68,9 +68,8 @@ void RankAgent::loop() {
       }
       if (round) take_round();  // outside mpi_: rank 0's display never delays a claim
       if (finished) return;
-      // A shared schedule: a claim in flight is tested again soon; else the next block is
-      // claimed as soon as the threads start on the last.
-      // Each MPI call costs CPU (over TCP, a poll of every socket), taken from the calling
+      // A shared schedule: a claim in flight is tested again soon; else the agent waits for
+      // the queue to fall to its reserve. Each MPI call costs CPU (over TCP, a poll of every socket), taken from the calling
       // threads on a node held to a CPU share: rank 0 serves others' claims every 200 us,
       // the other ranks wake for their own claims.
       if (claiming) {
@@ -102,8 +101,8 @@ void RankAgent::claim_or_close() noexcept {
   }
 }
 
-/// Claims blocks while the threads have started on every queued one: the rank holds at most
-/// the rest of one block and one block more.
+/// Claims a block whenever the numbers left in the queue fall to the reserve: the rank holds
+/// what it calls during a claim, and one block more at most.
 void RankAgent::claim_blocks() {
   // One claim in flight at a time, tested rather than waited for.
   for (int i = 0; i < 64; ++i) {
