@@ -33,8 +33,8 @@ std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars, std::s
     if (h.count_at(b)) lo = std::min(lo, b), hi = std::max(hi, b + 1);
   const std::uint64_t vmin = std::max<std::uint64_t>(1, Histogram::bucket_low(lo));
   const std::uint64_t vmax = std::max<std::uint64_t>(vmin, Histogram::bucket_low(hi - 1));
-  const double octaves = std::max(1.0, std::log2(static_cast<double>(vmax)) -
-                                           std::log2(static_cast<double>(vmin)) + 1);
+  const double octaves = std::max(
+      1.0, std::log2(static_cast<double>(vmax)) - std::log2(static_cast<double>(vmin)) + 1);
   const int per_octave =
       std::clamp(static_cast<int>(static_cast<double>(max_bars) / octaves), 1, 16);
 
@@ -56,7 +56,8 @@ std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars, std::s
     if (!n) continue;
     const std::uint64_t b_lo = std::max<std::uint64_t>(1, Histogram::bucket_low(b));
     const std::uint64_t b_hi = std::max(b_lo + 1, Histogram::bucket_high(b));
-    std::size_t i = static_cast<std::size_t>(std::clamp(bar_of(b_lo, per_octave), first, last) - first);
+    std::size_t i =
+        static_cast<std::size_t>(std::clamp(bar_of(b_lo, per_octave), first, last) - first);
     if (b_hi - b_lo == 1 || i + 1 == bars.size() || bars[i].high_ns >= b_hi) {
       bars[i].count += static_cast<double>(n);  // the bucket lies in one bar
       continue;
@@ -64,7 +65,8 @@ std::vector<Bar> histogram_bars(const Histogram& h, std::size_t max_bars, std::s
     // Consecutive pieces [from, to) of the bucket, each in one bar, together the bucket.
     const double width = static_cast<double>(b_hi - b_lo);
     for (std::uint64_t from = b_lo; from < b_hi && i < bars.size(); ++i) {
-      const std::uint64_t to = i + 1 == bars.size() ? b_hi : std::clamp(bars[i].high_ns, from, b_hi);
+      const std::uint64_t to =
+          i + 1 == bars.size() ? b_hi : std::clamp(bars[i].high_ns, from, b_hi);
       bars[i].count += static_cast<double>(n) * static_cast<double>(to - from) / width;
       from = to;
     }

@@ -49,7 +49,8 @@ json run_json(const RunReport& r) {
   json dist = json::array();
   for (const auto& d : distributions(s, &left_out)) {
     json bars = json::array();
-    for (const auto& b : histogram_bars(d.stats->histogram)) bars.push_back({b.low_ns, b.high_ns, b.count});
+    for (const auto& b : histogram_bars(d.stats->histogram))
+      bars.push_back({b.low_ns, b.high_ns, b.count});
     json spectrum = json::array();
     for (const auto& p : percentile_spectrum(*d.stats))
       spectrum.push_back({p.percentile, p.one_in, p.value_ns});

@@ -8,8 +8,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/report/reporter.hpp"
 #include "html_data.hpp"
 #include "html_escape.hpp"
 #include "text_output.hpp"
@@ -45,8 +45,9 @@ std::string metadata_table(const Metadata& m) {
   std::string out = "<div class=\"table-wrap\"><table class=\"meta\"><tbody>\n";
   for (const auto& [k, v] : m) {
     const MetadataRow row = metadata_row(k, v);
-    out += fmt::format("<tr><th class=\"name\" scope=\"row\">{}</th><td{}>{}</td></tr>\n", h(row.key),
-                       row.exact.empty() ? "" : " title=\"" + h(row.exact) + "\"", h(row.value));
+    out +=
+        fmt::format("<tr><th class=\"name\" scope=\"row\">{}</th><td{}>{}</td></tr>\n", h(row.key),
+                    row.exact.empty() ? "" : " title=\"" + h(row.exact) + "\"", h(row.value));
   }
   return out + "</tbody></table></div>\n";
 }
@@ -58,10 +59,9 @@ std::string label_cell(const std::string& name, bool error) {
          "</td>";
 }
 
-std::string summary_row(const std::string& name, const Summary& s, std::uint64_t wall_ns,
-                        bool sub, bool error) {
-  std::string row =
-      fmt::format("<tr{}>", sub ? " class=\"sub\"" : error ? " class=\"error\"" : "");
+std::string summary_row(const std::string& name, const Summary& s, std::uint64_t wall_ns, bool sub,
+                        bool error) {
+  std::string row = fmt::format("<tr{}>", sub ? " class=\"sub\"" : error ? " class=\"error\"" : "");
   row += sub ? "<td class=\"name\"><span class=\"tag\">sub-call</span> " + h(name) + "</td>"
              : label_cell(name, error);
   auto cell = [&](const std::string& v) { row += "<td class=\"num\">" + h(v) + "</td>"; };
@@ -85,7 +85,8 @@ std::string summary_table(const RunSummary& s) {
   out += summary_row("Result", s.total, s.wall_ns, false, false);
   for (const auto& l : s.labels) {
     out += summary_row(l.label, l.stats, s.wall_ns, false, l.error);
-    for (const auto& sub : l.subcalls) out += summary_row(sub.name, sub.stats, s.wall_ns, true, false);
+    for (const auto& sub : l.subcalls)
+      out += summary_row(sub.name, sub.stats, s.wall_ns, true, false);
   }
   return out + "</tbody></table></div>\n";
 }
@@ -109,9 +110,10 @@ std::string error_label_list(const RunSummary& s) {
 /// The loud line of a run in which every call failed ("" otherwise).
 std::string all_failed_banner(const RunSummary& s) {
   if (s.total.count == 0 || s.errors() != s.total.count) return "";
-  return fmt::format("<p class=\"alarm\" role=\"alert\"><b>Every call failed.</b> All {} calls "
-                     "of this run are errors ({}): its latencies are those of failures.</p>\n",
-                     s.total.count, h(error_label_list(s)));
+  return fmt::format(
+      "<p class=\"alarm\" role=\"alert\"><b>Every call failed.</b> All {} calls "
+      "of this run are errors ({}): its latencies are those of failures.</p>\n",
+      s.total.count, h(error_label_list(s)));
 }
 
 /// The --fail-if limits checked against the run, passed and failed.
@@ -121,16 +123,17 @@ std::string limits_table(const RunSummary& s) {
       "<h3>Thresholds</h3>\n<div class=\"table-wrap\"><table class=\"limits\"><thead><tr>"
       "<th class=\"name\">Limit</th><th>Measured</th><th>Result</th></tr></thead><tbody>\n";
   for (const auto& l : s.limits)
-    out += fmt::format("<tr class=\"{}\"><td class=\"name\"><code>{}</code></td><td class=\"num\">{}"
-                       "</td><td class=\"num verdict\">{}</td></tr>\n",
-                       l.passed ? "passed" : "failed", h(l.limit), h(l.measured),
-                       l.passed ? "passed" : "FAILED");
+    out += fmt::format(
+        "<tr class=\"{}\"><td class=\"name\"><code>{}</code></td><td class=\"num\">{}"
+        "</td><td class=\"num verdict\">{}</td></tr>\n",
+        l.passed ? "passed" : "failed", h(l.limit), h(l.measured), l.passed ? "passed" : "FAILED");
   return out + "</tbody></table></div>\n";
 }
 
 std::string card(std::string_view key, const std::string& value, std::string_view cls = "") {
-  return fmt::format("<div class=\"card{}{}\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
-                     cls.empty() ? "" : " ", cls, key, h(value));
+  return fmt::format(
+      "<div class=\"card{}{}\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
+      cls.empty() ? "" : " ", cls, key, h(value));
 }
 
 std::string cards(const RunSummary& s) {
@@ -167,11 +170,12 @@ std::string node_table(const RunSummary& s, const std::string& run) {
                     "<th>Busy</th><th>Wall</th></tr></thead><tbody>\n";
   auto cell = [](const std::string& v) { return "<td class=\"num\">" + h(v) + "</td>"; };
   for (const auto& n : nodes) {
-    out += "<tr class=\"node\" data-host=\"" + h(n.host) + "\"><td class=\"name\">" + h(n.host) +
-           (n.host == slowest ? " <span class=\"tag\" title=\"the longest wall time\">slowest</span>"
-                              : "") +
-           "</td>" + cell(std::to_string(n.ranks.size())) + cell(std::to_string(n.calls)) +
-           cell(format_duration(n.busy_ns)) + cell(format_duration(n.wall_ns)) + "</tr>\n";
+    out +=
+        "<tr class=\"node\" data-host=\"" + h(n.host) + "\"><td class=\"name\">" + h(n.host) +
+        (n.host == slowest ? " <span class=\"tag\" title=\"the longest wall time\">slowest</span>"
+                           : "") +
+        "</td>" + cell(std::to_string(n.ranks.size())) + cell(std::to_string(n.calls)) +
+        cell(format_duration(n.busy_ns)) + cell(format_duration(n.wall_ns)) + "</tr>\n";
     for (int rank : n.ranks)
       for (const auto& b : s.rank_balance)
         if (b.rank == rank)
@@ -190,7 +194,8 @@ std::string run_section(const ReportData& data, std::size_t i) {
   std::string title = run_title(s, index, data.runs_in_file);
   while (!title.empty() && title.back() == '\n') title.pop_back();
 
-  std::string out = fmt::format("<section class=\"run\" id=\"run-{}\">\n<h2>{}</h2>\n", index + 1, h(title));
+  std::string out =
+      fmt::format("<section class=\"run\" id=\"run-{}\">\n<h2>{}</h2>\n", index + 1, h(title));
   if (s.status != RunStatus::complete)
     out += "<p class=\"warning\">This run was " + h(name_of(s.status)) +
            (s.stop_reason.empty() ? std::string() : " (" + h(s.stop_reason) + ")") +
@@ -217,15 +222,16 @@ std::string run_section(const ReportData& data, std::size_t i) {
   std::size_t left_out = 0;
   const auto dists = distributions(s, &left_out);
   for (std::size_t d = 0; d < dists.size(); ++d) {
-    const std::string name = dists[d].parent.empty()
-                                 ? dists[d].name
-                                 : dists[d].parent + " \u203a " + dists[d].name;
+    const std::string name =
+        dists[d].parent.empty() ? dists[d].name : dists[d].parent + " \u203a " + dists[d].name;
     out += chart(h(name), "histogram", run + fmt::format(" data-dist=\"{}\"", d));
   }
   out += "</div>\n";
   if (left_out)
-    out += fmt::format("<p class=\"note\">{} more labels or sub-calls not charted (see the "
-                       "summary table).</p>\n", left_out);
+    out += fmt::format(
+        "<p class=\"note\">{} more labels or sub-calls not charted (see the "
+        "summary table).</p>\n",
+        left_out);
 
   out += "<h3>Balance</h3>\n";
   if (!s.rank_balance.empty()) {
@@ -251,14 +257,17 @@ std::string run_section(const ReportData& data, std::size_t i) {
 
 std::string suite_section(const ReportData& data) {
   std::string out = "<section class=\"run suite\" id=\"suite\">\n";
-  out += fmt::format("<h2>Suite of {} runs, {} calls</h2>\n", data.runs.size(), data.suite->total.count);
+  out += fmt::format("<h2>Suite of {} runs, {} calls</h2>\n", data.runs.size(),
+                     data.suite->total.count);
   out += "<div class=\"charts\">\n";
-  out += chart("Scaling: calls/s against ranks \u00d7 threads", "scaling", "data-run=\"-1\"", "wide");
+  out +=
+      chart("Scaling: calls/s against ranks \u00d7 threads", "scaling", "data-run=\"-1\"", "wide");
   out += "</div>\n<h3>Runs</h3>\n";
-  out += "<div class=\"table-wrap\"><table class=\"summary\"><thead><tr><th class=\"name\">Run</th>"
-         "<th>Ranks</th><th>Threads</th><th>Calls</th><th>Errors</th><th>Total time</th>"
-         "<th>Calls/s</th><th>p50</th><th>p99</th><th>Speed-up</th><th>Efficiency</th>"
-         "</tr></thead><tbody>\n";
+  out +=
+      "<div class=\"table-wrap\"><table class=\"summary\"><thead><tr><th class=\"name\">Run</th>"
+      "<th>Ranks</th><th>Threads</th><th>Calls</th><th>Errors</th><th>Total time</th>"
+      "<th>Calls/s</th><th>p50</th><th>p99</th><th>Speed-up</th><th>Efficiency</th>"
+      "</tr></thead><tbody>\n";
   const ScalingPoint& first = data.scaling.front();
   const double first_workers = double(first.ranks) * first.threads;
   for (const auto& p : data.scaling) {
@@ -290,13 +299,16 @@ std::string change_cell(const std::optional<double>& change, bool higher_is_bett
 }
 
 std::string comparison_section(const Comparison& c) {
-  std::string out = "<section class=\"run compare\" id=\"baseline\">\n<h2>Against the baseline</h2>\n";
-  out += fmt::format("<p>Current: <b>{}</b><br>Baseline: <b>{}</b><br>Total time {} against {} ({})</p>\n",
-                     h(c.current_name), h(c.baseline_name), h(format_duration(c.current_wall_ns)),
-                     h(format_duration(c.baseline_wall_ns)),
-                     h(format_change(percent_change(double(c.current_wall_ns), double(c.baseline_wall_ns)))));
-  out += "<div class=\"table-wrap\"><table class=\"summary compare\"><thead><tr><th class=\"name\" "
-         "rowspan=\"2\">Label</th><th colspan=\"3\" class=\"group\">Calls/s</th>";
+  std::string out =
+      "<section class=\"run compare\" id=\"baseline\">\n<h2>Against the baseline</h2>\n";
+  out += fmt::format(
+      "<p>Current: <b>{}</b><br>Baseline: <b>{}</b><br>Total time {} against {} ({})</p>\n",
+      h(c.current_name), h(c.baseline_name), h(format_duration(c.current_wall_ns)),
+      h(format_duration(c.baseline_wall_ns)),
+      h(format_change(percent_change(double(c.current_wall_ns), double(c.baseline_wall_ns)))));
+  out +=
+      "<div class=\"table-wrap\"><table class=\"summary compare\"><thead><tr><th class=\"name\" "
+      "rowspan=\"2\">Label</th><th colspan=\"3\" class=\"group\">Calls/s</th>";
   for (double p : kReportPercentiles)
     out += "<th colspan=\"3\" class=\"group\">" + fmt_percentile(p) + "</th>";
   out += "</tr><tr>";
@@ -312,7 +324,9 @@ std::string comparison_section(const Comparison& c) {
     auto cell = [&](const char* cls, const std::optional<Summary>& s, const std::string& v) {
       return fmt::format("<td class=\"{}\">{}</td>", cls, s ? h(v) : std::string("&ndash;"));
     };
-    auto val = [&](const std::optional<Summary>& s, const std::string& v) { return cell("num", s, v); };
+    auto val = [&](const std::optional<Summary>& s, const std::string& v) {
+      return cell("num", s, v);
+    };
     auto first_val = [&](const std::optional<Summary>& s, const std::string& v) {
       return cell("num first", s, v);
     };
@@ -337,14 +351,17 @@ std::string comparison_section(const Comparison& c) {
 
 void write_html_report(const ReportData& data, std::string_view chartjs, std::ostream& out) {
   const std::string title = "gorgon_mpi report: " + data.source;
-  out << "<!DOCTYPE html>\n<html lang=\"en\" data-render=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n"
+  out << "<!DOCTYPE html>\n<html lang=\"en\" data-render=\"pending\">\n<head>\n<meta "
+         "charset=\"utf-8\">\n"
       // Nothing may be fetched: scripts and styles are inline, images only data: URLs.
       << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       << "<meta name=\"generator\" content=\"gorgon_report " << GORGON_VERSION << "\">\n"
-      << "<title>" << h(title) << "</title>\n<style>\n" << detail::page_css() << "</style>\n"
-      << "<script>\n" << detail::page_error_script() << "</script>\n</head>\n<body>\n";
+      << "<title>" << h(title) << "</title>\n<style>\n"
+      << detail::page_css() << "</style>\n"
+      << "<script>\n"
+      << detail::page_error_script() << "</script>\n</head>\n<body>\n";
 
   out << "<header class=\"page\"><h1>gorgon_mpi report</h1><div class=\"sub\">" << h(data.source);
   if (data.runs_in_file)
@@ -363,8 +380,8 @@ void write_html_report(const ReportData& data, std::string_view chartjs, std::os
   if (data.baseline) out << comparison_section(*data.baseline);
   if (data.suite && !data.scaling.empty()) out << suite_section(data);
   for (std::size_t i = 0; i < data.runs.size(); ++i) out << run_section(data, i);
-  out << "<section class=\"run file\" id=\"file\">\n<h2>File</h2>\n" << metadata_table(data.file_metadata)
-      << "</section>\n</main>\n";
+  out << "<section class=\"run file\" id=\"file\">\n<h2>File</h2>\n"
+      << metadata_table(data.file_metadata) << "</section>\n</main>\n";
   out << "<footer>Made by gorgon_report " << GORGON_VERSION
       << " &middot; charts by Chart.js, inlined: this page makes no network request.</footer>\n";
 

@@ -1,7 +1,7 @@
 #include "report_cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <charconv>
 #include <cstdio>
@@ -11,9 +11,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "chartjs.hpp"
 #include "gorgon/base/error.hpp"
 #include "gorgon/base/output_file.hpp"
-#include "chartjs.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "html_report.hpp"
 #include "text_output.hpp"
@@ -58,7 +58,8 @@ void build_parser(CLI::App& app, Options& o) {
                  "change in percent");
   app.add_option("--chartjs", o.chartjs,
                  "Inline this Chart.js file in the HTML report instead of the built-in copy "
-                 "(Chart.js " + std::string(builtin_chartjs_version()) + ")");
+                 "(Chart.js " +
+                     std::string(builtin_chartjs_version()) + ")");
 }
 
 /// The summary a comparison uses: the one run, or every run merged.

@@ -33,10 +33,9 @@ TimeSeriesBuilder::TimeSeriesBuilder() : TimeSeriesBuilder(Options{}) {}
 TimeSeriesBuilder::TimeSeriesBuilder(Options options) : options_(std::move(options)) {
   if (options_.max_bins < 2) options_.max_bins = 2;
   if (options_.max_labels < 1) options_.max_labels = 1;
-  width_ = options_.expected_span_ns
-               ? nice_ceil(static_cast<double>(options_.expected_span_ns) /
-                           (0.8 * static_cast<double>(options_.max_bins)))
-               : 1'000'000;
+  width_ = options_.expected_span_ns ? nice_ceil(static_cast<double>(options_.expected_span_ns) /
+                                                 (0.8 * static_cast<double>(options_.max_bins)))
+                                     : 1'000'000;
 }
 
 void TimeSeriesBuilder::merge_into(Bin& into, Bin&& from) {
@@ -77,7 +76,8 @@ TimeSeriesBuilder::Bin& TimeSeriesBuilder::bin_for(std::int64_t t) {
   const auto max_bins = static_cast<std::int64_t>(options_.max_bins);
   while (true) {
     const std::int64_t lo = std::min(first_index_, index);
-    const std::int64_t hi = std::max(first_index_ + static_cast<std::int64_t>(bins_.size()) - 1, index);
+    const std::int64_t hi =
+        std::max(first_index_ + static_cast<std::int64_t>(bins_.size()) - 1, index);
     if (hi - lo + 1 <= max_bins) break;
     coarsen();
     index = floor_div(t, width_);
@@ -91,8 +91,8 @@ TimeSeriesBuilder::Bin& TimeSeriesBuilder::bin_for(std::int64_t t) {
   return bins_[slot];
 }
 
-void TimeSeriesBuilder::add(std::uint64_t start_ns, std::uint64_t duration_ns,
-                            std::uint32_t label, std::uint32_t rank) {
+void TimeSeriesBuilder::add(std::uint64_t start_ns, std::uint64_t duration_ns, std::uint32_t label,
+                            std::uint32_t rank) {
   std::int64_t offset = options_.origin_ns;
   if (rank < options_.rank_offset_ns.size()) {
     const std::int64_t more = options_.rank_offset_ns[rank];
@@ -136,7 +136,8 @@ void TimeSeriesBuilder::add(const CallChunk& chunk) {
       (!chunk.rank.empty() && chunk.rank.size() != n))
     throw std::invalid_argument("call chunk columns have different lengths");
   for (std::size_t i = 0; i < n; ++i)
-    add(chunk.start_ns[i], chunk.duration_ns[i], chunk.label[i], chunk.rank.empty() ? 0u : chunk.rank[i]);
+    add(chunk.start_ns[i], chunk.duration_ns[i], chunk.label[i],
+        chunk.rank.empty() ? 0u : chunk.rank[i]);
 }
 
 std::size_t TimeSeriesBuilder::bytes_held() const noexcept {

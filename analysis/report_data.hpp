@@ -30,7 +30,7 @@ struct CallChunk {
   std::span<const std::uint64_t> start_ns;
   std::span<const std::uint64_t> duration_ns;
   std::span<const std::uint32_t> label;  ///< index into the run's label table
-  std::span<const std::uint32_t> rank;  ///< rank in the run
+  std::span<const std::uint32_t> rank;   ///< rank in the run
 };
 
 /// Calls per second per label and latency percentiles, in equal time bins of one run.
@@ -38,9 +38,9 @@ struct CallChunk {
 /// of two times the builder's bins, as long as enough bins remain), so that short runs do
 /// not chart noise.
 struct TimeSeries {
-  std::uint64_t bin_ns = 0;             ///< width of a rate bin
-  std::vector<double> time_s;           ///< start of each bin, seconds from the run's start
-  std::vector<std::uint64_t> calls;     ///< calls completed in each bin (every label)
+  std::uint64_t bin_ns = 0;          ///< width of a rate bin
+  std::vector<double> time_s;        ///< start of each bin, seconds from the run's start
+  std::vector<std::uint64_t> calls;  ///< calls completed in each bin (every label)
   /// Calls/s in each bin (every label). NaN for an edge bin less than half covered by the
   /// run (its rate would be noise), to be left out of charts.
   std::vector<double> total_per_s;
@@ -51,7 +51,7 @@ struct TimeSeries {
   std::vector<std::string> nodes;
   std::vector<std::vector<double>> node_per_s;  ///< [node][bin] calls/s, NaN as above
 
-  std::uint64_t percentile_bin_ns = 0;   ///< width of a percentile bin
+  std::uint64_t percentile_bin_ns = 0;    ///< width of a percentile bin
   std::vector<double> percentile_time_s;  ///< start of each percentile bin
   /// kReportPercentiles of the latency of the calls completed in each percentile bin;
   /// nullopt when a bin has no call.
@@ -113,12 +113,12 @@ class TimeSeriesBuilder {
   /// Calls f(start_ns, first_bin, end_bin) for each group of `g` bins.
   template <typename F>
   void for_each_group(std::int64_t g, F&& f) const;
-  void coarsen();                                 // doubles the width, merges bin pairs
-  Bin& bin_for(std::int64_t index);               // grows (and coarsens) as needed
+  void coarsen();                    // doubles the width, merges bin pairs
+  Bin& bin_for(std::int64_t index);  // grows (and coarsens) as needed
 
   Options options_;
   std::int64_t width_;
-  std::int64_t first_index_ = 0;                  // index of bins_[0]: [i*w, (i+1)*w)
+  std::int64_t first_index_ = 0;  // index of bins_[0]: [i*w, (i+1)*w)
   std::vector<Bin> bins_;
   std::int64_t earliest_start_ = 0, latest_end_ = 0;
   std::uint64_t calls_ = 0;
@@ -144,8 +144,8 @@ std::vector<ScalingPoint> scaling_points(const std::vector<RunSummary>& runs);
 
 /// One row of a comparison with a baseline: a label (or "Result") or one of its sub-calls.
 struct ComparisonRow {
-  std::string name;     ///< the label, or the sub-call name
-  std::string parent;   ///< the label of a sub-call; empty for a label row
+  std::string name;                          ///< the label, or the sub-call name
+  std::string parent;                        ///< the label of a sub-call; empty for a label row
   std::optional<Summary> current, baseline;  ///< nullopt when absent on that side
   double current_per_s = 0, baseline_per_s = 0;
   bool error = false;  ///< a label that is an error on either side
@@ -164,12 +164,12 @@ std::optional<double> percent_change(double now, double base);
 
 /// Everything one report shows.
 struct ReportData {
-  std::string source;         ///< the file's name, as given
-  Metadata file_metadata;     ///< the file's root attributes
+  std::string source;      ///< the file's name, as given
+  Metadata file_metadata;  ///< the file's root attributes
   std::vector<RunReport> runs;
-  std::size_t runs_in_file = 0;   ///< runs in the file (more than `runs` with --run)
-  std::size_t first_run_index = 0;  ///< index in the file of runs[0]
-  std::optional<RunSummary> suite;  ///< every run merged, when there are several
+  std::size_t runs_in_file = 0;       ///< runs in the file (more than `runs` with --run)
+  std::size_t first_run_index = 0;    ///< index in the file of runs[0]
+  std::optional<RunSummary> suite;    ///< every run merged, when there are several
   std::vector<ScalingPoint> scaling;  ///< when there are several runs
   std::optional<Comparison> baseline;
 };

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/report/reporter.hpp"
 
 namespace gorgon::analysis {
 namespace {
@@ -39,12 +39,14 @@ std::string format_change(const std::optional<double>& percent) {
 }
 
 std::string comparison_text(const Comparison& c) {
-  std::string out = fmt::format("Comparison: {} against baseline {}\n", c.current_name, c.baseline_name);
+  std::string out =
+      fmt::format("Comparison: {} against baseline {}\n", c.current_name, c.baseline_name);
   out += fmt::format("Total time: {:>9} against {:>9} ({})\n", format_duration(c.current_wall_ns),
                      format_duration(c.baseline_wall_ns),
                      format_change(percent_change(static_cast<double>(c.current_wall_ns),
                                                   static_cast<double>(c.baseline_wall_ns))));
-  std::string header = fmt::format("{:>12} {:>10} {:>10} {:>8}", "Name", "calls/s", "baseline", "change");
+  std::string header =
+      fmt::format("{:>12} {:>10} {:>10} {:>8}", "Name", "calls/s", "baseline", "change");
   for (double p : kReportPercentiles)
     header += fmt::format(" {:>9} {:>9} {:>8}", fmt_percentile(p), "baseline", "change");
   out += header + "\n";

@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "gorgon/base/clock.hpp"
 #include "gorgon/api/gorgon_api.hpp"
+#include "gorgon/base/clock.hpp"
+#include "gorgon/base/units.hpp"
 #include "gorgon/h5/writer.hpp"
 #include "gorgon/op/registry.hpp"
-#include "gorgon/base/units.hpp"
 
 namespace {
 
@@ -39,7 +39,8 @@ std::uint64_t status_bytes(const char* field) {
   std::string line;
   const std::string key = std::string(field) + ":";
   while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::strtoull(line.c_str() + key.size(), nullptr, 10) * 1024;
+    if (line.rfind(key, 0) == 0)
+      return std::strtoull(line.c_str() + key.size(), nullptr, 10) * 1024;
   return 0;
 }
 
@@ -67,7 +68,8 @@ double plain_write(const std::string& path, std::uint64_t bytes, bool fsync_it, 
   if (rank == 0) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     for (std::uint64_t done = 0; fd >= 0 && done < bytes;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - done));
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - done));
       const ssize_t w = ::write(fd, block.data(), n);
       if (w <= 0) break;
       done += static_cast<std::uint64_t>(w);
@@ -150,8 +152,9 @@ int main(int argc, char** argv) {
   const std::uint64_t hwm_all = status_bytes("VmHWM");
 
   // Per rank: growth per call; the worst rank is reported.
-  double per_call[2] = {static_cast<double>(hwm_run - rss0) / static_cast<double>(std::max<std::uint64_t>(mine, 1)),
-                        static_cast<double>(hwm_all - rss0) / static_cast<double>(std::max<std::uint64_t>(mine, 1))};
+  double per_call[2] = {
+      static_cast<double>(hwm_run - rss0) / static_cast<double>(std::max<std::uint64_t>(mine, 1)),
+      static_cast<double>(hwm_all - rss0) / static_cast<double>(std::max<std::uint64_t>(mine, 1))};
   double worst[2] = {0, 0};
   MPI_Reduce(per_call, worst, 2, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
   if (rank == 0) {
@@ -162,11 +165,14 @@ int main(int argc, char** argv) {
                 fsync_it ? ", fsync on both sides" : "");
     std::printf("plain sequential write:   %8.3f s  %8.1f MB/s (reference)\n", best_plain,
                 bytes / 1e6 / best_plain);
-    std::printf("gorgon HDF5 writer:       %8.3f s  %8.1f MB/s (calls/* bytes; file includes sub-calls, summary)\n",
-                best_h5, bytes / 1e6 / best_h5);
+    std::printf(
+        "gorgon HDF5 writer:       %8.3f s  %8.1f MB/s (calls/* bytes; file includes sub-calls, "
+        "summary)\n",
+        best_h5, bytes / 1e6 / best_h5);
     std::printf("HDF5 / plain throughput:  %8.2f   (target >= 0.50)\n", best_plain / best_h5);
-    std::printf("peak RSS growth per call: %8.1f bytes after the run, %.1f after the file (target <= 40)\n",
-                worst[0], worst[1]);
+    std::printf(
+        "peak RSS growth per call: %8.1f bytes after the run, %.1f after the file (target <= 40)\n",
+        worst[0], worst[1]);
   }
   MPI_Finalize();
   return 0;

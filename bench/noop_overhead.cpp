@@ -9,9 +9,9 @@
 #include <string>
 
 #include "gorgon/base/clock.hpp"
+#include "gorgon/base/units.hpp"
 #include "gorgon/op/registry.hpp"
 #include "gorgon/run/runner.hpp"
-#include "gorgon/base/units.hpp"
 
 namespace {
 
@@ -57,15 +57,16 @@ int main(int argc, char** argv) {
     recorded = 0;
     for (const auto& r : run.records) recorded += r->calls.size();
     // Every thread runs the whole time, so per-thread time per call = wall * threads / calls.
-    const double per_call = static_cast<double>(run.end_ns - run.start_ns) * threads /
-                            static_cast<double>(calls);
+    const double per_call =
+        static_cast<double>(run.end_ns - run.start_ns) * threads / static_cast<double>(calls);
     best_call_ns = std::min(best_call_ns, per_call);
     clock_ns = std::min(clock_ns, clock_read_ns());
   }
   std::printf("noop calls recorded:        %llu (of %llu)\n",
               static_cast<unsigned long long>(recorded), static_cast<unsigned long long>(calls));
   std::printf("threads:                    %d\n", threads);
-  std::printf("schedule:                   %s\n", std::string(gorgon::name_of(spec.schedule)).c_str());
+  std::printf("schedule:                   %s\n",
+              std::string(gorgon::name_of(spec.schedule)).c_str());
   std::printf("noop calls/s per thread:    %.0f\n", 1e9 / best_call_ns);
   std::printf("per-call cost:              %.1f ns\n", best_call_ns);
   std::printf("one clock read:             %.1f ns\n", clock_ns);

@@ -12,10 +12,10 @@
 #include <memory>
 #include <sstream>
 
-#include "gorgon/report/progress.hpp"
-#include "gorgon/op/registry.hpp"
-#include "gorgon/run/runner.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/op/registry.hpp"
+#include "gorgon/report/progress.hpp"
+#include "gorgon/run/runner.hpp"
 
 namespace {
 
@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   gorgon::RunSpec spec;
   spec.operation = "noop";
-  spec.ops = (argc > 1 ? gorgon::parse_count(argv[1]) : 20'000'000) * static_cast<std::uint64_t>(ranks);
+  spec.ops =
+      (argc > 1 ? gorgon::parse_count(argv[1]) : 20'000'000) * static_cast<std::uint64_t>(ranks);
   spec.threads = argc > 2 ? std::atoi(argv[2]) : 1;
 
   // Progress on: a display drawn into a sink, made anew for each run (its state counts from
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
   on.on_progress = [&](const gorgon::ProgressSnapshot& s, const auto& names) {
     display->update(s, names);
   };
-  gorgon::RunControl quiet;  // --quiet: the default rounds, no display
+  gorgon::RunControl quiet;   // --quiet: the default rounds, no display
   gorgon::RunControl sparse;  // rounds every 10 s: nearly none in a run of a few seconds
   sparse.round_ns = 10'000'000'000;
 

@@ -1,6 +1,6 @@
 // The original tool's hash example as a program of your own: mpirun -np 2 ./example_hash
-#include <gorgon/gorgon.hpp>
 #include <openssl/evp.h>
+#include <gorgon/gorgon.hpp>
 
 #include <iostream>
 #include <string>

@@ -1,7 +1,7 @@
 // The original tool's hash example as a plugin:
 //   mpirun -np 4 gorgon_mpi --plugin ./libexample_hash_plugin.so --op example_hash --ops 4000
-#include <gorgon/gorgon.hpp>
 #include <openssl/evp.h>
+#include <gorgon/gorgon.hpp>
 #include <string>
 
 gorgon::Result operation_hash(std::uint64_t number, gorgon::Context& g) {

@@ -20,12 +20,18 @@ namespace {
 void print_counts(const gorgon::h5::Reader& file, std::size_t r) {
   const gorgon::h5::RunInfo run = file.run(r);
   std::map<std::string, std::uint64_t> labels, names;
-  file.for_each_call_block(r, [&](const gorgon::h5::CallRows& rows) {
-    for (std::uint32_t l : rows.label) ++labels[run.labels.at(l)];
-  }, 1000);
-  file.for_each_subcall_block(r, [&](const gorgon::h5::SubCallRows& rows) {
-    for (std::uint32_t n : rows.name) ++names[run.subcall_names.at(n)];
-  }, 1000);
+  file.for_each_call_block(
+      r,
+      [&](const gorgon::h5::CallRows& rows) {
+        for (std::uint32_t l : rows.label) ++labels[run.labels.at(l)];
+      },
+      1000);
+  file.for_each_subcall_block(
+      r,
+      [&](const gorgon::h5::SubCallRows& rows) {
+        for (std::uint32_t n : rows.name) ++names[run.subcall_names.at(n)];
+      },
+      1000);
   for (const auto& [l, n] : labels) std::cout << "run " << r << " label " << l << " " << n << "\n";
   for (const auto& [s, n] : names) std::cout << "run " << r << " subcall " << s << " " << n << "\n";
 }

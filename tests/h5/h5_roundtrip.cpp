@@ -16,8 +16,8 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <ostream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -97,8 +97,8 @@ gorgon::h5::WriterOptions writer_options(const Variant& v) {
 }
 
 std::string file_path(const Variant& v, const char* what) {
-  return FilesDirectory::path() + "/" + what + "_np" + std::to_string(world_size()) + "_" +
-         v.name + ".h5";
+  return FilesDirectory::path() + "/" + what + "_np" + std::to_string(world_size()) + "_" + v.name +
+         ".h5";
 }
 
 struct CallRow {
@@ -140,30 +140,33 @@ void compare_rows(const gorgon::h5::Reader& file, std::size_t r, const gorgon::h
   std::uint32_t last_rank = 0;
   bool contiguous = true, in_rank_order = true;
   std::int64_t first_mine = -1;
-  file.for_each_call_block(r, [&](const gorgon::h5::CallRows& rows) {
-    EXPECT_EQ(rows.first_row, total);
-    for (std::size_t i = 0; i < rows.size(); ++i, ++total) {
-      if (rows.rank[i] < last_rank) in_rank_order = false;
-      last_rank = rows.rank[i];
-      if (static_cast<int>(rows.rank[i]) != rank) continue;
-      if (first_mine < 0) first_mine = static_cast<std::int64_t>(total);
-      if (total != static_cast<std::size_t>(first_mine) + seen) contiguous = false;
-      if (seen < calls.size()) {
-        const CallRow& e = calls[seen];
-        EXPECT_EQ(rows.number[i], e.number) << "call row " << total;
-        EXPECT_EQ(rows.start_ns[i], e.start) << "call row " << total;
-        EXPECT_EQ(rows.duration_ns[i], e.duration) << "call row " << total;
-        EXPECT_EQ(info.labels.at(rows.label[i]), e.label) << "call row " << total;
-        EXPECT_EQ(rows.thread[i], e.thread) << "call row " << total;
-        if (rank == 0) {
-          EXPECT_EQ(info.aligned_start_ns(0, rows.start_ns[i]),
-                    static_cast<std::int64_t>(rows.start_ns[i] - info.start_ns))
-              << "call row " << total;
+  file.for_each_call_block(
+      r,
+      [&](const gorgon::h5::CallRows& rows) {
+        EXPECT_EQ(rows.first_row, total);
+        for (std::size_t i = 0; i < rows.size(); ++i, ++total) {
+          if (rows.rank[i] < last_rank) in_rank_order = false;
+          last_rank = rows.rank[i];
+          if (static_cast<int>(rows.rank[i]) != rank) continue;
+          if (first_mine < 0) first_mine = static_cast<std::int64_t>(total);
+          if (total != static_cast<std::size_t>(first_mine) + seen) contiguous = false;
+          if (seen < calls.size()) {
+            const CallRow& e = calls[seen];
+            EXPECT_EQ(rows.number[i], e.number) << "call row " << total;
+            EXPECT_EQ(rows.start_ns[i], e.start) << "call row " << total;
+            EXPECT_EQ(rows.duration_ns[i], e.duration) << "call row " << total;
+            EXPECT_EQ(info.labels.at(rows.label[i]), e.label) << "call row " << total;
+            EXPECT_EQ(rows.thread[i], e.thread) << "call row " << total;
+            if (rank == 0) {
+              EXPECT_EQ(info.aligned_start_ns(0, rows.start_ns[i]),
+                        static_cast<std::int64_t>(rows.start_ns[i] - info.start_ns))
+                  << "call row " << total;
+            }
+          }
+          ++seen;
         }
-      }
-      ++seen;
-    }
-  }, 777);
+      },
+      777);
   EXPECT_EQ(seen, calls.size()) << "this rank's call rows";
   EXPECT_TRUE(contiguous) << "this rank's call rows are contiguous";
   EXPECT_TRUE(in_rank_order) << "call rows in rank order";
@@ -174,17 +177,20 @@ void compare_rows(const gorgon::h5::Reader& file, std::size_t r, const gorgon::h
   MPI_Exscan(&mine, &offset, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
   if (rank == 0) offset = 0;
   std::size_t row = 0, matched = 0;
-  file.for_each_subcall_block(r, [&](const gorgon::h5::SubCallRows& rows) {
-    for (std::size_t i = 0; i < rows.size(); ++i, ++row) {
-      if (row < offset || row >= offset + mine) continue;
-      const SubRow& e = subs[row - offset];
-      EXPECT_EQ(rows.call_number[i], e.call) << "sub-call row " << row;
-      EXPECT_EQ(rows.start_ns[i], e.start) << "sub-call row " << row;
-      EXPECT_EQ(rows.duration_ns[i], e.duration) << "sub-call row " << row;
-      EXPECT_EQ(info.subcall_names.at(rows.name[i]), e.name) << "sub-call row " << row;
-      ++matched;
-    }
-  }, 500);
+  file.for_each_subcall_block(
+      r,
+      [&](const gorgon::h5::SubCallRows& rows) {
+        for (std::size_t i = 0; i < rows.size(); ++i, ++row) {
+          if (row < offset || row >= offset + mine) continue;
+          const SubRow& e = subs[row - offset];
+          EXPECT_EQ(rows.call_number[i], e.call) << "sub-call row " << row;
+          EXPECT_EQ(rows.start_ns[i], e.start) << "sub-call row " << row;
+          EXPECT_EQ(rows.duration_ns[i], e.duration) << "sub-call row " << row;
+          EXPECT_EQ(info.subcall_names.at(rows.name[i]), e.name) << "sub-call row " << row;
+          ++matched;
+        }
+      },
+      500);
   EXPECT_EQ(matched, subs.size()) << "this rank's sub-call rows";
   EXPECT_EQ(row, info.subcalls) << "sub-call rows in the file";
 }
@@ -213,9 +219,8 @@ void compare_summary(const gorgon::RunSummary& live, const gorgon::h5::RunInfo& 
         << "label " << live.labels[l].label << "'s histogram";
     EXPECT_EQ(read.labels[l].subcalls.size(), live.labels[l].subcalls.size())
         << "label " << live.labels[l].label << "'s sub-calls";
-    for (std::size_t s = 0; s < std::min(read.labels[l].subcalls.size(),
-                                         live.labels[l].subcalls.size());
-         ++s) {
+    for (std::size_t s = 0;
+         s < std::min(read.labels[l].subcalls.size(), live.labels[l].subcalls.size()); ++s) {
       EXPECT_TRUE(read.labels[l].subcalls[s].stats.histogram ==
                   live.labels[l].subcalls[s].stats.histogram)
           << "label " << live.labels[l].label << ", sub-call " << s << "'s histogram";
@@ -238,9 +243,9 @@ std::vector<gorgon::RunSpec> suite() {
   };
   std::vector<gorgon::RunSpec> runs;
   runs.push_back(spec("h5_subcalls", 5000, world_size(), 2, 7));
-  runs.push_back(spec("hash", 1000, 1, 1, 0));              // the other ranks write no rows
+  runs.push_back(spec("hash", 1000, 1, 1, 0));  // the other ranks write no rows
   runs.back().params["iterations"] = "2";
-  runs.push_back(spec("noop", 3, world_size(), 3, 100));      // ranks and threads without calls
+  runs.push_back(spec("noop", 3, world_size(), 3, 100));  // ranks and threads without calls
   runs.push_back(spec("h5_subcalls", 20000, world_size(), 1, 0));
   return runs;
 }
@@ -261,8 +266,8 @@ const Written& written(const Variant& v) {
   gorgon::h5::Writer out(w.path, MPI_COMM_WORLD, writer_options(v));
   w.temp = out.temp_path();
   for (const auto& spec : suite()) {
-    w.live.push_back(gorgon::run_on_world(spec, gorgon::registry().find(spec.operation),
-                                          MPI_COMM_WORLD));
+    w.live.push_back(
+        gorgon::run_on_world(spec, gorgon::registry().find(spec.operation), MPI_COMM_WORLD));
     out.write_run(w.live.back());
   }
   out.close();

@@ -7,17 +7,15 @@
 //   h5_hostile    labels by n % 6: "x\0y", "x\0z", "x", invalid UTF-8 ("\xff\xfe!"), a
 //                 terminal escape with a newline, and a 64 KiB label of 'L' (n % 6 == 5)
 //   h5_many       label n as a number, and call 0 a 64 KiB label of 'L'
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "gorgon/gorgon.hpp"
 
 namespace gorgon::test {
 
 inline Result h5_subcalls(std::uint64_t n, Context& g) {
-  {
-    auto t = g.measurement("step 1");
-  }
+  { auto t = g.measurement("step 1"); }
   if (n % 3 == 0) {
     auto t = g.measurement("step 2");
   }

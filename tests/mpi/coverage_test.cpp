@@ -1,10 +1,11 @@
 // Multi-rank check that every call number is used exactly once, run under mpiexec at 1, 2
 // and 4 ranks. For several (seed, N, threads), including N = 1 and N smaller than
-// ranks x threads, under each schedule (static, dynamic, guided), it calls gorgon::execute_run on MPI_COMM_WORLD, gathers every rank's
-// recorded numbers to rank 0 and checks that [seed, seed + N) is covered exactly once. It also
-// checks, per recorded call, the label and the one sub-call the operation made under the same
-// number, and that reduce_run's summary counts agree. One GoogleTest case per configuration
-// (main: tests/mpi_gtest_main.cpp, which makes a failure on any rank fail every rank).
+// ranks x threads, under each schedule (static, dynamic, guided), it calls gorgon::execute_run on
+// MPI_COMM_WORLD, gathers every rank's recorded numbers to rank 0 and checks that [seed, seed + N)
+// is covered exactly once. It also checks, per recorded call, the label and the one sub-call the
+// operation made under the same number, and that reduce_run's summary counts agree. One GoogleTest
+// case per configuration (main: tests/mpi_gtest_main.cpp, which makes a failure on any rank fail
+// every rank).
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -12,8 +13,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <ctime>
+#include <exception>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -35,7 +36,9 @@ const char* label_of(std::uint64_t n) { return n % 2 != 0 ? "odd" : "even"; }
 
 /// The operation under test: one sub-call named "step" per call, labelled by parity.
 gorgon::OperationInfo parity_operation() {
-  return {"parity", "labels a call odd or even, with one sub-call", {},
+  return {"parity",
+          "labels a call odd or even, with one sub-call",
+          {},
           [](const gorgon::Params&) -> gorgon::OperationFn {
             return [](std::uint64_t n, gorgon::Context& g) -> gorgon::Result {
               auto step = g.measurement("step");
@@ -102,11 +105,11 @@ std::vector<std::uint64_t> local_numbers(const gorgon::RankRun& run, const std::
 }
 
 /// Runs the case and checks it; returns the calls per rank (on rank 0).
-std::vector<int> run_case(const Case& c, gorgon::Schedule schedule,
-                          const gorgon::OperationInfo& op, int ranks) {
-  const std::string tag = "seed " + std::to_string(c.seed) + ", N " + std::to_string(c.ops) +
-                          ", " + std::to_string(ranks) + "x" + std::to_string(c.threads) +
-                          ", " + std::string(gorgon::name_of(schedule));
+std::vector<int> run_case(const Case& c, gorgon::Schedule schedule, const gorgon::OperationInfo& op,
+                          int ranks) {
+  const std::string tag = "seed " + std::to_string(c.seed) + ", N " + std::to_string(c.ops) + ", " +
+                          std::to_string(ranks) + "x" + std::to_string(c.threads) + ", " +
+                          std::string(gorgon::name_of(schedule));
   gorgon::RunSpec spec;
   spec.schedule = schedule;
   spec.schedule_given = true;
@@ -150,8 +153,8 @@ std::vector<int> run_case(const Case& c, gorgon::Schedule schedule,
     // spread). The shared schedules give each rank what it takes.
     const auto [lo, hi] = std::minmax_element(counts.begin(), counts.end());
     if (schedule == gorgon::Schedule::static_)
-      check(*hi - *lo <= 1, tag + ": calls per rank range " + std::to_string(*lo) + ".." +
-                                std::to_string(*hi));
+      check(*hi - *lo <= 1,
+            tag + ": calls per rank range " + std::to_string(*lo) + ".." + std::to_string(*hi));
   }
 
   // The reduction sees the same calls.
@@ -250,15 +253,15 @@ TEST(TeamNotReady, FewerThreadsThanAskedIsAnErrorOnEveryRank) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, Coverage,
-    ::testing::Combine(::testing::Values(Case{0, 1, 1},             // a single call
-                      Case{0, 1, 4},             // a single call, more threads than calls
-                      Case{7, 3, 4},             // N < ranks x threads (and N < ranks at 4)
-                      Case{100, 7, 2},           // N < ranks x threads at 4 ranks
-                      Case{0, 1000, 1},          //
-                      Case{5, 1001, 3},          // N not divisible by ranks x threads
-                      Case{123456789, 9973, 2},  // prime N, non-zero seed
-                      Case{1ull << 40, 40000, 4},
-                      Case{0, 100003, 2}),       // several record blocks per thread
+    ::testing::Combine(::testing::Values(Case{0, 1, 1},  // a single call
+                                         Case{0, 1, 4},  // a single call, more threads than calls
+                                         Case{7, 3, 4},  // N < ranks x threads (and N < ranks at 4)
+                                         Case{100, 7, 2},   // N < ranks x threads at 4 ranks
+                                         Case{0, 1000, 1},  //
+                                         Case{5, 1001, 3},  // N not divisible by ranks x threads
+                                         Case{123456789, 9973, 2},  // prime N, non-zero seed
+                                         Case{1ull << 40, 40000, 4},
+                                         Case{0, 100003, 2}),  // several record blocks per thread
                        ::testing::ValuesIn(kSchedules)));
 
 }  // namespace

@@ -8,9 +8,9 @@
 #include <fstream>
 
 #include "gorgon/base/error.hpp"
+#include "gorgon/op/registry.hpp"
 #include "gorgon/ops/http_requests.hpp"
 #include "gorgon/ops/ops.hpp"
-#include "gorgon/op/registry.hpp"
 
 namespace gorgon::detail {
 namespace {

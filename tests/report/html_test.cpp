@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "chartjs.hpp"
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/report/reporter.hpp"
 #include "html_escape.hpp"
 #include "html_report.hpp"
 #include "source.hpp"
@@ -27,29 +27,36 @@ using testing::SyntheticSource;
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
+    ++n;
   return n;
 }
 
 TEST(HtmlEscape, EscapesMarkupCharacters) {
   EXPECT_EQ(html_escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
   EXPECT_EQ(html_escape(kHostile), "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
-  EXPECT_EQ(html_escape("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");  // valid UTF-8 kept
+  EXPECT_EQ(html_escape("caf\xC3\xA9 \xE2\x82\xAC"),
+            "caf\xC3\xA9 \xE2\x82\xAC");  // valid UTF-8 kept
 }
 
 TEST(HtmlEscape, ReplacesInvalidUtf8AndControlCharacters) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(html_escape("a\xFF" "b"), "a" + fffd + "b");
-  EXPECT_EQ(html_escape("\xC3"), fffd);                 // truncated sequence
-  EXPECT_EQ(html_escape("\xC0\xAF"), fffd + fffd);      // overlong '/'
+  EXPECT_EQ(html_escape("a\xFF"
+                        "b"),
+            "a" + fffd + "b");
+  EXPECT_EQ(html_escape("\xC3"), fffd);                        // truncated sequence
+  EXPECT_EQ(html_escape("\xC0\xAF"), fffd + fffd);             // overlong '/'
   EXPECT_EQ(html_escape("\xED\xA0\x80"), fffd + fffd + fffd);  // a surrogate
-  EXPECT_EQ(html_escape(std::string("a\0b\x1b" "c\td\n", 8)), "a" + fffd + "b" + fffd + "c\td\n");
+  EXPECT_EQ(html_escape(std::string("a\0b\x1b"
+                                    "c\td\n",
+                                    8)),
+            "a" + fffd + "b" + fffd + "c\td\n");
   EXPECT_EQ(sanitize_utf8("<ok>"), "<ok>");
 }
 
 TEST(JsonForScript, CannotCloseTheScriptElement) {
-  nlohmann::json j = {{"label", kHostile}, {"more", "<!-- & \xE2\x80\xA8 \xE2\x80\xA9 >"},
-                      {"bad", "\xFF"}};
+  nlohmann::json j = {
+      {"label", kHostile}, {"more", "<!-- & \xE2\x80\xA8 \xE2\x80\xA9 >"}, {"bad", "\xFF"}};
   const std::string s = json_for_script(j);
   EXPECT_EQ(s.find('<'), std::string::npos);
   EXPECT_EQ(s.find('>'), std::string::npos);
@@ -135,7 +142,8 @@ TEST(HtmlReport, MakesNoNetworkRequest) {
     EXPECT_EQ(html.find(needle), std::string::npos) << needle;
   for (const char* attribute : {"src=", "href=http", "href=//", "<link", "<iframe", "<object"})
     EXPECT_TRUE(tags_containing(html, attribute).empty()) << attribute;
-  EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none';"), std::string::npos);
+  EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none';"),
+            std::string::npos);
 }
 
 TEST(HtmlReport, InlinesChartJsAndHasACanvasPerChart) {
@@ -199,11 +207,13 @@ TEST(HtmlReport, ErrorLabelsAreMarkedAndCounted) {
   // The comparison marks it too.
   ReportData against = data;
   against.baseline = compare(s, s);
-  EXPECT_EQ(count(html_of(against), "<tr class=\"error\"><td class=\"name\">FAIL <span class=\"tag err\""),
+  EXPECT_EQ(count(html_of(against),
+                  "<tr class=\"error\"><td class=\"name\">FAIL <span class=\"tag err\""),
             2u);  // the summary table and the comparison
   // The charts learn which series are errors.
   const auto page = page_data(html);
-  for (const auto& d : page["runs"][0]["dist"]) EXPECT_EQ(d["error"], d["name"] == "FAIL") << d["name"];
+  for (const auto& d : page["runs"][0]["dist"])
+    EXPECT_EQ(d["error"], d["name"] == "FAIL") << d["name"];
   const auto& series = page["runs"][0]["series"];
   for (std::size_t i = 0; i < series["labels"].size(); ++i)
     EXPECT_EQ(series["label_errors"][i], series["labels"][i] == "FAIL");
@@ -243,8 +253,9 @@ TEST(HtmlReport, BalanceGroupsRanksByNodeWithACallsChartPerNode) {
   EXPECT_LT(r0, r2);
   EXPECT_LT(r2, at(row_of(nodes[1])));
   EXPECT_LT(at(row_of(nodes[1])), r1);
-  EXPECT_NE(at(s.slowest_node() + " <span class=\"tag\" title=\"the longest wall time\">slowest</span>"),
-            std::string::npos);
+  EXPECT_NE(
+      at(s.slowest_node() + " <span class=\"tag\" title=\"the longest wall time\">slowest</span>"),
+      std::string::npos);
   // The chart of calls over time per node, its series in the page's data: one per host.
   EXPECT_EQ(count(html, "data-chart=\"nodes\""), 1u);
   const auto series = page_data(html)["runs"][0]["series"];
@@ -271,10 +282,12 @@ TEST(HtmlReport, ARunInWhichEveryCallFailedSaysSoLoudly) {
   r.error_labels = r.labels;
   SyntheticSource source("refused.h5", {r, run_with_errors()});
   const std::string html = html_of(build_report(source, BuildOptions{}));
-  EXPECT_EQ(count(html, "<p class=\"alarm\" role=\"alert\"><b>Every call failed.</b> All 2000 calls "
-                        "of this run are errors (COULDNT_CONNECT)"),
+  EXPECT_EQ(count(html,
+                  "<p class=\"alarm\" role=\"alert\"><b>Every call failed.</b> All 2000 calls "
+                  "of this run are errors (COULDNT_CONNECT)"),
             1u);  // run 1 only
-  EXPECT_NE(html.find("<tr class=\"error\"><td class=\"name\"><a href=\"#run-1\">"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"error\"><td class=\"name\"><a href=\"#run-1\">"),
+            std::string::npos);
   EXPECT_NE(html.find("<td class=\"num err\">2000 (100%)</td>"), std::string::npos);  // runs table
 }
 
@@ -316,18 +329,22 @@ TEST(HtmlReport, RunsTableHasPercentilesAndErrorsPerRun) {
 
 TEST(HtmlReport, MetadataShowsDurationsReadably) {
   SyntheticRun r;
-  r.metadata = {{"wall_ns", "8766541571"}, {"duration_ns", "0"}, {"start_ns", "1426216716041"},
+  r.metadata = {{"wall_ns", "8766541571"},
+                {"duration_ns", "0"},
+                {"start_ns", "1426216716041"},
                 {"late_ns", "n/a"}};
   SyntheticSource source("meta.h5", {r});
   const std::string html = html_of(build_report(source, BuildOptions{}));
-  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">wall</th><td title=\"8766541571 ns\">8.77s</td>"),
-            std::string::npos);
+  EXPECT_NE(
+      html.find("<th class=\"name\" scope=\"row\">wall</th><td title=\"8766541571 ns\">8.77s</td>"),
+      std::string::npos);
   EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">duration</th><td title=\"0 ns\">0ns</td>"),
             std::string::npos);
   // A clock reading is no duration, and what is no number stays as it is.
   EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">start_ns</th><td>1426216716041</td>"),
             std::string::npos);
-  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">late_ns</th><td>n/a</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th class=\"name\" scope=\"row\">late_ns</th><td>n/a</td>"),
+            std::string::npos);
   EXPECT_EQ(html.find(">8766541571<"), std::string::npos);
 }
 

@@ -85,10 +85,11 @@ int main(int argc, char** argv) {
   try {
     const std::string dir = argv[1];
     const std::string chartjs = argc > 2 ? load_chartjs(argv[2]) : std::string(builtin_chartjs());
-    const Metadata file_meta = {{"format", "gorgon-mpi"},
-                                {"format_version", "1"},
-                                {"command_line", "mpirun -np 2 gorgon_mpi --op synthetic --runs 1x1,2x1,2x2"},
-                                {"hosts", "node1, node2"}};
+    const Metadata file_meta = {
+        {"format", "gorgon-mpi"},
+        {"format_version", "1"},
+        {"command_line", "mpirun -np 2 gorgon_mpi --op synthetic --runs 1x1,2x1,2x2"},
+        {"hosts", "node1, node2"}};
 
     testing::SyntheticSource suite("suite.h5", suite_runs(), file_meta);
     auto slower_runs = suite_runs();

@@ -16,8 +16,8 @@
 #include "gorgon/base/units.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "report_cli.hpp"
-#include "text_output.hpp"
 #include "synthetic.hpp"
+#include "text_output.hpp"
 
 namespace gorgon::analysis {
 namespace {
@@ -36,7 +36,8 @@ std::unique_ptr<ReportSource> open_synthetic(const std::string& path) {
     runs[0].labels = {"200", "500"};
     return std::make_unique<SyntheticSource>(path, runs);
   }
-  if (path == "single.h5") return std::make_unique<SyntheticSource>(path, std::vector{SyntheticRun{}});
+  if (path == "single.h5")
+    return std::make_unique<SyntheticSource>(path, std::vector{SyntheticRun{}});
   throw InputError("cannot open '" + path + "': no such file or not readable");
 }
 
@@ -50,14 +51,16 @@ Result run(std::vector<std::string> args) {
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
-  const int status = report_main(static_cast<int>(argv.size()), argv.data(), out, err, open_synthetic);
+  const int status =
+      report_main(static_cast<int>(argv.size()), argv.data(), out, err, open_synthetic);
   return {status, out.str(), err.str()};
 }
 
 /// Compares `actual` with golden/<name>; GORGON_UPDATE_GOLDEN=1 rewrites the file instead.
 void expect_golden(const std::string& name, const std::string& actual) {
   const std::string path = std::string(REPORT_GOLDEN_DIR) + "/" + name;
-  if (const char* update = std::getenv("GORGON_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+  if (const char* update = std::getenv("GORGON_UPDATE_GOLDEN");
+      update && std::string(update) == "1") {
     std::ofstream(path, std::ios::binary) << actual;
     return;
   }
@@ -69,8 +72,8 @@ void expect_golden(const std::string& name, const std::string& actual) {
     std::filesystem::create_directories(REPORT_GOLDEN_ACTUAL_DIR);
     std::ofstream(std::string(REPORT_GOLDEN_ACTUAL_DIR) + "/" + name, std::ios::binary) << actual;
   }
-  EXPECT_EQ(expected.str(), actual) << "golden " << name << " differs; actual output written to "
-                                    << REPORT_GOLDEN_ACTUAL_DIR;
+  EXPECT_EQ(expected.str(), actual)
+      << "golden " << name << " differs; actual output written to " << REPORT_GOLDEN_ACTUAL_DIR;
 }
 
 TEST(ReportCli, TextIsTheLiveRunsReport) {
@@ -115,8 +118,9 @@ TEST(ReportCli, BaselineComparesLabelBySideBySide) {
   const Result r = run({"suite.h5", "--baseline", "slower.h5"});
   ASSERT_EQ(r.status, 0) << r.err;
   expect_golden("suite_vs_slower.txt", r.out);
-  EXPECT_NE(r.out.find("Comparison: suite.h5 (3 runs merged) against baseline slower.h5 (3 runs merged)"),
-            std::string::npos);
+  EXPECT_NE(
+      r.out.find("Comparison: suite.h5 (3 runs merged) against baseline slower.h5 (3 runs merged)"),
+      std::string::npos);
   const Result one = run({"suite.h5", "--run", "1", "--baseline", "slower.h5"});
   ASSERT_EQ(one.status, 0) << one.err;
   expect_golden("suite_run1_vs_slower.txt", one.out);
@@ -129,7 +133,8 @@ TEST(ReportCli, ComparisonDurationsAreTheReportsDurations) {
   const RunSummary now = a.summary(0), base = b.summary(0);
   const std::string text = comparison_text(compare(now, base));
   for (double p : kReportPercentiles)
-    EXPECT_NE(text.find(" " + format_duration(now.total.percentile_ns(p)) + " "), std::string::npos) << p;
+    EXPECT_NE(text.find(" " + format_duration(now.total.percentile_ns(p)) + " "), std::string::npos)
+        << p;
   EXPECT_NE(text.find("Total time: " + fmt::format("{:>9}", format_duration(now.wall_ns))),
             std::string::npos);
   EXPECT_EQ(format_change(12.345), "+12.3%");
@@ -139,7 +144,8 @@ TEST(ReportCli, ComparisonDurationsAreTheReportsDurations) {
 
 TEST(ReportCli, HtmlIsWrittenAtomically) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("gorgon_report_cli_test_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("gorgon_report_cli_test_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string path = (dir / "report.html").string();
@@ -167,9 +173,10 @@ TEST(ReportCli, HtmlCarriesTheBuiltInChartJsWithoutChartjsOption) {
   html << in.rdbuf();
   EXPECT_NE(html.str().find("<script>\n" + std::string(builtin_chartjs()) + "\n</script>"),
             std::string::npos);
-  EXPECT_NE(run({"--help"}).out.find("built-in copy (Chart.js " +
-                                     std::string(builtin_chartjs_version()) + ")"),
-            std::string::npos);
+  EXPECT_NE(
+      run({"--help"})
+          .out.find("built-in copy (Chart.js " + std::string(builtin_chartjs_version()) + ")"),
+      std::string::npos);
 }
 
 TEST(ReportCli, BadInputIsOneMessageAndExitTwo) {
@@ -187,7 +194,8 @@ TEST(ReportCli, BadInputIsOneMessageAndExitTwo) {
     EXPECT_EQ(r.err.rfind("gorgon_report: error: ", 0), 0u) << r.err;
   }
   const Result missing = run({"missing.h5"});
-  EXPECT_EQ(missing.err, "gorgon_report: error: cannot open 'missing.h5': no such file or not readable\n");
+  EXPECT_EQ(missing.err,
+            "gorgon_report: error: cannot open 'missing.h5': no such file or not readable\n");
   const Result range = run({"suite.h5", "--run", "4"});
   EXPECT_EQ(range.err, "gorgon_report: error: --run 4: 'suite.h5' holds 3 runs (1..3)\n");
 }

@@ -31,7 +31,7 @@ std::uint64_t percentile_of(std::initializer_list<std::uint64_t> values, double 
 
 TEST(TimeSeries, BinsCallsByCompletionWithExactRates) {
   TimeSeriesBuilder b(small_bins(8));
-  b.add(0, kMs / 2, 0);                  // ends at 0.5 ms: bin 0
+  b.add(0, kMs / 2, 0);                   // ends at 0.5 ms: bin 0
   b.add(kMs * 12 / 10, kMs * 3 / 10, 1);  // ends at 1.5 ms: bin 1
   b.add(kMs, kMs * 9 / 10, 0);            // ends at 1.9 ms: bin 1
   const TimeSeries t = b.finish({"ok", "fail"});
@@ -165,11 +165,11 @@ TEST(TimeSeries, CountsCallsPerNodeOfTheirRank) {
   o.node_names = {"a", "b"};
   o.rank_node = {0, 1, 0};
   TimeSeriesBuilder b(o);
-  b.add(0, kMs / 2, 0, 0);            // bin 0: a
-  b.add(kMs / 4, kMs / 2, 0, 1);      // bin 0: b
-  b.add(kMs, kMs / 2, 0, 2);          // bin 1: a
-  b.add(kMs, kMs / 4, 0, 0);          // bin 1: a
-  b.add(2 * kMs, kMs / 2, 0, 3);      // bin 2: no node
+  b.add(0, kMs / 2, 0, 0);             // bin 0: a
+  b.add(kMs / 4, kMs / 2, 0, 1);       // bin 0: b
+  b.add(kMs, kMs / 2, 0, 2);           // bin 1: a
+  b.add(kMs, kMs / 4, 0, 0);           // bin 1: a
+  b.add(2 * kMs, kMs / 2, 0, 3);       // bin 2: no node
   b.add(2 * kMs, kMs * 9 / 10, 0, 1);  // bin 2: b, the last end (2.9 ms)
   const TimeSeries t = b.finish({"ok"});
   ASSERT_EQ(t.nodes, (std::vector<std::string>{"a", "b"}));
@@ -263,7 +263,7 @@ TEST(TimeSeries, MemoryStaysBoundedWhateverTheCalls) {
   for (int i = 0; i < 2'000'000; ++i) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     const std::uint64_t start = (x >> 20) % (3600ull * 1'000'000'000);  // an hour
-    const std::uint64_t duration = 1000 + (x >> 40) % 10'000'000;        // 1 us .. 10 ms
+    const std::uint64_t duration = 1000 + (x >> 40) % 10'000'000;       // 1 us .. 10 ms
     b.add(start, duration, static_cast<std::uint32_t>(x % 3));
   }
   EXPECT_LE(b.bins(), 100u);
@@ -329,7 +329,8 @@ TEST(Distribution, BarsKeepEveryCountAndTileTheRange) {
 }
 
 TEST(Distribution, ANarrowHistogramIsWidenedAroundItsBars) {
-  for (std::uint64_t value : {std::uint64_t{5'200}, std::uint64_t{0}, std::uint64_t{3'000'000'000}}) {
+  for (std::uint64_t value :
+       {std::uint64_t{5'200}, std::uint64_t{0}, std::uint64_t{3'000'000'000}}) {
     Histogram h;
     for (int i = 0; i < 3; ++i) h.record(value);  // three calls of one duration
     const auto bars = histogram_bars(h);

@@ -15,7 +15,8 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64
 }  // namespace
 
 void generate_calls(const SyntheticRun& run, const std::function<void(const SyntheticCall&)>& f) {
-  const auto workers = static_cast<std::uint64_t>(run.ranks) * static_cast<std::uint64_t>(run.threads);
+  const auto workers =
+      static_cast<std::uint64_t>(run.ranks) * static_cast<std::uint64_t>(run.threads);
   const bool rare = run.rare_every > 0 && run.labels.size() > 1;
   const auto nlabels = static_cast<std::uint32_t>(
       std::max<std::size_t>(1, run.labels.size() - (rare ? 1 : 0)));  // spread over these
@@ -31,11 +32,13 @@ void generate_calls(const SyntheticRun& run, const std::function<void(const Synt
       c.rank = rank;
       c.thread = thread;
       // Label 0 for 7 calls in 8; the rest spread over the other labels.
-      c.label = (h % 8 != 0 || nlabels == 1) ? 0 : 1 + static_cast<std::uint32_t>((h >> 8) % (nlabels - 1));
+      c.label = (h % 8 != 0 || nlabels == 1)
+                    ? 0
+                    : 1 + static_cast<std::uint32_t>((h >> 8) % (nlabels - 1));
       std::uint64_t d = run.base_ns * (64 + (h >> 16) % 64) / 64;
-      if ((h >> 24) % 100 == 0) d *= 8;        // a slow tail
-      if ((h >> 32) % 1000 == 0) d *= 40;      // and a slower one
-      if (c.label != 0) d /= 3;                // errors come back fast
+      if ((h >> 24) % 100 == 0) d *= 8;                               // a slow tail
+      if ((h >> 32) % 1000 == 0) d *= 40;                             // and a slower one
+      if (c.label != 0) d /= 3;                                       // errors come back fast
       if (k > run.ops * 2 / 5 && k < run.ops * 3 / 5) d = d * 3 / 2;  // a slow patch mid-run
       if (rare && number > 0 && number % run.rare_every == 0) {
         c.label = nlabels;
@@ -65,8 +68,8 @@ RunSummary summarize(const SyntheticRun& run) {
   std::vector<LabelSummary> labels(run.labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
     labels[i].label = run.labels[i];
-    labels[i].error = std::find(run.error_labels.begin(), run.error_labels.end(),
-                                run.labels[i]) != run.error_labels.end();
+    labels[i].error = std::find(run.error_labels.begin(), run.error_labels.end(), run.labels[i]) !=
+                      run.error_labels.end();
   }
   s.limits = run.limits;
   if (!labels.empty())
@@ -93,14 +96,16 @@ RunSummary summarize(const SyntheticRun& run) {
     rb.busy_ns += c.duration_ns;
     ++tb.calls;
     tb.busy_ns += c.duration_ns;
-    const std::uint64_t local_end = c.start_ns - static_cast<std::uint64_t>(c.rank * run.rank_clock_skew_ns) +
+    const std::uint64_t local_end = c.start_ns -
+                                    static_cast<std::uint64_t>(c.rank * run.rank_clock_skew_ns) +
                                     c.duration_ns - 1'000'000'000ull;
     rb.wall_ns = std::max(rb.wall_ns, local_end);
     end = std::max(end, local_end);
   });
   s.wall_ns = end;
-  for (auto& l : labels) std::sort(l.subcalls.begin(), l.subcalls.end(),
-                                   [](auto& a, auto& b) { return a.name < b.name; });
+  for (auto& l : labels)
+    std::sort(l.subcalls.begin(), l.subcalls.end(),
+              [](auto& a, auto& b) { return a.name < b.name; });
   std::sort(labels.begin(), labels.end(), [](auto& a, auto& b) { return a.label < b.label; });
   for (auto& l : labels)
     if (l.stats.count) s.labels.push_back(std::move(l));
@@ -144,8 +149,10 @@ std::vector<SyntheticRun> scaling_suite(std::uint64_t ops) {
     run.threads = t;
     run.ops = ops;
     run.labels = {"200", "500", "timeout"};
-    run.metadata = {{"operation", "synthetic"}, {"ranks", std::to_string(r)},
-                    {"threads", std::to_string(t)}, {"status", "complete"}};
+    run.metadata = {{"operation", "synthetic"},
+                    {"ranks", std::to_string(r)},
+                    {"threads", std::to_string(t)},
+                    {"status", "complete"}};
     runs.push_back(run);
   }
   return runs;

@@ -16,10 +16,10 @@ struct SyntheticRun {
   int threads = 2;
   std::uint64_t ops = 2000;
   std::uint64_t seed = 0;
-  std::vector<std::string> labels = {"200", "500"};  ///< label 0 most calls, then fewer
+  std::vector<std::string> labels = {"200", "500"};          ///< label 0 most calls, then fewer
   std::vector<std::string> subcalls = {"connect", "query"};  ///< made by calls of label 0
-  std::uint64_t base_ns = 1'000'000;  ///< typical call duration
-  bool raw_calls = true;              ///< whether the "file" holds raw calls
+  std::uint64_t base_ns = 1'000'000;                         ///< typical call duration
+  bool raw_calls = true;                                     ///< whether the "file" holds raw calls
   /// The node each rank ran on (rank r: hosts[r]); ranks past it (and every rank when it is
   /// empty) on "localhost".
   std::vector<std::string> hosts;

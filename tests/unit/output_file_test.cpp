@@ -144,8 +144,8 @@ TEST_F(OutputFile, CheckRemovesTheTemporariesOfADeadProcessAndSaysSo) {
   ::gethostname(host, sizeof host - 1);
   // A pid that cannot be running (above pid_max), and this process's own, which is alive.
   const std::string dead = ".r.h5.tmp-" + std::string(host) + ".99999999.abcdef";
-  const std::string live = ".r.h5.tmp-" + std::string(host) + "." + std::to_string(::getpid()) +
-                           ".abcdef";
+  const std::string live =
+      ".r.h5.tmp-" + std::string(host) + "." + std::to_string(::getpid()) + ".abcdef";
   std::ofstream(dir_ / dead) << "x";
   std::ofstream(dir_ / live) << "x";
   const auto notes = gorgon::check_output({"-o", target.string()}, false);

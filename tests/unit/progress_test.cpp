@@ -52,10 +52,10 @@ TEST(Progress, ASharedSlotAndAnUnknownLabelAreSaidSo) {
   std::ostringstream out;
   ProgressDisplay d(out, false, 1'000'000'000, 0, 10'000'000'000);
   ProgressSnapshot s = snapshot(40, 4'000'000'000);
-  s.slot_calls[1] = 30, s.slot_hash_min[1] = 5, s.slot_hash_max[1] = 9;  // two labels
+  s.slot_calls[1] = 30, s.slot_hash_min[1] = 5, s.slot_hash_max[1] = 9;    // two labels
   s.slot_calls[2] = 10, s.slot_hash_min[2] = s.slot_hash_max[2] = 0xabcd;  // never named
   const std::string line = d.line(s, {});
-  EXPECT_NE(line.find("40 calls,"), std::string::npos) << line;  // timed: no total
+  EXPECT_NE(line.find("40 calls,"), std::string::npos) << line;   // timed: no total
   EXPECT_NE(line.find("ETA 6s 0ms"), std::string::npos) << line;  // 10 s asked, 4 s gone
   EXPECT_NE(line.find("(several labels) 30"), std::string::npos) << line;
   EXPECT_NE(line.find("label#abcd 10"), std::string::npos) << line;
@@ -65,11 +65,13 @@ TEST(Progress, ASharedSlotAndAnUnknownLabelAreSaidSo) {
 TEST(Progress, PlainLinesComeEveryIntervalAndNotAtTheEnd) {
   std::ostringstream out;
   ProgressDisplay d(out, false, 1'000'000'000, 100, 0);
-  for (std::uint64_t ms = 200; ms <= 3000; ms += 200) d.update(snapshot(ms / 100, ms * 1'000'000), {});
+  for (std::uint64_t ms = 200; ms <= 3000; ms += 200)
+    d.update(snapshot(ms / 100, ms * 1'000'000), {});
   EXPECT_EQ(count(out.str(), "progress: "), 3u) << out.str();  // at 1 s, 2 s and 3 s
   EXPECT_EQ(count(out.str(), "\n"), 3u);
   // Each line of a batch log carries its time: "progress: 2026-12-02T21:40:03Z  30% ...".
-  EXPECT_TRUE(std::regex_search(out.str(), std::regex(R"(^progress: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+% )")))
+  EXPECT_TRUE(std::regex_search(out.str(),
+                                std::regex(R"(^progress: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+% )")))
       << out.str();
   ProgressSnapshot last = snapshot(100, 9'000'000'000);
   last.finished = true;
@@ -86,8 +88,8 @@ TEST(Progress, ATerminalGetsABarRedrawnInPlaceAndClearedAtTheEnd) {
   const std::string drawn = out.str();
   EXPECT_EQ(count(drawn, "\r["), 2u) << drawn;
   EXPECT_EQ(count(drawn, "\n"), 0u) << "redrawn in place, no new lines";
-  EXPECT_NE(drawn.find("[######..................]"), std::string::npos) << drawn;   // 25%
-  EXPECT_NE(drawn.find("[############............]"), std::string::npos) << drawn;   // 50%
+  EXPECT_NE(drawn.find("[######..................]"), std::string::npos) << drawn;  // 25%
+  EXPECT_NE(drawn.find("[############............]"), std::string::npos) << drawn;  // 50%
   d.finish();
   EXPECT_EQ(out.str().substr(out.str().size() - 4), "\r\x1b[K");
 }

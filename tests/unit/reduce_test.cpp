@@ -119,14 +119,10 @@ std::vector<CallPlan> plan_thread(int r, int t, bool empty_above_rank0 = false) 
     c.number = 1'000'000 * static_cast<std::uint64_t>(r) + i * static_cast<std::uint64_t>(threads) +
                static_cast<std::uint64_t>(t);
     const std::uint64_t h = mix(c.number * 31 + 7);
-    if (c.number % 5 == 0)
-      c.label = "FAIL";
-    else if (c.number % 7 == 3)
-      c.label = "rank " + std::to_string(r) + " only";
-    else if (c.number % 11 == 0)
-      c.label = "exception: boom";
-    else
-      c.label = "SUCCESS";
+    if (c.number % 5 == 0) c.label = "FAIL";
+    else if (c.number % 7 == 3) c.label = "rank " + std::to_string(r) + " only";
+    else if (c.number % 11 == 0) c.label = "exception: boom";
+    else c.label = "SUCCESS";
     c.duration = h % 97 == 0   ? 1'000'000'000 + h % 3'000'000'000  // a few slow calls
                  : h % 13 == 0 ? h % 128                            // some exact tiny ones
                                : 100 + h % 50'000'000;
@@ -335,10 +331,8 @@ TEST(ReduceRun, MatchesDirectComputationOverTheUnion) {
   const int rank = world_rank(), size = world_size();
   const RankRun run = make_run(rank, size);
   const RunSummary s = gorgon::reduce_run(run, MPI_COMM_WORLD);
-  if (rank == 0)
-    expect_reduced(s, size, false);
-  else
-    expect_empty(s);
+  if (rank == 0) expect_reduced(s, size, false);
+  else expect_empty(s);
 }
 
 TEST(ReduceRun, RanksWithoutCalls) {
@@ -389,10 +383,8 @@ TEST(ReduceRun, OnASubCommunicator) {
   const RankRun run = make_run(sub_rank, sub_size);
   const RunSummary s = gorgon::reduce_run(run, half);
   MPI_Comm_free(&half);
-  if (sub_rank == 0)
-    expect_reduced(s, sub_size, false);
-  else
-    expect_empty(s);
+  if (sub_rank == 0) expect_reduced(s, sub_size, false);
+  else expect_empty(s);
 }
 
 }  // namespace

@@ -38,13 +38,15 @@ TEST(PrintableLabel, EscapesControlsAndBytesThatAreNotUtf8) {
   using namespace std::string_literals;
   EXPECT_EQ(gorgon::printable_label("x\0y"s), "x\\x00y");
   EXPECT_EQ(gorgon::printable_label("\x1b[31mred\nline"), "\\x1b[31mred\\nline");
-  EXPECT_EQ(gorgon::printable_label("\xff\xfe!"), "\\xff\\xfe!");          // not UTF-8
+  EXPECT_EQ(gorgon::printable_label("\xff\xfe!"), "\\xff\\xfe!");                  // not UTF-8
   EXPECT_EQ(gorgon::printable_label("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82"),  // kept
             "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82");
-  EXPECT_EQ(gorgon::printable_label("\xc2\x9b" "2J"), "\\xc2\\x9b2J");        // C1 CSI
-  EXPECT_EQ(gorgon::printable_label("\xc0\xaf"), "\\xc0\\xaf");              // overlong '/'
-  EXPECT_EQ(gorgon::printable_label("\xed\xa0\x80"), "\\xed\\xa0\\x80");    // a surrogate
-  EXPECT_EQ(gorgon::printable_label("\xe2\x82"), "\\xe2\\x82");              // cut short
+  EXPECT_EQ(gorgon::printable_label("\xc2\x9b"
+                                    "2J"),
+            "\\xc2\\x9b2J");                                              // C1 CSI
+  EXPECT_EQ(gorgon::printable_label("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
+  EXPECT_EQ(gorgon::printable_label("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+  EXPECT_EQ(gorgon::printable_label("\xe2\x82"), "\\xe2\\x82");           // cut short
 }
 
 TEST(FmtPercentile, Keys) {
@@ -84,7 +86,8 @@ TEST(RunTitle, LongValuesAreShortenedNeverInsideACharacter) {
   EXPECT_NE(title.find("(url=http://kkk"), std::string::npos) << title;
   EXPECT_NE(title.find("k...) x 15 calls"), std::string::npos) << title;
   EXPECT_LT(title.size(), 160u);
-  r.params = {{"text", std::string(76, 'a') + "\u00e9\u00e9\u00e9"}};  // 2-byte characters at the cut
+  r.params = {
+      {"text", std::string(76, 'a') + "\u00e9\u00e9\u00e9"}};  // 2-byte characters at the cut
   r.params_given = {"text"};
   const std::string accents = gorgon::run_title(r, 0, 1);
   EXPECT_NE(accents.find("(text=" + std::string(76, 'a') + "...)"), std::string::npos) << accents;
@@ -157,14 +160,16 @@ TEST(BalanceLine, NodesWhenTheRunSpansHosts) {
             "slowest rank 1 (4s 0ms); nodes 2: calls per node 7..8, busy per node "
             "772ms..3s 636ms; slowest node node2 (4s 0ms)\n");
   // Three ranks on two hosts: the node's figures are its ranks' sums and longest wall.
-  r.rank_balance.push_back({2, 5, 1'000 * gorgon::test::kMs, 900 * gorgon::test::kMs, 0, 0, "node1"});
+  r.rank_balance.push_back(
+      {2, 5, 1'000 * gorgon::test::kMs, 900 * gorgon::test::kMs, 0, 0, "node1"});
   EXPECT_NE(gorgon::balance_line(r).find("; nodes 2: calls per node 7..13, busy per node "
                                          "1s 772ms..3s 636ms; slowest node node2 (4s 0ms)\n"),
             std::string::npos)
       << gorgon::balance_line(r);
   // A host name cannot drive the terminal.
   r.rank_balance[1].host = "evil\x1b[2Jhost";
-  EXPECT_NE(gorgon::balance_line(r).find("slowest node evil\\x1b[2Jhost (4s 0ms)"), std::string::npos)
+  EXPECT_NE(gorgon::balance_line(r).find("slowest node evil\\x1b[2Jhost (4s 0ms)"),
+            std::string::npos)
       << gorgon::balance_line(r);
   // One host: the line of a single node, without node figures.
   EXPECT_EQ(gorgon::balance_line(run_a()).find("node"), std::string::npos);

@@ -313,7 +313,8 @@ TEST(RunSummary, MergeCarriesStatusLateAndWarmupCalls) {
   m.merge(b);
   EXPECT_EQ(m.late_calls, 7u);
   EXPECT_EQ(m.warmup_calls, 150u);
-  EXPECT_EQ(m.status, gorgon::RunStatus::interrupted);  // one interrupted run makes the suite interrupted
+  EXPECT_EQ(m.status,
+            gorgon::RunStatus::interrupted);  // one interrupted run makes the suite interrupted
   EXPECT_EQ(m.stop_reason, "SIGTERM");
   m.merge(run_a());  // a later complete run does not clear it
   EXPECT_EQ(m.status, gorgon::RunStatus::interrupted);

@@ -28,8 +28,7 @@ TEST(Threshold, ParsesEachForm) {
 
 TEST(Threshold, RefusesValuesThatAreNotFiniteNumbers) {
   for (const char* bad : {"count<nan", "count<inf", "count<-1", "errors<nan%", "rate>1e999",
-                          "p99<fast", "latency<5ms", "p99", "count<", "rate%>5",
-                          "FAIL:errors<1"}) {
+                          "p99<fast", "latency<5ms", "p99", "count<", "rate%>5", "FAIL:errors<1"}) {
     EXPECT_THROW(parse_threshold(bad), gorgon::ConfigError) << bad;
   }
 }

@@ -125,7 +125,7 @@ TEST(FormatDuration, ThreeSignificantDigitsRoundedAtEveryScale) {
   EXPECT_EQ(format_duration(99'950), "100us");
   EXPECT_EQ(format_duration(512'499), "512us");
   EXPECT_EQ(format_duration(999'499), "999us");
-  EXPECT_EQ(format_duration(999'500), "1.00ms");  // and into the next unit
+  EXPECT_EQ(format_duration(999'500), "1.00ms");    // and into the next unit
   EXPECT_EQ(format_duration(1'390'000), "1.39ms");  // not "1ms"
   EXPECT_EQ(format_duration(1'930'000), "1.93ms");
   EXPECT_EQ(format_duration(5'494'999), "5.49ms");

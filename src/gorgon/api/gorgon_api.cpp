@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <exception>
 
-#include "gorgon/reduce/reduce.hpp"
 #include "gorgon/op/registry.hpp"
+#include "gorgon/reduce/reduce.hpp"
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/run/runner.hpp"
 

@@ -33,7 +33,9 @@ fs::path directory_of(const fs::path& target) {
 }
 
 /// ".NAME.tmp-" : every temporary of `target` starts so.
-std::string temp_prefix(const fs::path& target) { return "." + target.filename().string() + ".tmp-"; }
+std::string temp_prefix(const fs::path& target) {
+  return "." + target.filename().string() + ".tmp-";
+}
 
 /// The same file or the same name, whether or not it exists yet.
 bool same_file(const std::string& a, const std::string& b) {
@@ -89,14 +91,15 @@ std::vector<std::string> check_output(const OutputName& out, bool overwrite) {
   const fs::path dir = directory_of(target);
   const auto dst = fs::status(dir, ec);
   if (!fs::exists(dst))
-    throw ConfigError("cannot write " + quote_value(path) + ": directory " + quote_value(dir.string()) +
-                      " does not exist");
+    throw ConfigError("cannot write " + quote_value(path) + ": directory " +
+                      quote_value(dir.string()) + " does not exist");
   if (!fs::is_directory(dst))
     throw ConfigError("cannot write " + quote_value(path) + ": " + quote_value(dir.string()) +
                       " is not a directory");
   std::vector<std::string> notes;
   for (const auto& stale : remove_stale_temps(path))
-    notes.push_back("removed " + quote_value(stale, 200) + ", left by a process that no longer runs");
+    notes.push_back("removed " + quote_value(stale, 200) +
+                    ", left by a process that no longer runs");
   try {
     ::unlink(make_temp_beside(path).c_str());
   } catch (const std::runtime_error& e) {
@@ -120,10 +123,10 @@ void check_distinct(const std::vector<OutputName>& outputs, const std::vector<Ou
 
 std::string make_temp_beside(const std::string& path) {
   const fs::path target(path);
-  std::string name = (directory_of(target) / (temp_prefix(target) + this_host() + "." +
-                                              std::to_string(static_cast<long>(::getpid())) +
-                                              ".XXXXXX"))
-                         .string();
+  std::string name =
+      (directory_of(target) / (temp_prefix(target) + this_host() + "." +
+                               std::to_string(static_cast<long>(::getpid())) + ".XXXXXX"))
+          .string();
   std::vector<char> buf(name.begin(), name.end());
   buf.push_back('\0');
   const int fd = ::mkstemp(buf.data());
@@ -148,7 +151,8 @@ void commit_temp(const std::string& temp, const std::string& path, bool overwrit
     const int e = errno;
     if (e == EEXIST || fs::exists(fs::symlink_status(path))) {
       ::unlink(temp.c_str());
-      throw std::runtime_error(quote_value(path) + " appeared while it was being written; it was "
+      throw std::runtime_error(quote_value(path) +
+                               " appeared while it was being written; it was "
                                "left as it is");
     }
     if (e != EPERM && e != EOPNOTSUPP && e != ENOSYS) {  // file systems without hard links
@@ -159,8 +163,8 @@ void commit_temp(const std::string& temp, const std::string& path, bool overwrit
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     const int e = errno;
     ::unlink(temp.c_str());
-    throw std::runtime_error("cannot rename " + quote_value(temp) + " to " + quote_value(path) + ": " +
-                             std::strerror(e));
+    throw std::runtime_error("cannot rename " + quote_value(temp) + " to " + quote_value(path) +
+                             ": " + std::strerror(e));
   }
 }
 

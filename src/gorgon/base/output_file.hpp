@@ -41,8 +41,7 @@ void commit_temp(const std::string& temp, const std::string& path, bool overwrit
 /// Writes `text` to `path` through a temporary file beside it, committed once the text is
 /// all written; on any failure the temporary file is removed, `path` is untouched, and
 /// std::runtime_error says what failed.
-void write_file_atomically(const std::string& path, const std::string& text,
-                           bool overwrite = true);
+void write_file_atomically(const std::string& path, const std::string& text, bool overwrite = true);
 
 /// Removes the temporaries of `path` whose process (on this host) no longer runs; returns
 /// their names.

@@ -14,8 +14,7 @@ namespace gorgon {
 std::uint64_t parse_duration_ns(std::string_view text) {
   const std::string shown(text);
   std::size_t split = 0;
-  while (split < text.size() &&
-         ((text[split] >= '0' && text[split] <= '9') || text[split] == '.'))
+  while (split < text.size() && ((text[split] >= '0' && text[split] <= '9') || text[split] == '.'))
     ++split;
   const std::string_view number = text.substr(0, split);
   const std::string_view unit = text.substr(split);
@@ -45,9 +44,18 @@ std::uint64_t parse_count(std::string_view text) {
   double scale = 1;
   std::string_view digits = text;
   switch (text.back()) {
-    case 'k': scale = 1e3; digits.remove_suffix(1); break;
-    case 'M': scale = 1e6; digits.remove_suffix(1); break;
-    case 'G': scale = 1e9; digits.remove_suffix(1); break;
+    case 'k':
+      scale = 1e3;
+      digits.remove_suffix(1);
+      break;
+    case 'M':
+      scale = 1e6;
+      digits.remove_suffix(1);
+      break;
+    case 'G':
+      scale = 1e9;
+      digits.remove_suffix(1);
+      break;
     default: break;
   }
   std::uint64_t whole = 0;
@@ -73,9 +81,9 @@ std::string format_duration(std::uint64_t ns) {
     const char* name;
   };
   static constexpr Bracket kBrackets[] = {
-      {1'000, 2, "us"},         {1'000, 1, "us"},         {1'000, 0, "us"},
-      {1'000'000, 2, "ms"},     {1'000'000, 1, "ms"},     {1'000'000, 0, "ms"},
-      {1'000'000'000, 2, "s"},  {1'000'000'000, 1, "s"},  {1'000'000'000, 0, "s"}};
+      {1'000, 2, "us"},        {1'000, 1, "us"},        {1'000, 0, "us"},
+      {1'000'000, 2, "ms"},    {1'000'000, 1, "ms"},    {1'000'000, 0, "ms"},
+      {1'000'000'000, 2, "s"}, {1'000'000'000, 1, "s"}, {1'000'000'000, 0, "s"}};
   for (const Bracket& b : kBrackets) {
     const std::uint64_t scale = b.unit / (b.decimals == 2 ? 100 : b.decimals == 1 ? 10 : 1);
     const std::uint64_t r = ns / scale + (ns % scale >= scale / 2 ? 1 : 0);

@@ -1,8 +1,8 @@
 #include "gorgon/cli/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -65,11 +65,13 @@ struct Options {
 };
 
 /// Options whose value, when given, must not be empty (an empty value is not "none").
-constexpr const char* kNonEmpty[] = {"-o",       "--json",     "--suite", "--runs",
-                                     "--duration", "--warmup", "--rate",  "--ranks",
-                                     "--url",    "--requests", "--time-limit", "--op",
-                                     "--ops",    "--seed",     "--schedule", "--stonewall",     "--ok-labels", "--error-labels",
-                                     "--progress-every", "--plugin", "--fail-if", "--param"};
+constexpr const char* kNonEmpty[] = {
+    "-o",          "--json",         "--suite",          "--runs",
+    "--duration",  "--warmup",       "--rate",           "--ranks",
+    "--url",       "--requests",     "--time-limit",     "--op",
+    "--ops",       "--seed",         "--schedule",       "--stonewall",
+    "--ok-labels", "--error-labels", "--progress-every", "--plugin",
+    "--fail-if",   "--param"};
 
 void build_parser(CLI::App& app, Options& o) {
   app.description(
@@ -80,13 +82,13 @@ void build_parser(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--ops,-n", o.ops_text, "Calls per run (e.g. 40000, 4e6, 10k)")
       ->capture_default_str();
-  app.add_option("--threads,-t", o.base.threads, "OpenMP threads per rank")
-      ->capture_default_str();
+  app.add_option("--threads,-t", o.base.threads, "OpenMP threads per rank")->capture_default_str();
   app.add_option("--ranks,-r", o.ranks, "Use the first R ranks (default: all)");
   app.add_option("--seed", o.seed_text, "First call number")->capture_default_str();
   app.add_option("--param,-p", o.params, "Operation parameter key=value (repeatable)");
-  auto* url = app.add_option("--url", o.url, "http: one URL for every call ({n}: the number); "
-                                             "implies --op http; same as --param url=URL");
+  auto* url = app.add_option("--url", o.url,
+                             "http: one URL for every call ({n}: the number); "
+                             "implies --op http; same as --param url=URL");
   auto* requests = app.add_option(
       "--requests", o.requests,
       "http: requests read from FILE, one a line; implies --op http; --param requests=FILE");
@@ -99,8 +101,8 @@ void build_parser(CLI::App& app, Options& o) {
   auto* bad = app.add_option("--error-labels", o.base.error_labels,
                              "Labels that are errors, every other one succeeds (e.g. FAIL,5xx)");
   ok->excludes(bad);
-  auto* runs = app.add_option("--runs", o.runs,
-                              "A suite of runs as RANKSxTHREADS list, e.g. 1x1,2x1,2x4");
+  auto* runs =
+      app.add_option("--runs", o.runs, "A suite of runs as RANKSxTHREADS list, e.g. 1x1,2x1,2x4");
   auto* suite = app.add_option("--suite", o.suite, "A suite file (JSON), see docs/cli.md");
   runs->excludes(suite);
   app.add_option("--json", o.json, "Write the summary as JSON to this file");
@@ -184,7 +186,8 @@ int parse_ranks(const std::string& text) {
   int r = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), r);
   if (ec != std::errc() || end != text.data() + text.size() || r < 1)
-    throw ConfigError("invalid --ranks " + quote_value(text) + " (expected a number of ranks >= 1)");
+    throw ConfigError("invalid --ranks " + quote_value(text) +
+                      " (expected a number of ranks >= 1)");
   return r;
 }
 
@@ -264,14 +267,14 @@ std::string list_operations() {
   for (const auto* op : registry().all()) {
     out += fmt::format("{}\n    {}\n    failures: {}\n", op->name, op->help, op->errors.text());
     for (const auto& p : op->params)
-      out += fmt::format("    --param {}=<{}>{}  {}\n", p.name,
-                         p.type == ParamType::Integer    ? "integer"
-                         : p.type == ParamType::Real     ? "number"
-                         : p.type == ParamType::Duration ? "duration"
-                         : p.type == ParamType::Boolean  ? "bool"
-                                                         : "text",
-                         p.default_value.empty() ? "" : " (default " + p.default_value + ")",
-                         p.help);
+      out +=
+          fmt::format("    --param {}=<{}>{}  {}\n", p.name,
+                      p.type == ParamType::Integer    ? "integer"
+                      : p.type == ParamType::Real     ? "number"
+                      : p.type == ParamType::Duration ? "duration"
+                      : p.type == ParamType::Boolean  ? "bool"
+                                                      : "text",
+                      p.default_value.empty() ? "" : " (default " + p.default_value + ")", p.help);
   }
   return out;
 }
@@ -281,7 +284,8 @@ std::string list_operations() {
 /// status; rank 0 prints the message, once.
 class Session {
  public:
-  Session(MPI_Comm world, std::ostream& out, std::ostream& err) : world_(world), out_(out), err_(err) {
+  Session(MPI_Comm world, std::ostream& out, std::ostream& err)
+      : world_(world), out_(out), err_(err) {
     MPI_Comm_rank(world, &rank_);
     MPI_Comm_size(world, &size_);
   }
@@ -407,8 +411,8 @@ class SuiteRunner {
         if (!s_.root()) return;
         if (!complete && summaries_.size() < plan_.runs.size())
           s_.note(fmt::format("interrupted ({}){}: {} of {} runs done", stop_reason(),
-                              summaries_.empty() ? " before the first run" : "",
-                              summaries_.size(), plan_.runs.size()));
+                              summaries_.empty() ? " before the first run" : "", summaries_.size(),
+                              plan_.runs.size()));
         if (summaries_.empty()) return;
         const RunSummary merged = merge_suite(summaries_);
         for (auto& r : reporters_) r->report_suite(summaries_, merged);
@@ -433,9 +437,9 @@ class SuiteRunner {
     control.deadline_ns = plan_.deadline_ns;
     std::unique_ptr<ProgressDisplay> display;
     if (s_.root() && plan_.progress != ProgressMode::none) {
-      display = std::make_unique<ProgressDisplay>(
-          s_.err_, plan_.progress == ProgressMode::bar, parse_duration_ns(o_.progress_every),
-          spec.timed() ? 0 : spec.ops, spec.duration_ns);
+      display = std::make_unique<ProgressDisplay>(s_.err_, plan_.progress == ProgressMode::bar,
+                                                  parse_duration_ns(o_.progress_every),
+                                                  spec.timed() ? 0 : spec.ops, spec.duration_ns);
       control.on_progress = [&display](const ProgressSnapshot& snap, const auto& names) {
         display->update(snap, names);
       };
@@ -451,10 +455,9 @@ class SuiteRunner {
       for (auto& r : reporters_) r->report_run(run.summary, i, plan_.runs.size());
       for (const auto& l : run.summary.limits)
         if (!l.passed)
-          failed_limits_.push_back(
-              fmt::format("{}{} failed: measured {}",
-                          plan_.runs.size() > 1 ? fmt::format("run {}: ", i + 1) : "", l.limit,
-                          l.measured));
+          failed_limits_.push_back(fmt::format(
+              "{}{} failed: measured {}",
+              plan_.runs.size() > 1 ? fmt::format("run {}: ", i + 1) : "", l.limit, l.measured));
       summaries_.push_back(std::move(run.summary));
     }
     return !interrupted;
@@ -498,12 +501,9 @@ std::uint64_t parse_slurm_time_left(const char* text) {
   std::uint64_t seconds = 0;
   if (std::sscanf(text, "%lu-%lu:%lu:%lu", &days, &a, &b, &c) == 4)
     seconds = ((days * 24 + a) * 60 + b) * 60 + c;
-  else if (std::sscanf(text, "%lu:%lu:%lu", &a, &b, &c) == 3)
-    seconds = (a * 60 + b) * 60 + c;
-  else if (std::sscanf(text, "%lu:%lu", &a, &b) == 2)
-    seconds = a * 60 + b;
-  else if (std::sscanf(text, "%lu", &a) == 1)
-    seconds = a;
+  else if (std::sscanf(text, "%lu:%lu:%lu", &a, &b, &c) == 3) seconds = (a * 60 + b) * 60 + c;
+  else if (std::sscanf(text, "%lu:%lu", &a, &b) == 2) seconds = a * 60 + b;
+  else if (std::sscanf(text, "%lu", &a) == 1) seconds = a;
   return seconds * 1'000'000'000ull;
 }
 

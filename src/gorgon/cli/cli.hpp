@@ -10,9 +10,9 @@ namespace gorgon {
 /// Exit statuses of gorgon_mpi.
 enum ExitStatus : int {
   kExitOk = 0,
-  kExitRunFailed = 1,  ///< the run itself failed (not an operation's calls: those are counted)
-  kExitBadInput = 2,   ///< bad options, parameters, suite file or operation
-  kExitThreshold = 3,  ///< a --fail-if limit failed (the report says which)
+  kExitRunFailed = 1,    ///< the run itself failed (not an operation's calls: those are counted)
+  kExitBadInput = 2,     ///< bad options, parameters, suite file or operation
+  kExitThreshold = 3,    ///< a --fail-if limit failed (the report says which)
   kExitInterrupted = 4,  ///< stopped early by a signal or time limit; what completed is reported
 };
 

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "gorgon/base/error.hpp"
 #include "gorgon/base/agree.hpp"
+#include "gorgon/base/error.hpp"
 
 namespace gorgon::h5::detail {
 namespace {
@@ -59,7 +59,6 @@ void write_rows(hid_t dset, hid_t mem_type, hid_t dxpl, hsize_t start, hsize_t c
         "cannot write " + what);
 }
 
-
 Hid create_column(hid_t group, const Column& c, hsize_t rows, const ColumnSettings& s) {
   Hid space = check_id(H5Screate_simple(1, &rows, nullptr), "H5Screate_simple");
   Hid dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate");
@@ -72,9 +71,9 @@ Hid create_column(hid_t group, const Column& c, hsize_t rows, const ColumnSettin
       check(H5Pset_deflate(dcpl.get(), 1), "H5Pset_deflate");
     }
   }
-  return check_id(H5Dcreate2(group, c.name, c.file_type, space.get(), H5P_DEFAULT, dcpl.get(),
-                             H5P_DEFAULT),
-                  std::string("cannot create column '") + c.name + "'");
+  return check_id(
+      H5Dcreate2(group, c.name, c.file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      std::string("cannot create column '") + c.name + "'");
 }
 
 /// Independent: every piece straight from where it is.

@@ -29,10 +29,10 @@ std::vector<Slice> agree_slices(MPI_Comm comm, const std::vector<std::uint64_t>&
 
 struct ColumnSettings {
   MPI_Comm comm = MPI_COMM_NULL;
-  hid_t dxpl = H5P_DEFAULT;     ///< the transfer: independent, or collective when `collective`
-  bool collective = false;      ///< every rank calls H5Dwrite in every round
-  std::uint64_t chunk_rows = 0;  ///< rows per chunk and per round
-  bool compress = false;         ///< byte shuffle + deflate
+  hid_t dxpl = H5P_DEFAULT;          ///< the transfer: independent, or collective when `collective`
+  bool collective = false;           ///< every rank calls H5Dwrite in every round
+  std::uint64_t chunk_rows = 0;      ///< rows per chunk and per round
+  bool compress = false;             ///< byte shuffle + deflate
   std::uint64_t* staging = nullptr;  ///< room for `staging_values` values of up to 8 bytes
   std::size_t staging_values = 0;    ///< at least min(chunk_rows, this rank's rows)
 };

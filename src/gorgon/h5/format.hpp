@@ -29,8 +29,8 @@ inline constexpr const char* kAttrHosts = "hosts";
 inline constexpr const char* kAttrOmpMaxThreads = "omp_max_threads";
 inline constexpr const char* kAttrOmpProcBind = "omp_proc_bind";
 inline constexpr const char* kAttrOmpPlaces = "omp_places";
-inline constexpr const char* kAttrSlurmJobId = "slurm_job_id";            // only under Slurm
-inline constexpr const char* kAttrSlurmNodeList = "slurm_job_nodelist";   // only under Slurm
+inline constexpr const char* kAttrSlurmJobId = "slurm_job_id";           // only under Slurm
+inline constexpr const char* kAttrSlurmNodeList = "slurm_job_nodelist";  // only under Slurm
 inline constexpr const char* kAttrStartUtc = "start_utc";
 inline constexpr const char* kAttrHdf5Library = "hdf5_library";
 
@@ -60,9 +60,9 @@ inline constexpr const char* kAttrClock = "clock";
 /// wear_out; such files were written with the static schedule and no stonewall). A reader
 /// takes their defaults when they are missing.
 inline bool optional_attribute(std::string_view name) {
-  for (std::string_view n : {"stop_reason", "duration_ns", "late_calls", "warmup_calls", "rate",
-                             "error_rule", "params_given", "schedule", "stonewall_ns", "wear_out",
-                             "stonewall_reached"})
+  for (std::string_view n :
+       {"stop_reason", "duration_ns", "late_calls", "warmup_calls", "rate", "error_rule",
+        "params_given", "schedule", "stonewall_ns", "wear_out", "stonewall_reached"})
     if (n == name) return true;
   return false;
 }
@@ -77,15 +77,14 @@ inline constexpr const char* kSubcallNames = "subcall_names";
 inline constexpr const char* kPoolOffsets = "offsets";  // uint64 [strings + 1], from 0
 inline constexpr const char* kPoolBytes = "bytes";      // uint8: string i is [o[i], o[i+1])
 
-
 // ---- /runs/NNN/calls and /runs/NNN/subcalls: raw columns ----------------------------------
 inline constexpr const char* kCalls = "calls";
-inline constexpr const char* kNumber = "number";            // uint64
-inline constexpr const char* kStartNs = "start_ns";         // uint64, the rank's own clock
-inline constexpr const char* kDurationNs = "duration_ns";   // uint64
-inline constexpr const char* kLabel = "label";              // uint32, index into labels
-inline constexpr const char* kRank = "rank";                // uint32, rank in the run
-inline constexpr const char* kThread = "thread";            // uint16
+inline constexpr const char* kNumber = "number";           // uint64
+inline constexpr const char* kStartNs = "start_ns";        // uint64, the rank's own clock
+inline constexpr const char* kDurationNs = "duration_ns";  // uint64
+inline constexpr const char* kLabel = "label";             // uint32, index into labels
+inline constexpr const char* kRank = "rank";               // uint32, rank in the run
+inline constexpr const char* kThread = "thread";           // uint16
 
 // Rate mode only: how late each call actually started against its schedule (its start_ns is
 // the intended start and its duration counts from there).
@@ -96,28 +95,28 @@ inline constexpr const char* kStartDelayNs = "start_delay_ns";  // uint64
 inline constexpr const char* kWarmup = "warmup";
 
 inline constexpr const char* kSubcalls = "subcalls";
-inline constexpr const char* kCallNumber = "call_number";   // uint64
-inline constexpr const char* kName = "name";                // uint32, index into subcall_names
+inline constexpr const char* kCallNumber = "call_number";  // uint64
+inline constexpr const char* kName = "name";               // uint32, index into subcall_names
 // start_ns and duration_ns as in calls
 
 // ---- /runs/NNN/summary: the reduced statistics, one row per line of the text report -------
 inline constexpr const char* kSummary = "summary";
-inline constexpr const char* kSumLabel = "label";                  // uint32 or kNone
-inline constexpr const char* kSumSubcallName = "subcall_name";     // uint32 or kNone
-inline constexpr const char* kSumCount = "count";                  // uint64
-inline constexpr const char* kSumSumNs = "sum_ns";                 // uint64
-inline constexpr const char* kSumMinNs = "min_ns";                 // uint64
-inline constexpr const char* kSumMaxNs = "max_ns";                 // uint64
-inline constexpr const char* kSumM2 = "m2";                        // float64, ns^2
-inline constexpr const char* kSumMeanNs = "mean_ns";               // float64
-inline constexpr const char* kSumStddevNs = "stddev_ns";           // float64
-inline constexpr const char* kSumCallsPerS = "calls_per_s";        // float64
-inline constexpr const char* kSumPercentilesNs = "percentiles_ns"; // uint64 [rows, P]
-inline constexpr const char* kAttrPercentiles = "percentiles";     // float64 [P]
+inline constexpr const char* kSumLabel = "label";                       // uint32 or kNone
+inline constexpr const char* kSumSubcallName = "subcall_name";          // uint32 or kNone
+inline constexpr const char* kSumCount = "count";                       // uint64
+inline constexpr const char* kSumSumNs = "sum_ns";                      // uint64
+inline constexpr const char* kSumMinNs = "min_ns";                      // uint64
+inline constexpr const char* kSumMaxNs = "max_ns";                      // uint64
+inline constexpr const char* kSumM2 = "m2";                             // float64, ns^2
+inline constexpr const char* kSumMeanNs = "mean_ns";                    // float64
+inline constexpr const char* kSumStddevNs = "stddev_ns";                // float64
+inline constexpr const char* kSumCallsPerS = "calls_per_s";             // float64
+inline constexpr const char* kSumPercentilesNs = "percentiles_ns";      // uint64 [rows, P]
+inline constexpr const char* kAttrPercentiles = "percentiles";          // float64 [P]
 inline constexpr const char* kSumHistFirst = "histogram_first_bucket";  // uint32
 inline constexpr const char* kSumHistOffset = "histogram_offset";       // uint64 [rows + 1]
 inline constexpr const char* kSumHistCounts = "histogram_counts";       // uint64
-inline constexpr const char* kSumError = "error";                   // uint8: 1 for failures
+inline constexpr const char* kSumError = "error";                       // uint8: 1 for failures
 inline constexpr const char* kAttrHistSubBits = "histogram_sub_bits";
 inline constexpr const char* kAttrHistMaxExponent = "histogram_max_exponent";
 /// The label or sub-call name of a row that has none (row 0: every call).
@@ -127,16 +126,16 @@ inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max()
 inline constexpr const char* kBalance = "balance";
 inline constexpr const char* kBalRanks = "ranks";
 inline constexpr const char* kBalThreads = "threads";
-inline constexpr const char* kBalRank = "rank";                     // int32
-inline constexpr const char* kBalThread = "thread";                 // int32
-inline constexpr const char* kBalCalls = "calls";                   // uint64
-inline constexpr const char* kBalBusyNs = "busy_ns";                // uint64
-inline constexpr const char* kBalWallNs = "wall_ns";                // uint64
-inline constexpr const char* kBalStartNs = "start_ns";              // uint64, own clock
-inline constexpr const char* kBalClockOffsetNs = "clock_offset_ns"; // int64
-inline constexpr const char* kBalClockRttNs = "clock_rtt_ns";       // uint64
+inline constexpr const char* kBalRank = "rank";                      // int32
+inline constexpr const char* kBalThread = "thread";                  // int32
+inline constexpr const char* kBalCalls = "calls";                    // uint64
+inline constexpr const char* kBalBusyNs = "busy_ns";                 // uint64
+inline constexpr const char* kBalWallNs = "wall_ns";                 // uint64
+inline constexpr const char* kBalStartNs = "start_ns";               // uint64, own clock
+inline constexpr const char* kBalClockOffsetNs = "clock_offset_ns";  // int64
+inline constexpr const char* kBalClockRttNs = "clock_rtt_ns";        // uint64
 // --stonewall: the rank's calls when it stopped at the stonewall (0 without one; files before
 // the stonewall lack the column, and a reader takes zeros).
-inline constexpr const char* kBalStonewallCalls = "stonewall_calls"; // uint64
+inline constexpr const char* kBalStonewallCalls = "stonewall_calls";  // uint64
 
 }  // namespace gorgon::h5::format

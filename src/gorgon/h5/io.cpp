@@ -31,8 +31,7 @@ std::string unpadded(const char* s, std::size_t size) {
 /// (called with the memory type and the buffer). A fixed-length type is checked against
 /// `stored` (the bytes the attribute or dataset holds) before its buffer is allocated.
 template <typename Read>
-std::vector<std::string> read_strings(hid_t file_type, std::size_t n, hsize_t stored,
-                                      Read&& read) {
+std::vector<std::string> read_strings(hid_t file_type, std::size_t n, hsize_t stored, Read&& read) {
   if (H5Tget_class(file_type) != H5T_STRING) throw FileError("not a string");
   std::vector<std::string> out;
   if (n == 0) return out;
@@ -65,8 +64,9 @@ std::vector<std::string> read_strings(hid_t file_type, std::size_t n, hsize_t st
 std::string path_of(hid_t obj, const char* fallback) {
   char buf[512] = {};
   const ssize_t n = H5Iget_name(obj, buf, sizeof buf);
-  return n > 0 && static_cast<std::size_t>(n) < sizeof buf ? std::string(buf, static_cast<std::size_t>(n))
-                                                           : std::string(fallback);
+  return n > 0 && static_cast<std::size_t>(n) < sizeof buf
+             ? std::string(buf, static_cast<std::size_t>(n))
+             : std::string(fallback);
 }
 
 /// Bytes the file holds, as HDF5 sees it.
@@ -79,16 +79,15 @@ hsize_t file_size_of(hid_t obj) {
 
 /// FileError unless `stored` bytes can hold `elements` values of `value_size` bytes in
 /// a file of `file_size` bytes (filtered: compressed at most kMaxDeflateRatio to 1).
-void check_held(const std::string& what, hsize_t elements, std::size_t value_size,
-                hsize_t stored, bool filtered, hsize_t file_size) {
+void check_held(const std::string& what, hsize_t elements, std::size_t value_size, hsize_t stored,
+                bool filtered, hsize_t file_size) {
   hsize_t bytes = 0;
   const bool overflow = __builtin_mul_overflow(elements, hsize_t{value_size}, &bytes);
   const hsize_t can_hold = filtered ? stored * kMaxDeflateRatio : stored;
   if (overflow || stored > file_size || bytes > can_hold)
     throw FileError(what + " declares " + std::to_string(elements) + " values of " +
-                    std::to_string(value_size) + " bytes, more than its " +
-                    std::to_string(stored) + " stored bytes can hold (the file has " +
-                    std::to_string(file_size) + ")");
+                    std::to_string(value_size) + " bytes, more than its " + std::to_string(stored) +
+                    " stored bytes can hold (the file has " + std::to_string(file_size) + ")");
 }
 
 std::string number_text(hid_t attr, hid_t type, std::size_t n) {
@@ -126,10 +125,9 @@ herr_t collect_attr(hid_t obj, const char* name, const H5A_info_t*, void* data) 
     std::string text;
     const H5T_class_t cls = H5Tget_class(type.get());
     if (cls == H5T_STRING) {
-      auto strings = read_strings(type.get(), n, H5Aget_storage_size(attr.get()),
-                                  [&](hid_t mem, void* buf) {
-        return H5Aread(attr.get(), mem, buf);
-      });
+      auto strings =
+          read_strings(type.get(), n, H5Aget_storage_size(attr.get()),
+                       [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); });
       for (std::size_t i = 0; i < strings.size(); ++i) text += (i ? ", " : "") + strings[i];
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
       check_attr_storage(attr.get(), type.get(), n, name);
@@ -155,8 +153,8 @@ void write_strings_attr(hid_t obj, const char* name, const std::vector<std::stri
   for (const auto& v : values) size = std::max(size, v.size());
   Hid type = string_type(false, size);
   const hsize_t n = values.size();
-  Hid space = check_id(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr),
-                       "H5Screate");
+  Hid space =
+      check_id(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), "H5Screate");
   Hid attr = check_id(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
                       std::string("cannot create attribute '") + name + "'");
   if (values.empty()) return;  // an empty array: nothing to write (and no buffer to give)
@@ -190,7 +188,8 @@ bool has_attr(hid_t obj, const char* name) { return H5Aexists(obj, name) > 0; }
 
 std::vector<std::string> read_strings_attr(hid_t obj, const char* name) {
   if (!has_attr(obj, name)) throw FileError(std::string("attribute '") + name + "' is missing");
-  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT), std::string("cannot open attribute '") + name + "'");
+  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT),
+                      std::string("cannot open attribute '") + name + "'");
   Hid type = check_id(H5Aget_type(attr.get()), "H5Aget_type");
   Hid space = check_id(H5Aget_space(attr.get()), "H5Aget_space");
   const hssize_t points = H5Sget_simple_extent_npoints(space.get());
@@ -238,9 +237,9 @@ void write_table_raw(hid_t parent, const char* name, hid_t file_type, hid_t mem_
   Hid space = check_id(H5Screate_simple(rank, dims, nullptr), "H5Screate_simple");
   Hid dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate");
   check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
-  Hid dset = check_id(H5Dcreate2(parent, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(),
-                                 H5P_DEFAULT),
-                      std::string("cannot create dataset '") + name + "'");
+  Hid dset = check_id(
+      H5Dcreate2(parent, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      std::string("cannot create dataset '") + name + "'");
   if (rows == 0 || (rank == 2 && cols == 0)) return;
   Hid mem = check_id(H5Scopy(space.get()), "H5Scopy");
   if (!t.gives_data) {
@@ -248,9 +247,9 @@ void write_table_raw(hid_t parent, const char* name, hid_t file_type, hid_t mem_
     check(H5Sselect_none(mem.get()), "H5Sselect_none");
   }
   static const std::uint64_t dummy = 0;
-  check(H5Dwrite(dset.get(), mem_type, mem.get(), space.get(), t.dxpl,
-                 t.gives_data ? data : &dummy),
-        std::string("cannot write dataset '") + name + "'");
+  check(
+      H5Dwrite(dset.get(), mem_type, mem.get(), space.get(), t.dxpl, t.gives_data ? data : &dummy),
+      std::string("cannot write dataset '") + name + "'");
 }
 
 void write_string_pool(hid_t parent, const char* name, const std::vector<std::string>& strings,
@@ -281,15 +280,16 @@ CheckedDataset open_checked(hid_t parent, const char* name, Holds holds, int min
     throw FileError(what + " has " + std::to_string(rank) + " dimensions, not " +
                     std::to_string(max_rank));
   d.dims.resize(static_cast<std::size_t>(rank));
-  check(H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr), "H5Sget_simple_extent_dims");
+  check(H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr),
+        "H5Sget_simple_extent_dims");
   hsize_t elements = 1;
   for (hsize_t dim : d.dims)
     if (__builtin_mul_overflow(elements, dim, &elements))
       throw FileError(what + " declares more values than can be counted");
   Hid type = check_id(H5Dget_type(d.id.get()), "H5Dget_type");
   const H5T_class_t cls = H5Tget_class(type.get());
-  const bool fits = holds == Holds::strings ? cls == H5T_STRING
-                                            : cls == H5T_INTEGER || cls == H5T_FLOAT;
+  const bool fits =
+      holds == Holds::strings ? cls == H5T_STRING : cls == H5T_INTEGER || cls == H5T_FLOAT;
   if (!fits)
     throw FileError(what + (holds == Holds::strings ? " is not strings" : " is not numbers"));
   if (H5Tis_variable_str(type.get()) <= 0) {  // variable-length values live elsewhere

@@ -22,9 +22,9 @@ void write_attr(hid_t obj, const char* name, const std::vector<std::string>& val
 template <typename T>
 void write_attr(hid_t obj, const char* name, T value) {
   Hid space = check_id(H5Screate(H5S_SCALAR), "H5Screate");
-  Hid attr = check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      std::string("cannot create attribute '") + name + "'");
+  Hid attr =
+      check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               std::string("cannot create attribute '") + name + "'");
   check(H5Awrite(attr.get(), TypeOf<T>::memory(), &value),
         std::string("cannot write attribute '") + name + "'");
 }
@@ -33,9 +33,9 @@ template <typename T>
 void write_attr(hid_t obj, const char* name, const std::vector<T>& values) {
   const hsize_t n = values.size();
   Hid space = check_id(H5Screate_simple(1, &n, nullptr), "H5Screate_simple");
-  Hid attr = check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      std::string("cannot create attribute '") + name + "'");
+  Hid attr =
+      check_id(H5Acreate2(obj, name, TypeOf<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               std::string("cannot create attribute '") + name + "'");
   if (values.empty()) return;  // an empty array: nothing to write
   check(H5Awrite(attr.get(), TypeOf<T>::memory(), values.data()),
         std::string("cannot write attribute '") + name + "'");
@@ -54,7 +54,8 @@ void check_attr_storage(hid_t attr, hid_t type, hsize_t n, const char* name);
 template <typename T>
 [[nodiscard]] T read_attr(hid_t obj, const char* name) {
   if (!has_attr(obj, name)) throw FileError(std::string("attribute '") + name + "' is missing");
-  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT), std::string("cannot open attribute '") + name + "'");
+  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT),
+                      std::string("cannot open attribute '") + name + "'");
   Hid type = check_id(H5Aget_type(attr.get()), "H5Aget_type");
   const H5T_class_t cls = H5Tget_class(type.get());
   Hid space = check_id(H5Aget_space(attr.get()), "H5Aget_space");
@@ -71,7 +72,8 @@ template <typename T>
 template <typename T>
 [[nodiscard]] std::vector<T> read_array_attr(hid_t obj, const char* name) {
   if (!has_attr(obj, name)) throw FileError(std::string("attribute '") + name + "' is missing");
-  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT), std::string("cannot open attribute '") + name + "'");
+  Hid attr = check_id(H5Aopen(obj, name, H5P_DEFAULT),
+                      std::string("cannot open attribute '") + name + "'");
   Hid type = check_id(H5Aget_type(attr.get()), "H5Aget_type");
   const H5T_class_t cls = H5Tget_class(type.get());
   Hid space = check_id(H5Aget_space(attr.get()), "H5Aget_space");
@@ -92,7 +94,8 @@ template <typename T>
 void write_field(hid_t obj, const char* name, const T& value) {
   if constexpr (std::is_enum_v<T>) write_attr(obj, name, std::string(name_of(value)));
   else if constexpr (std::is_same_v<T, bool>) write_attr(obj, name, std::int32_t{value ? 1 : 0});
-  else if constexpr (std::is_same_v<T, int>) write_attr(obj, name, static_cast<std::int32_t>(value));
+  else if constexpr (std::is_same_v<T, int>)
+    write_attr(obj, name, static_cast<std::int32_t>(value));
   else write_attr(obj, name, value);
 }
 /// Reads what write_field wrote; FileError when it is missing or of another kind.
@@ -138,8 +141,7 @@ void write_table_raw(hid_t parent, const char* name, hid_t file_type, hid_t mem_
 template <typename T>
 void write_table(hid_t parent, const char* name, const std::vector<T>& data, hsize_t rows,
                  hsize_t cols, const Transfer& t) {
-  write_table_raw(parent, name, TypeOf<T>::file(), TypeOf<T>::memory(), data.data(), rows,
-                  cols, t);
+  write_table_raw(parent, name, TypeOf<T>::file(), TypeOf<T>::memory(), data.data(), rows, cols, t);
 }
 template <typename T>
 void write_table(hid_t parent, const char* name, const std::vector<T>& data, const Transfer& t) {
@@ -174,8 +176,8 @@ void read_table_raw(const CheckedDataset& d, hid_t mem_type, void* data);
 /// converted to T (row-major), after open_checked.
 template <typename T>
 [[nodiscard]] std::vector<T> read_table(hid_t parent, const char* name, std::size_t cols = 0) {
-  const CheckedDataset d = open_checked(parent, name, Holds::numbers, cols > 0 ? 2 : 1,
-                                        cols > 0 ? 2 : 1);
+  const CheckedDataset d =
+      open_checked(parent, name, Holds::numbers, cols > 0 ? 2 : 1, cols > 0 ? 2 : 1);
   if (cols > 0 && d.dims[1] != cols)
     throw FileError(std::string("dataset '") + name + "' has " + std::to_string(d.dims[1]) +
                     " columns, not " + std::to_string(cols));

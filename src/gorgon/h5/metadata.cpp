@@ -75,10 +75,9 @@ RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line) {
     m.slurm_job_id = env("SLURM_JOB_ID");
     m.slurm_job_nodelist = env("SLURM_JOB_NODELIST");
   }
-  std::vector<std::string> text = {m.tool_version, m.git_revision, m.command_line,
-                                   m.mpi_library,  m.hdf5_library, m.start_utc,
-                                   m.omp_proc_bind, m.omp_places,  m.slurm_job_id,
-                                   m.slurm_job_nodelist};
+  std::vector<std::string> text = {
+      m.tool_version, m.git_revision,  m.command_line, m.mpi_library,  m.hdf5_library,
+      m.start_utc,    m.omp_proc_bind, m.omp_places,   m.slurm_job_id, m.slurm_job_nodelist};
   boost::mpi::broadcast(comm, text, 0);
   boost::mpi::broadcast(comm, m.omp_max_threads, 0);
   m.tool_version = text[0];

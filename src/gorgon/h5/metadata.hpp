@@ -28,5 +28,4 @@ RootMetadata gather_metadata(MPI_Comm world, const std::string& command_line);
 /// Collective in a parallel file (every rank passes the same values).
 void write_root_attributes(hid_t file, const RootMetadata& m);
 
-
 }  // namespace gorgon::h5::detail

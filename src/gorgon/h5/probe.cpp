@@ -45,7 +45,8 @@ bool in_probe_child() noexcept { return in_child; }
 
 void probe_attributes(hid_t file, const std::function<void()>& reads) {
   const pid_t pid = fork();
-  if (pid < 0) throw FileError(std::string("cannot start a process to check it: ") + std::strerror(errno));
+  if (pid < 0)
+    throw FileError(std::string("cannot start a process to check it: ") + std::strerror(errno));
   if (pid == 0) child(file, reads);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)

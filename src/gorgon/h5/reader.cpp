@@ -30,7 +30,8 @@ void read_limits(hid_t run, std::vector<LimitResult>& out) {
   const auto passed = read_array_attr<std::int32_t>(run, f::kAttrLimitsPassed);
   if (measured.size() != text.size() || passed.size() != text.size())
     throw FileError("its limits attributes differ in length");
-  for (std::size_t i = 0; i < text.size(); ++i) out.push_back({text[i], measured[i], passed[i] != 0});
+  for (std::size_t i = 0; i < text.size(); ++i)
+    out.push_back({text[i], measured[i], passed[i] != 0});
 }
 
 std::string optional_string(hid_t obj, const char* name) {
@@ -56,7 +57,8 @@ std::vector<std::string> run_names(hid_t runs) {
   check(H5Literate(runs, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names),
         "cannot list the runs");
   std::erase_if(names, [](const std::string& n) {
-    return n.empty() || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return n.empty() ||
+           !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
   });
   std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
     return a.size() != b.size() ? a.size() < b.size() : a < b;
@@ -110,8 +112,8 @@ void check_ids(std::span<const T> ids, std::uint64_t bound, std::uint64_t first_
 /// ranks of the world that wrote it, threads that fit calls/thread.
 void check_team(const RunSummary& s, int world_size) {
   if (s.ranks < 1 || s.ranks > world_size)
-    throw FileError("its run says it ran on " + std::to_string(s.ranks) +
-                    " ranks of a world of " + std::to_string(world_size));
+    throw FileError("its run says it ran on " + std::to_string(s.ranks) + " ranks of a world of " +
+                    std::to_string(world_size));
   if (s.threads < 1 || s.threads > 65536)
     throw FileError("its run says it ran " + std::to_string(s.threads) + " threads per rank");
 }
@@ -121,8 +123,8 @@ void check_team(const RunSummary& s, int world_size) {
 void check_balance(const RunSummary& s) {
   const auto ranks = static_cast<std::size_t>(s.ranks);
   if (s.rank_balance.size() != ranks)
-    throw FileError("its balance has " + std::to_string(s.rank_balance.size()) +
-                    " rank rows for " + std::to_string(ranks) + " ranks");
+    throw FileError("its balance has " + std::to_string(s.rank_balance.size()) + " rank rows for " +
+                    std::to_string(ranks) + " ranks");
   std::vector<bool> seen(ranks, false);
   for (const auto& r : s.rank_balance) {
     if (r.rank < 0 || r.rank >= s.ranks || seen[static_cast<std::size_t>(r.rank)])
@@ -250,16 +252,15 @@ Reader::Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
     if (i.format_version > f::kFormatVersion)
       throw FileError("written in format_version " + std::to_string(i.format_version) +
                       " by a newer gorgon_mpi (" + i.tool_version +
-                      "); this build reads format_version " +
-                      std::to_string(f::kFormatVersion) + " and older");
+                      "); this build reads format_version " + std::to_string(f::kFormatVersion) +
+                      " and older");
     if (i.format_version < 1)
       throw FileError("unknown format_version " + std::to_string(i.format_version));
     i.git_revision = optional_string(root, f::kAttrGitRevision);
     i.command_line = optional_string(root, f::kAttrCommandLine);
     i.mpi_library = optional_string(root, f::kAttrMpiLibrary);
     i.world_size = read_attr<int>(root, f::kAttrWorldSize);
-    if (i.world_size < 1)
-      throw FileError("its mpi_world_size is " + std::to_string(i.world_size));
+    if (i.world_size < 1) throw FileError("its mpi_world_size is " + std::to_string(i.world_size));
     i.hosts = read_strings_attr(root, f::kAttrHosts);
     i.omp_max_threads = read_attr<int>(root, f::kAttrOmpMaxThreads);
     i.omp_proc_bind = optional_string(root, f::kAttrOmpProcBind);
@@ -318,7 +319,7 @@ RunInfo Reader::run(std::size_t index) const {
     SummaryTables t;
     for_each_column(t, [&](const char* group, const char* name, auto& column, std::size_t cols) {
       using T = typename std::decay_t<decltype(column)>::value_type;
-      const hid_t where = std::strcmp(group, f::kSummary) == 0 ? summary.get()
+      const hid_t where = std::strcmp(group, f::kSummary) == 0       ? summary.get()
                           : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
                                                                      : threads.get();
       if (std::strcmp(name, f::kSumError) == 0 && !has_link(where, name)) return;  // version 1

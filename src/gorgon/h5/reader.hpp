@@ -31,40 +31,40 @@ using Attributes = std::vector<std::pair<std::string, std::string>>;
 
 /// The file's root metadata.
 struct FileInfo {
-  std::string format;         ///< "gorgon-mpi"
-  int format_version = 0;     ///< 1
-  std::string tool_version;   ///< gorgon_mpi's version that wrote the file
-  std::string git_revision;   ///< its git revision, or "unknown"
+  std::string format;        ///< "gorgon-mpi"
+  int format_version = 0;    ///< 1
+  std::string tool_version;  ///< gorgon_mpi's version that wrote the file
+  std::string git_revision;  ///< its git revision, or "unknown"
   std::string command_line;
-  std::string mpi_library;    ///< MPI_Get_library_version of rank 0
-  int world_size = 0;         ///< ranks of the MPI world that wrote the file
+  std::string mpi_library;         ///< MPI_Get_library_version of rank 0
+  int world_size = 0;              ///< ranks of the MPI world that wrote the file
   std::vector<std::string> hosts;  ///< MPI_Get_processor_name of each world rank
-  int omp_max_threads = 0;    ///< omp_get_max_threads() on rank 0
-  std::string omp_proc_bind;  ///< binding in effect on rank 0 (omp_get_proc_bind())
-  std::string omp_places;     ///< OMP_PLACES on rank 0, "N places (runtime default)", or ""
-  std::string slurm_job_id;   ///< SLURM_JOB_ID, "" when not run under Slurm
+  int omp_max_threads = 0;         ///< omp_get_max_threads() on rank 0
+  std::string omp_proc_bind;       ///< binding in effect on rank 0 (omp_get_proc_bind())
+  std::string omp_places;          ///< OMP_PLACES on rank 0, "N places (runtime default)", or ""
+  std::string slurm_job_id;        ///< SLURM_JOB_ID, "" when not run under Slurm
   std::string slurm_job_nodelist;  ///< SLURM_JOB_NODELIST, "" when not run under Slurm
-  std::string start_utc;      ///< when the file was opened, ISO 8601 UTC
-  Attributes attributes;      ///< every root attribute as text, by name
+  std::string start_utc;           ///< when the file was opened, ISO 8601 UTC
+  Attributes attributes;           ///< every root attribute as text, by name
 };
 
 /// One run's metadata and reduced summary.
 struct RunInfo {
   std::size_t index = 0;
-  std::string path;           ///< "/runs/000"
+  std::string path;  ///< "/runs/000"
   /// Operation, params, ops, seed, ranks, threads, wall time, the statistics per label and
   /// sub-call with their histograms, and the balance per rank and thread: the same values the
   /// live run had, so small_report(summary) prints the same lines.
   RunSummary summary;
-  std::string mode;           ///< "count"
-  std::string status;         ///< "complete" or "interrupted"
-  std::uint64_t start_ns = 0;  ///< rank 0's clock at the run's start barrier
+  std::string mode;                          ///< "count"
+  std::string status;                        ///< "complete" or "interrupted"
+  std::uint64_t start_ns = 0;                ///< rank 0's clock at the run's start barrier
   std::vector<std::uint64_t> rank_start_ns;  ///< each rank's own clock at the start barrier
   std::vector<std::string> labels;           ///< calls/label indexes this table
   std::vector<std::string> subcall_names;    ///< subcalls/name indexes this table
-  std::uint64_t calls = 0;     ///< rows of calls/*
-  std::uint64_t subcalls = 0;  ///< rows of subcalls/*
-  Attributes attributes;       ///< every attribute of the run's group as text, by name
+  std::uint64_t calls = 0;                   ///< rows of calls/*
+  std::uint64_t subcalls = 0;                ///< rows of subcalls/*
+  Attributes attributes;  ///< every attribute of the run's group as text, by name
 
   /// A start_ns recorded on `rank` as nanoseconds since the run's start on rank 0's clock:
   /// start_ns - clock_offset_ns[rank] - start_ns(run). Negative values are possible within
@@ -119,8 +119,7 @@ class Reader {
   void for_each_call_block(std::size_t index, const std::function<void(const CallRows&)>& f,
                            std::size_t block_rows = kDefaultBlockRows) const;
   /// The same for the run's sub-calls.
-  void for_each_subcall_block(std::size_t index,
-                              const std::function<void(const SubCallRows&)>& f,
+  void for_each_subcall_block(std::size_t index, const std::function<void(const SubCallRows&)>& f,
                               std::size_t block_rows = kDefaultBlockRows) const;
 
  private:

@@ -50,13 +50,16 @@ LocalView view_of(const Records& records, bool with_delays) {
     if (with_delays && rec.delays.size() != rec.calls.size())
       throw std::logic_error("h5 writer: a thread has " + std::to_string(rec.delays.size()) +
                              " start delays for " + std::to_string(rec.calls.size()) + " calls");
-    rec.calls.for_each_block(
-        [&](const CallBlock& b, std::size_t used) { v.calls.push_back({&b, used, t}); });
-    rec.subcalls.for_each_block(
-        [&](const SubCallBlock& b, std::size_t used) { v.subcalls.push_back({&b, used, t}); });
+    rec.calls.for_each_block([&](const CallBlock& b, std::size_t used) {
+      v.calls.push_back({&b, used, t});
+    });
+    rec.subcalls.for_each_block([&](const SubCallBlock& b, std::size_t used) {
+      v.subcalls.push_back({&b, used, t});
+    });
     if (with_delays)
-      rec.delays.for_each_block(
-          [&](const DelayBlock& b, std::size_t used) { v.delays.push_back({&b, used, t}); });
+      rec.delays.for_each_block([&](const DelayBlock& b, std::size_t used) {
+        v.delays.push_back({&b, used, t});
+      });
     v.call_rows += rec.calls.size();
     v.subcall_rows += rec.subcalls.size();
   }
@@ -80,7 +83,8 @@ void write_limits(hid_t g, const std::vector<LimitResult>& limits) {
 void write_group(hid_t g, std::size_t index, const RunSummary& run, std::uint64_t start_ns,
                  const SummaryTables& t, const Transfer& tr) {
   write_attr(g, f::kAttrIndex, std::uint64_t{index});
-  RunSummary::fields(run, [&](const char* name, const auto& value) { write_field(g, name, value); });
+  RunSummary::fields(run,
+                     [&](const char* name, const auto& value) { write_field(g, name, value); });
   write_attr(g, f::kAttrStartNs, start_ns);
   write_attr(g, f::kAttrClock, std::string(f::kClockName));
   write_limits(g, run.limits);
@@ -94,13 +98,14 @@ void write_group(hid_t g, std::size_t index, const RunSummary& run, std::uint64_
   Hid balance = create_group(g, f::kBalance);
   Hid ranks = create_group(balance.get(), f::kBalRanks);
   Hid threads = create_group(balance.get(), f::kBalThreads);
-  for_each_column(t, [&](const char* group, const char* name, const auto& column, std::size_t cols) {
-    const hid_t where = std::strcmp(group, f::kSummary) == 0 ? summary.get()
-                        : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
-                                                                   : threads.get();
-    const hsize_t rows = cols > 0 ? column.size() / cols : column.size();
-    write_table(where, name, column, rows, cols, tr);
-  });
+  for_each_column(t,
+                  [&](const char* group, const char* name, const auto& column, std::size_t cols) {
+                    const hid_t where = std::strcmp(group, f::kSummary) == 0       ? summary.get()
+                                        : std::strcmp(group, "balance/ranks") == 0 ? ranks.get()
+                                                                                   : threads.get();
+                    const hsize_t rows = cols > 0 ? column.size() / cols : column.size();
+                    write_table(where, name, column, rows, cols, tr);
+                  });
 }
 
 /// One set of records (the run's measured calls, or its warm-up calls) made ready to write:
@@ -158,8 +163,8 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
   const LocalView& view = r.view;
   const std::uint64_t most = std::max({view.call_rows, view.subcall_rows, std::uint64_t{1}});
   std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
-  const ColumnSettings cs{s.world,      s.column_dxpl,  s.collective_columns, s.chunk_rows,
-                          s.compress,   staging.data(), staging.size()};
+  const ColumnSettings cs{s.world,    s.column_dxpl,  s.collective_columns, s.chunk_rows,
+                          s.compress, staging.data(), staging.size()};
   // A column's source: `copy` converts a piece into the scratch buffer or, with `direct`,
   // the piece is written from the record block in place. Each source has its own cursor.
   std::deque<BlockCursor<CallBlock>> call_cursors;
@@ -183,32 +188,35 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
     return source(cursors, segs, std::uint64_t{}, nullptr, member);
   };
   std::vector<Column> call_columns;
-  call_columns.push_back(column_of<std::uint64_t>(
-      f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
+  call_columns.push_back(
+      column_of<std::uint64_t>(f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
   call_columns.push_back(column_of<std::uint64_t>(
       f::kStartNs, in_place(call_cursors, view.calls, &CallBlock::start_ns)));
   call_columns.push_back(column_of<std::uint64_t>(
       f::kDurationNs, in_place(call_cursors, view.calls, &CallBlock::duration_ns)));
   call_columns.push_back(column_of<std::uint32_t>(
-      f::kLabel, source(call_cursors, view.calls, std::uint32_t{},
-                        [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t,
-                            std::uint32_t* o) {
-                          const auto& ids = (*r.label_ids)[t];
-                          for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
-                        },
-                        nullptr)));
+      f::kLabel,
+      source(
+          call_cursors, view.calls, std::uint32_t{},
+          [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t, std::uint32_t* o) {
+            const auto& ids = (*r.label_ids)[t];
+            for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
+          },
+          nullptr)));
   call_columns.push_back(column_of<std::uint32_t>(
-      f::kRank, source(call_cursors, view.calls, std::uint32_t{},
-                       [my_rank](const CallBlock&, std::size_t, std::size_t c, std::size_t,
-                                 std::uint32_t* o) { std::fill(o, o + c, my_rank); },
-                       nullptr)));
+      f::kRank, source(
+                    call_cursors, view.calls, std::uint32_t{},
+                    [my_rank](const CallBlock&, std::size_t, std::size_t c, std::size_t,
+                              std::uint32_t* o) { std::fill(o, o + c, my_rank); },
+                    nullptr)));
   call_columns.push_back(column_of<std::uint16_t>(
-      f::kThread, source(call_cursors, view.calls, std::uint16_t{},
-                         [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t,
-                             std::uint16_t* o) {
-                           std::fill(o, o + c, static_cast<std::uint16_t>(r.records[t]->thread));
-                         },
-                         nullptr)));
+      f::kThread,
+      source(
+          call_cursors, view.calls, std::uint16_t{},
+          [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t, std::uint16_t* o) {
+            std::fill(o, o + c, static_cast<std::uint16_t>(r.records[t]->thread));
+          },
+          nullptr)));
   if (r.with_delays)
     call_columns.push_back(column_of<std::uint64_t>(
         f::kStartDelayNs, in_place(delay_cursors, view.delays, &DelayBlock::delay_ns)));
@@ -219,21 +227,22 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
   std::vector<Column> sub_columns;
   sub_columns.push_back(column_of<std::uint64_t>(
       f::kCallNumber, in_place(sub_cursors, view.subcalls, &SubCallBlock::call_number)));
-  sub_columns.push_back(column_of<std::uint32_t>(
-      f::kName, source(sub_cursors, view.subcalls, std::uint32_t{},
-                       [&](const SubCallBlock& b, std::size_t i, std::size_t c, std::size_t t,
-                           std::uint32_t* o) {
-                         const auto& ids = (*r.name_ids)[t];
-                         for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.name[i + j]];
-                       },
-                       nullptr)));
+  sub_columns.push_back(
+      column_of<std::uint32_t>(f::kName, source(
+                                             sub_cursors, view.subcalls, std::uint32_t{},
+                                             [&](const SubCallBlock& b, std::size_t i,
+                                                 std::size_t c, std::size_t t, std::uint32_t* o) {
+                                               const auto& ids = (*r.name_ids)[t];
+                                               for (std::size_t j = 0; j < c; ++j)
+                                                 o[j] = ids[b.name[i + j]];
+                                             },
+                                             nullptr)));
   sub_columns.push_back(column_of<std::uint64_t>(
       f::kStartNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::start_ns)));
   sub_columns.push_back(column_of<std::uint64_t>(
       f::kDurationNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::duration_ns)));
   write_columns(subcalls.get(), sub_columns, r.slices[1], cs);
 }
-
 
 /// The run's scalar fields, parameters and limits, from rank 0 to every rank (each rank
 /// writes the same attributes): RunSummary::fields says which.
@@ -314,8 +323,9 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
     if (s.inject_failure)
       all_or_none(s.world, [&] {
         if (comm.rank() == comm.size() - 1)
-          throw std::runtime_error("injected failure (GORGON_H5_TEST_FAIL) after the calls of run " +
-                                   std::to_string(index));
+          throw std::runtime_error(
+              "injected failure (GORGON_H5_TEST_FAIL) after the calls of run " +
+              std::to_string(index));
       });
   });
 

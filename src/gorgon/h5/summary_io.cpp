@@ -92,9 +92,9 @@ void fill_summary(const SummaryTables& t, const std::vector<std::string>& labels
                   const std::vector<std::string>& names, RunSummary& s) {
   const std::size_t rows = t.label.size();
   const bool same = t.subcall_name.size() == rows && t.count.size() == rows &&
-                    t.sum_ns.size() == rows && t.min_ns.size() == rows &&
-                    t.max_ns.size() == rows && t.m2.size() == rows &&
-                    t.hist_first.size() == rows && t.hist_offset.size() == rows + 1 &&
+                    t.sum_ns.size() == rows && t.min_ns.size() == rows && t.max_ns.size() == rows &&
+                    t.m2.size() == rows && t.hist_first.size() == rows &&
+                    t.hist_offset.size() == rows + 1 &&
                     t.percentiles_ns.size() == rows * kPercentiles && t.error.size() == rows;
   if (!same || rows == 0) throw FileError("the summary's columns differ in length");
   if (t.label[0] != format::kNone || t.subcall_name[0] != format::kNone)
@@ -118,14 +118,13 @@ void fill_summary(const SummaryTables& t, const std::vector<std::string>& labels
   if (t.rank_calls.size() != nr || t.rank_busy_ns.size() != nr || t.rank_wall_ns.size() != nr ||
       t.rank_clock_offset_ns.size() != nr || t.rank_clock_rtt_ns.size() != nr ||
       t.rank_start_ns.size() != nr || (stonewall && t.rank_stonewall_calls.size() != nr) ||
-      t.thread_thread.size() != nt ||
-      t.thread_calls.size() != nt || t.thread_busy_ns.size() != nt)
+      t.thread_thread.size() != nt || t.thread_calls.size() != nt || t.thread_busy_ns.size() != nt)
     throw FileError("the balance columns differ in length");
   s.rank_balance.clear();
   for (std::size_t i = 0; i < nr; ++i)
-    s.rank_balance.push_back({t.rank_rank[i], t.rank_calls[i], t.rank_busy_ns[i],
-                              t.rank_wall_ns[i], t.rank_clock_offset_ns[i],
-                              t.rank_clock_rtt_ns[i], "",  // host: from the file's hosts
+    s.rank_balance.push_back({t.rank_rank[i], t.rank_calls[i], t.rank_busy_ns[i], t.rank_wall_ns[i],
+                              t.rank_clock_offset_ns[i], t.rank_clock_rtt_ns[i],
+                              "",  // host: from the file's hosts
                               stonewall ? t.rank_stonewall_calls[i] : 0});
   s.thread_balance.clear();
   for (std::size_t i = 0; i < nt; ++i)

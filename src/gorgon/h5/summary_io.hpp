@@ -19,9 +19,9 @@ struct SummaryTables {
   std::vector<double> m2, mean_ns, stddev_ns, calls_per_s;
   std::vector<std::uint64_t> percentiles_ns;  ///< rows x kReportPercentiles, row-major
   std::vector<std::uint32_t> hist_first;
-  std::vector<std::uint64_t> hist_offset;     ///< rows + 1: row i's counts are [o[i], o[i+1])
+  std::vector<std::uint64_t> hist_offset;  ///< rows + 1: row i's counts are [o[i], o[i+1])
   std::vector<std::uint64_t> hist_counts;
-  std::vector<std::uint8_t> error;             ///< 1: the row's label counts as a failure
+  std::vector<std::uint8_t> error;  ///< 1: the row's label counts as a failure
   // balance/ranks
   std::vector<std::int32_t> rank_rank;
   std::vector<std::uint64_t> rank_calls, rank_busy_ns, rank_wall_ns, rank_start_ns;

@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "gorgon/base/agree.hpp"
 #include "gorgon/base/error.hpp"
 #include "gorgon/base/output_file.hpp"
-#include "gorgon/base/agree.hpp"
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/hid.hpp"
 #include "gorgon/h5/io.hpp"
@@ -108,8 +108,7 @@ void reserve_space(const std::string& temp, std::uint64_t bytes) {
   if (fd < 0) throw FileError("cannot open " + quote_value(temp) + ": " + std::strerror(errno));
   struct stat st {};
   int rc = ::fstat(fd, &st);
-  if (rc == 0)
-    rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, static_cast<off_t>(bytes));
+  if (rc == 0) rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, static_cast<off_t>(bytes));
   const int err = rc == 0 ? 0 : errno;
   ::close(fd);
   if (err != 0 && err != EOPNOTSUPP && err != ENOSYS)
@@ -190,9 +189,8 @@ Writer::Writer(const std::string& path, MPI_Comm world, WriterOptions options)
         m.dxpl = check_id(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
         check(H5Pset_dxpl_mpio(m.dxpl.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
         m.column_dxpl = check_id(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
-        check(H5Pset_dxpl_mpio(m.column_dxpl.get(), m.collective_columns()
-                                                        ? H5FD_MPIO_COLLECTIVE
-                                                        : H5FD_MPIO_INDEPENDENT),
+        check(H5Pset_dxpl_mpio(m.column_dxpl.get(), m.collective_columns() ? H5FD_MPIO_COLLECTIVE
+                                                                           : H5FD_MPIO_INDEPENDENT),
               "H5Pset_dxpl_mpio");
         detail::write_root_attributes(m.file.get(), meta);
         m.runs = detail::create_group(m.file.get(), format::kRuns);

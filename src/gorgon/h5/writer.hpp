@@ -22,9 +22,9 @@
 namespace gorgon::h5 {
 
 struct WriterOptions {
-  bool overwrite = false;  ///< replace an existing file (gorgon_mpi --force)
+  bool overwrite = false;         ///< replace an existing file (gorgon_mpi --force)
   std::string option = "output";  ///< how messages name the file ("-o" in gorgon_mpi)
-  bool compress = false;   ///< byte-shuffle + deflate the raw columns (gorgon_mpi --compress)
+  bool compress = false;     ///< byte-shuffle + deflate the raw columns (gorgon_mpi --compress)
   std::string command_line;  ///< recorded in the file; "" records /proc/self/cmdline
   std::uint64_t chunk_rows = std::uint64_t{1} << 20;  ///< rows per chunk of the raw columns
   /// Write the raw columns with collective MPI-IO transfers even when uncompressed (always

@@ -64,10 +64,10 @@ class Context {
     record_->subcalls.push(number_, record_->subcall_names.intern(name), start_ns, duration_ns);
   }
 
-  [[nodiscard]] int rank() const noexcept { return rank_; }        ///< rank in the run
-  [[nodiscard]] int thread() const noexcept { return thread_; }    ///< OpenMP thread number
-  [[nodiscard]] int ranks() const noexcept { return ranks_; }      ///< ranks in the run
-  [[nodiscard]] int threads() const noexcept { return threads_; }  ///< threads per rank
+  [[nodiscard]] int rank() const noexcept { return rank_; }                ///< rank in the run
+  [[nodiscard]] int thread() const noexcept { return thread_; }            ///< OpenMP thread number
+  [[nodiscard]] int ranks() const noexcept { return ranks_; }              ///< ranks in the run
+  [[nodiscard]] int threads() const noexcept { return threads_; }          ///< threads per rank
   [[nodiscard]] std::uint64_t number() const noexcept { return number_; }  ///< this call's
 
   /// Used by the runner before each call.

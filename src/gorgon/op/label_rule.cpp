@@ -13,13 +13,14 @@ std::vector<std::string> split_patterns(std::string_view list, std::string_view 
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = list.find(',', start);
-    std::string_view item = list.substr(start, comma == std::string_view::npos ? list.npos
-                                                                              : comma - start);
+    std::string_view item =
+        list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.empty())
-      throw ConfigError(std::string(option) + " has an empty pattern (expected labels, status "
-                                              "classes such as 4xx, or prefixes ending in *)");
+      throw ConfigError(std::string(option) +
+                        " has an empty pattern (expected labels, status "
+                        "classes such as 4xx, or prefixes ending in *)");
     out.emplace_back(item);
     if (comma == std::string_view::npos) return out;
     start = comma + 1;

@@ -2,8 +2,8 @@
 #include <set>
 
 #include "gorgon/base/error.hpp"
-#include "gorgon/op/operation.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/op/operation.hpp"
 
 namespace gorgon {
 namespace {
@@ -45,9 +45,7 @@ void check_value(const ParamSpec& spec, const std::string& value, const std::str
     case ParamType::Real: ok = parse_real(value, d); break;
     case ParamType::Boolean: ok = parse_boolean(value, b); break;
     case ParamType::String: break;
-    case ParamType::Duration:
-      try {
-        (void)parse_duration_ns(value);
+    case ParamType::Duration: try { (void)parse_duration_ns(value);
       } catch (const ConfigError&) {
         ok = false;
       }
@@ -60,8 +58,8 @@ void check_value(const ParamSpec& spec, const std::string& value, const std::str
 
 }  // namespace
 
-Params::Params(const std::vector<ParamSpec>& specs,
-               const std::map<std::string, std::string>& given, const std::string& operation)
+Params::Params(const std::vector<ParamSpec>& specs, const std::map<std::string, std::string>& given,
+               const std::string& operation)
     : operation_(operation) {
   for (const auto& [key, value] : given) {
     bool known = false;
@@ -69,9 +67,9 @@ Params::Params(const std::vector<ParamSpec>& specs,
     if (!known) {
       std::string names;
       for (const auto& s : specs) names += (names.empty() ? "" : ", ") + s.name;
-      throw ConfigError("operation '" + operation + "' has no parameter '" + key + "'" +
-                        (names.empty() ? std::string(" (it takes none)")
-                                       : " (it takes: " + names + ")"));
+      throw ConfigError(
+          "operation '" + operation + "' has no parameter '" + key + "'" +
+          (names.empty() ? std::string(" (it takes none)") : " (it takes: " + names + ")"));
     }
   }
   for (const auto& spec : specs) {

@@ -19,8 +19,7 @@ void check_registrations() {
 void load_plugin(const std::string& path) {
   check_registrations();  // do not blame this plugin for earlier errors
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw ConfigError("plugin '" + path + "' does not exist");
+  if (::stat(path.c_str(), &st) != 0) throw ConfigError("plugin '" + path + "' does not exist");
   const std::size_t before = registry().all().size();
   // dlopen needs a slash to take a path rather than search the library path.
   const std::string where = path.find('/') == std::string::npos ? "./" + path : path;
@@ -36,7 +35,8 @@ void load_plugin(const std::string& path) {
     throw ConfigError("plugin '" + path + "': " + e.what());
   }
   if (registry().all().size() == before)
-    throw ConfigError("plugin '" + path + "' registers no new operation (loaded twice? operations register with "
+    throw ConfigError("plugin '" + path +
+                      "' registers no new operation (loaded twice? operations register with "
                       "GORGON_OPERATION)");
 }
 

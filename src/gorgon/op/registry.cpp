@@ -8,8 +8,7 @@ namespace gorgon {
 
 void Registry::add(OperationInfo info) {
   if (info.name.empty()) throw ConfigError("an operation needs a name");
-  if (contains(info.name))
-    throw ConfigError("operation '" + info.name + "' is registered twice");
+  if (contains(info.name)) throw ConfigError("operation '" + info.name + "' is registered twice");
   ops_.push_back(std::move(info));
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Named operations: the built-ins and any a program or plugin registers.
 #include <deque>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gorgon/op/operation.hpp"
@@ -52,6 +52,5 @@ struct Registrar {
       name, ::gorgon::OperationFn(fn))
 /// Registers an operation with parameters: GORGON_REGISTER(gorgon::OperationInfo{...}).
 /// Variadic, so the commas inside the braces do not split the argument.
-#define GORGON_REGISTER(...)                                                           \
-  static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)( \
-      __VA_ARGS__)
+#define GORGON_REGISTER(...) \
+  static const ::gorgon::detail::Registrar GORGON_CONCAT(gorgon_registrar_, __LINE__)(__VA_ARGS__)

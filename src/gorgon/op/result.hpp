@@ -18,8 +18,7 @@ class Result {
   Result(std::string text) : text_(std::move(text)) {}  // NOLINT
   Result(std::string_view text) : text_(text) {}        // NOLINT
   template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-  Result(T value) {  // NOLINT
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>) Result(T value) {  // NOLINT
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
     (void)ec;

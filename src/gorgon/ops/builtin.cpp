@@ -7,14 +7,15 @@
 
 #include "gorgon/base/clock.hpp"
 #include "gorgon/base/error.hpp"
-#include "gorgon/ops/ops.hpp"
 #include "gorgon/op/registry.hpp"
+#include "gorgon/ops/ops.hpp"
 
 namespace gorgon::detail {
 namespace {
 
 OperationInfo noop_op() {
-  return {"noop", "does nothing and returns 'ok': measures the harness's own per-call cost",
+  return {"noop",
+          "does nothing and returns 'ok': measures the harness's own per-call cost",
           {},
           [](const Params&) -> OperationFn {
             return [](std::uint64_t, Context&) -> Result { return "ok"; };
@@ -22,7 +23,8 @@ OperationInfo noop_op() {
 }
 
 OperationInfo spin_op() {
-  return {"spin", "busy-waits on the clock for a given time, returns 'ok'",
+  return {"spin",
+          "busy-waits on the clock for a given time, returns 'ok'",
           {{"time", ParamType::Duration, "10us", "how long each call spins"}},
           [](const Params& p) -> OperationFn {
             const std::uint64_t ns = p.duration_ns("time");
@@ -36,7 +38,8 @@ OperationInfo spin_op() {
 }
 
 OperationInfo sleep_op() {
-  return {"sleep", "sleeps for a given time, returns 'ok'",
+  return {"sleep",
+          "sleeps for a given time, returns 'ok'",
           {{"time", ParamType::Duration, "1ms", "how long each call sleeps"}},
           [](const Params& p) -> OperationFn {
             const auto d = std::chrono::nanoseconds(p.duration_ns("time"));
@@ -57,8 +60,8 @@ class HashOp {
   }
   Result operator()(std::uint64_t number, Context&) {
     char text[32];
-    const int len = std::snprintf(text, sizeof text, "TEXT %llu",
-                                  static_cast<unsigned long long>(number));
+    const int len =
+        std::snprintf(text, sizeof text, "TEXT %llu", static_cast<unsigned long long>(number));
     if (EVP_DigestInit_ex(ctx_.get(), EVP_sha512(), nullptr) != 1)
       throw std::runtime_error("EVP_DigestInit_ex failed");
     for (std::int64_t i = 0; i < iterations_; ++i)

@@ -125,8 +125,7 @@ class FileRunner {
         struct stat st {};
         return ::stat(path_.c_str(), &st) != 0 ? errno : 0;
       }
-      case Step::Unlink:
-        return ::unlink(path_.c_str()) != 0 ? errno : 0;
+      case Step::Unlink: return ::unlink(path_.c_str()) != 0 ? errno : 0;
     }
     return EINVAL;
   }

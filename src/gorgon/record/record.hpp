@@ -104,7 +104,7 @@ class BlockedColumns {
   std::vector<std::unique_ptr<Block>> blocks_;
   std::size_t current_ = 0;  ///< the block being filled
   std::size_t size_ = 0;
-  std::size_t fill_ = 0;     ///< rows used in blocks_[current_]
+  std::size_t fill_ = 0;  ///< rows used in blocks_[current_]
 };
 
 namespace detail {
@@ -208,12 +208,12 @@ struct ThreadRecord {
   int thread = 0;
   CallColumns calls;
   SubCallColumns subcalls;
-  StringTable labels;          ///< call labels, ids local to this thread
-  StringTable subcall_names;   ///< sub-call names, ids local to this thread
+  StringTable labels;         ///< call labels, ids local to this thread
+  StringTable subcall_names;  ///< sub-call names, ids local to this thread
   /// Rate mode only, one row per call: actual start minus intended start. (In rate mode a
   /// call's start_ns is its intended start and its duration counts from there.)
   DelayColumns delays;
-  std::uint64_t busy_ns = 0;   ///< sum of call durations
+  std::uint64_t busy_ns = 0;  ///< sum of call durations
   std::uint64_t first_start_ns = 0;
   std::uint64_t last_end_ns = 0;
 };

@@ -34,8 +34,9 @@ struct KeySpace {
   [[nodiscard]] std::size_t label_key(std::uint32_t label) const { return 1 + label; }
   [[nodiscard]] std::size_t pair_key(std::uint32_t label, std::uint32_t name) const {
     const std::uint64_t p = (std::uint64_t{label} << 32) | name;
-    return 1 + labels + static_cast<std::size_t>(
-                            std::lower_bound(pairs.begin(), pairs.end(), p) - pairs.begin());
+    return 1 + labels +
+           static_cast<std::size_t>(std::lower_bound(pairs.begin(), pairs.end(), p) -
+                                    pairs.begin());
   }
 };
 
@@ -115,7 +116,8 @@ Dictionaries merge_dictionaries(MPI_Comm comm,
   d.names = merge_dictionary(comm, std::move(local_names));
   std::vector<std::uint32_t> order(d.names.size(), std::numeric_limits<std::uint32_t>::max());
   for (const auto& rec : records) {
-    d.label_ids.push_back(rec ? map_ids(rec->labels.strings(), d.labels) : std::vector<std::uint32_t>{});
+    d.label_ids.push_back(rec ? map_ids(rec->labels.strings(), d.labels)
+                              : std::vector<std::uint32_t>{});
     d.name_ids.push_back(rec ? map_ids(rec->subcall_names.strings(), d.names)
                              : std::vector<std::uint32_t>{});
     const auto& ids = d.name_ids.back();
@@ -184,12 +186,12 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   // Raw MPI_UINT64_T, not Boost's minimum<uint64_t> (= MPI_UNSIGNED_LONG): Open MPI 4.1.2-4.1.4
   // compares MPI_UNSIGNED_LONG as signed in MIN/MAX (open-mpi/ompi#10525), so a rank without a
   // key (local min UINT64_MAX) won every minimum.
-  check_mpi(MPI_Reduce(mins.data(), gmin.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MIN, 0,
-                       comm),
-            "MPI_Reduce");
-  check_mpi(MPI_Reduce(maxs.data(), gmax.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MAX, 0,
-                       comm),
-            "MPI_Reduce");
+  check_mpi(
+      MPI_Reduce(mins.data(), gmin.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MIN, 0, comm),
+      "MPI_Reduce");
+  check_mpi(
+      MPI_Reduce(maxs.data(), gmax.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MAX, 0, comm),
+      "MPI_Reduce");
 
   // Spread: exact two-pass, the sum of squared deviations from the global mean.
   std::vector<double> m2(K, 0.0), gm2(K, 0.0);
@@ -228,8 +230,8 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   if (offset[K] > std::numeric_limits<int>::max())
     throw std::runtime_error("too many histogram buckets to reduce in one call");
   if (offset[K] > 0)  // the same on every rank (from the agreed spans); no calls: no buckets
-    mpi::reduce(world, packed.data(), static_cast<int>(offset[K]), gpacked.data(),
-                std::plus<>(), 0);
+    mpi::reduce(world, packed.data(), static_cast<int>(offset[K]), gpacked.data(), std::plus<>(),
+                0);
 
   // 4. Balance per thread and per rank.
   std::vector<ThreadBalance> threads;
@@ -290,7 +292,8 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   };
   s.total = summary_of(0);
   for (std::uint32_t l = 0; l < labels.size(); ++l)
-    s.labels.push_back({labels[l], summary_of(keys.label_key(l)), {}, run.errors.is_error(labels[l])});
+    s.labels.push_back(
+        {labels[l], summary_of(keys.label_key(l)), {}, run.errors.is_error(labels[l])});
   std::vector<std::vector<std::pair<std::uint32_t, SubCallSummary>>> subcalls(labels.size());
   for (std::size_t p = 0; p < keys.pairs.size(); ++p) {
     const auto label = static_cast<std::uint32_t>(keys.pairs[p] >> 32);

@@ -47,8 +47,8 @@ Dictionaries merge_dictionaries(MPI_Comm comm,
 struct WorldRun {
   RunSummary summary;            ///< complete on world rank 0, empty elsewhere
   std::optional<RankRun> local;  ///< this rank's raw records; empty if not in the run
-  Dictionaries calls;   ///< the measured calls' dictionaries (ranks of the run only)
-  Dictionaries warmup;  ///< the warm-up calls' dictionaries (ranks of the run only)
+  Dictionaries calls;            ///< the measured calls' dictionaries (ranks of the run only)
+  Dictionaries warmup;           ///< the warm-up calls' dictionaries (ranks of the run only)
 };
 
 /// Reduces one run to its summary, given its merged dictionaries. Collective over the run's

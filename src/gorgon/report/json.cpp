@@ -4,8 +4,8 @@
 #include <type_traits>
 
 #include "gorgon/base/error.hpp"
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/output_file.hpp"
+#include "gorgon/report/reporter.hpp"
 
 namespace gorgon {
 namespace {

@@ -5,25 +5,30 @@
 #include <algorithm>
 #include <ostream>
 
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/report/reporter.hpp"
 
 namespace gorgon {
 
 ProgressDisplay::ProgressDisplay(std::ostream& out, bool tty, std::uint64_t every_ns,
                                  std::uint64_t total, std::uint64_t duration_ns)
-    : out_(out), tty_(tty), every_ns_(tty ? 500'000'000 : every_ns), total_(total),
+    : out_(out),
+      tty_(tty),
+      every_ns_(tty ? 500'000'000 : every_ns),
+      total_(total),
       duration_ns_(duration_ns) {}
 
 std::string ProgressDisplay::line(
-    const ProgressSnapshot& s, const std::vector<std::pair<std::uint64_t, std::string>>& names) const {
+    const ProgressSnapshot& s,
+    const std::vector<std::pair<std::uint64_t, std::string>>& names) const {
   const double elapsed_s = static_cast<double>(s.elapsed_ns) / 1e9;
   const double avg = elapsed_s > 0 ? static_cast<double>(s.calls) / elapsed_s : 0;
   std::string text;
   std::uint64_t eta_ns = 0;
   if (total_ > 0) {
-    text = fmt::format("{:3.0f}% {}/{} calls", 100.0 * static_cast<double>(s.calls) / static_cast<double>(total_),
-                       s.calls, total_);
+    text = fmt::format("{:3.0f}% {}/{} calls",
+                       100.0 * static_cast<double>(s.calls) / static_cast<double>(total_), s.calls,
+                       total_);
     if (avg > 0 && s.calls < total_)
       eta_ns = static_cast<std::uint64_t>(static_cast<double>(total_ - s.calls) / avg * 1e9);
   } else {
@@ -67,17 +72,18 @@ void ProgressDisplay::update(const ProgressSnapshot& s,
   if (s.elapsed_ns < last_shown_ns_ + every_ns_ || s.finished) return;
   last_shown_ns_ = s.elapsed_ns;
   if (s.warmup) {
-    const std::string text = fmt::format("warm-up: {} calls in {}, {} calls/s, errors {}", s.calls,
-                                         format_elapsed(s.elapsed_ns), format_rate(rate_now_),
-                                         s.errors);
+    const std::string text =
+        fmt::format("warm-up: {} calls in {}, {} calls/s, errors {}", s.calls,
+                    format_elapsed(s.elapsed_ns), format_rate(rate_now_), s.errors);
     if (tty_) out_ << "\r" << text << "\x1b[K" << std::flush;
     else out_ << "progress: " << utc_now() << ' ' << text << '\n' << std::flush;
     drawn_ = tty_;
   } else if (tty_) {
     constexpr int kWidth = 24;
     const double done = total_ ? static_cast<double>(s.calls) / static_cast<double>(total_)
-                       : duration_ns_ ? static_cast<double>(s.elapsed_ns) / static_cast<double>(duration_ns_)
-                                      : 0.0;
+                        : duration_ns_
+                            ? static_cast<double>(s.elapsed_ns) / static_cast<double>(duration_ns_)
+                            : 0.0;
     const int filled = static_cast<int>(std::clamp(done, 0.0, 1.0) * kWidth);
     out_ << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
          << std::string(static_cast<std::size_t>(kWidth - filled), '.') << "] " << line(s, names)

@@ -23,8 +23,9 @@ class ProgressDisplay {
   /// Ends the display (clears the bar's line on a terminal).
   void finish();
   /// The text of one progress line (without bar), for tests.
-  [[nodiscard]] std::string line(const ProgressSnapshot& snap,
-                                 const std::vector<std::pair<std::uint64_t, std::string>>& names) const;
+  [[nodiscard]] std::string line(
+      const ProgressSnapshot& snap,
+      const std::vector<std::pair<std::uint64_t, std::string>>& names) const;
 
  private:
   std::ostream& out_;

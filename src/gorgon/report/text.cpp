@@ -171,9 +171,10 @@ std::string node_figures(const RunSummary& s) {
   std::uint64_t wall = 0;
   for (const auto& n : nodes)
     if (n.host == slow) wall = n.wall_ns;
-  return fmt::format("; nodes {}: calls per node {}..{}, busy per node {}..{}; slowest node {} ({})",
-                     nodes.size(), cmin->calls, cmax->calls, format_elapsed(bmin->busy_ns),
-                     format_elapsed(bmax->busy_ns), printable_label(slow), format_elapsed(wall));
+  return fmt::format(
+      "; nodes {}: calls per node {}..{}, busy per node {}..{}; slowest node {} ({})", nodes.size(),
+      cmin->calls, cmax->calls, format_elapsed(bmin->busy_ns), format_elapsed(bmax->busy_ns),
+      printable_label(slow), format_elapsed(wall));
 }
 }  // namespace
 
@@ -242,10 +243,10 @@ std::string stonewall_line(const RunSummary& s) {
     sum += r.stonewall_calls;
   }
   if (s.rank_balance.empty()) lo = 0;
-  std::string out = fmt::format("Stonewall: at {}, calls per rank {}..{}, {} in all, {} calls/s",
-                                format_duration(s.stonewall_ns), lo, hi, sum,
-                                format_rate(static_cast<double>(sum) * 1e9 /
-                                            static_cast<double>(s.stonewall_ns)));
+  std::string out = fmt::format(
+      "Stonewall: at {}, calls per rank {}..{}, {} in all, {} calls/s",
+      format_duration(s.stonewall_ns), lo, hi, sum,
+      format_rate(static_cast<double>(sum) * 1e9 / static_cast<double>(s.stonewall_ns)));
   if (s.wear_out)
     out += fmt::format("; with the wear-out {} calls in {}, {} calls/s", s.total.count,
                        format_elapsed(s.wall_ns), format_rate(s.total.rate(s.wall_ns)));

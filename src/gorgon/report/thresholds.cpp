@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "gorgon/base/error.hpp"
-#include "gorgon/report/reporter.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/report/reporter.hpp"
 
 namespace gorgon {
 namespace {
@@ -64,14 +64,12 @@ Threshold parse_threshold(const std::string& text) {
     rhs.pop_back();
   }
   auto [end, ec] = std::from_chars(rhs.data(), rhs.data() + rhs.size(), t.value);
-  if (ec != std::errc() || end != rhs.data() + rhs.size() || !std::isfinite(t.value) ||
-      t.value < 0)
+  if (ec != std::errc() || end != rhs.data() + rhs.size() || !std::isfinite(t.value) || t.value < 0)
     bad(text, "'" + rhs + "' is not a finite number >= 0");
   return t;
 }
 
-std::vector<LimitResult> check_limits(const std::vector<Threshold>& limits,
-                                      const RunSummary& run) {
+std::vector<LimitResult> check_limits(const std::vector<Threshold>& limits, const RunSummary& run) {
   std::vector<LimitResult> results;
   for (const auto& t : limits) {
     const Summary* s = &run.total;

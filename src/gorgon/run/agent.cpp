@@ -25,7 +25,9 @@ RankAgent::~RankAgent() {
   if (thread_.joinable()) thread_.join();
 }
 
-void RankAgent::prepare() { rounds_ = std::make_unique<ProgressRounds>(comm_, control_.round_ns, 0); }
+void RankAgent::prepare() {
+  rounds_ = std::make_unique<ProgressRounds>(comm_, control_.round_ns, 0);
+}
 
 void RankAgent::start(std::uint64_t now, int team) {
   if (!rounds_) return;
@@ -69,9 +71,9 @@ void RankAgent::loop() {
       if (round) take_round();  // outside mpi_: rank 0's display never delays a claim
       if (finished) return;
       // A shared schedule: a claim in flight is tested again soon; else the agent waits for
-      // the queue to fall to its reserve. Each MPI call costs CPU (over TCP, a poll of every socket), taken from the calling
-      // threads on a node held to a CPU share: rank 0 serves others' claims every 200 us,
-      // the other ranks wake for their own claims.
+      // the queue to fall to its reserve. Each MPI call costs CPU (over TCP, a poll of every
+      // socket), taken from the calling threads on a node held to a CPU share: rank 0 serves
+      // others' claims every 200 us, the other ranks wake for their own claims.
       if (claiming) {
         nap(200'000);
       } else if (blocks_ != nullptr) {
@@ -128,7 +130,8 @@ void RankAgent::update_reserve(std::uint64_t now) {
   std::uint64_t calls = 0;
   for (const auto* p : threads_) calls += p->calls.load(std::memory_order_relaxed);
   calls -= std::min(calls, calls_at_start_);
-  const double per_ns = now > started_ ? static_cast<double>(calls) / static_cast<double>(now - started_) : 0;
+  const double per_ns =
+      now > started_ ? static_cast<double>(calls) / static_cast<double>(now - started_) : 0;
   blocks_->set_reserve(static_cast<std::uint64_t>(per_ns * 2.0 * static_cast<double>(claim_ns_)) +
                        threads_.size());
 }

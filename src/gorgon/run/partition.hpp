@@ -55,7 +55,10 @@ class ChunkDispenser final : public NumberSource {
     return d;
   }
   ChunkDispenser(ChunkDispenser&& o) noexcept
-      : range_(o.range_), chunk_(o.chunk_), ranks_(o.ranks_), rank_(o.rank_),
+      : range_(o.range_),
+        chunk_(o.chunk_),
+        ranks_(o.ranks_),
+        rank_(o.rank_),
         next_(o.next_.load()) {}
 
   NumberRange next() noexcept override {
@@ -90,7 +93,8 @@ class CappedSource final : public NumberSource {
     std::uint64_t take = 0;
     do {
       take = std::min(left, chunk.size());
-    } while (take > 0 && !left_.compare_exchange_weak(left, left - take, std::memory_order_relaxed));
+    } while (take > 0 &&
+             !left_.compare_exchange_weak(left, left - take, std::memory_order_relaxed));
     return {chunk.begin, chunk.begin + take};
   }
 
@@ -147,10 +151,10 @@ class SharedBlocks final : public NumberSource {
  private:
   std::uint64_t threads_;
   std::mutex mutex_;
-  std::condition_variable demand_;  // a thread started on the last queued block
-  std::deque<NumberRange> queue_;  // queue_.front() is being pulled from
-  std::uint64_t chunk_ = 1;        // chunk of the front block
-  std::atomic<std::uint64_t> left_{0};     // queued numbers not yet handed to a thread
+  std::condition_variable demand_;      // a thread started on the last queued block
+  std::deque<NumberRange> queue_;       // queue_.front() is being pulled from
+  std::uint64_t chunk_ = 1;             // chunk of the front block
+  std::atomic<std::uint64_t> left_{0};  // queued numbers not yet handed to a thread
   std::atomic<std::uint64_t> reserve_{0};
   std::atomic<bool> closed_{false};
   std::function<void()> claim_now_;

@@ -22,18 +22,18 @@ struct ClockOffset {
 struct RankRun {
   RunSpec spec;  ///< as run: its params hold every value, defaults included
   std::vector<std::string> params_given;  ///< the parameters the user gave
-  LabelRule errors;  ///< which labels are failures in this run
-  int rank = 0;   ///< rank in the run's communicator
-  int ranks = 1;  ///< ranks in the run
-  int threads = 1;  ///< threads that actually ran
-  std::string host;  ///< the node this rank ran on: MPI_Get_processor_name
+  LabelRule errors;                       ///< which labels are failures in this run
+  int rank = 0;                           ///< rank in the run's communicator
+  int ranks = 1;                          ///< ranks in the run
+  int threads = 1;                        ///< threads that actually ran
+  std::string host;                       ///< the node this rank ran on: MPI_Get_processor_name
   std::vector<std::unique_ptr<ThreadRecord>> records;  ///< one per thread
-  std::uint64_t start_ns = 0;  ///< local clock right after the start barrier
-  std::uint64_t end_ns = 0;    ///< local clock when this rank's last thread finished
+  std::uint64_t start_ns = 0;        ///< local clock right after the start barrier
+  std::uint64_t end_ns = 0;          ///< local clock when this rank's last thread finished
   std::vector<ClockOffset> offsets;  ///< rank 0 only: one per rank of the run
   std::vector<std::unique_ptr<ThreadRecord>> warmup;  ///< warm-up calls, one per thread
-  bool interrupted = false;  ///< stopped early (signal, deadline, another rank): same on all
-  std::string stop_reason;   ///< why, when interrupted
+  bool interrupted = false;      ///< stopped early (signal, deadline, another rank): same on all
+  std::string stop_reason;       ///< why, when interrupted
   std::uint64_t late_calls = 0;  ///< rate mode: calls of this rank that started late
   /// --stonewall: this rank's calls when it stopped at the stonewall, and whether the
   /// stonewall cut the run short on any rank (agreed: the same on every rank).

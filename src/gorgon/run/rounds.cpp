@@ -82,20 +82,22 @@ void ProgressRounds::start(std::uint64_t now, const std::vector<ThreadProgress*>
     send_[2] += t->late.load(std::memory_order_relaxed);
     for (std::size_t s = 0; s < S; ++s) {
       send_[5 + s] += t->slot_calls[s].load(std::memory_order_relaxed);
-      send_[kSums + s] = std::min(send_[kSums + s], t->slot_hash_min[s].load(std::memory_order_relaxed));
-      send_[kSums + S + s] = std::max(send_[kSums + S + s], t->slot_hash_max[s].load(std::memory_order_relaxed));
+      send_[kSums + s] =
+          std::min(send_[kSums + s], t->slot_hash_min[s].load(std::memory_order_relaxed));
+      send_[kSums + S + s] =
+          std::max(send_[kSums + S + s], t->slot_hash_max[s].load(std::memory_order_relaxed));
     }
   }
   send_[3] = stop_requested() ? stop_code() : 0;
   send_[4] = done ? 1 : 0;
   sent_at_ = now;
-  check_mpi(MPI_Iallreduce(send_.data(), recv_.data(), static_cast<int>(kLength), MPI_UINT64_T,
-                           op_, comm_, &request_),
+  check_mpi(MPI_Iallreduce(send_.data(), recv_.data(), static_cast<int>(kLength), MPI_UINT64_T, op_,
+                           comm_, &request_),
             "MPI_Iallreduce");
 }
 
-bool ProgressRounds::poll(std::uint64_t now, const std::vector<ThreadProgress*>& threads,
-                          bool done, bool now_due) {
+bool ProgressRounds::poll(std::uint64_t now, const std::vector<ThreadProgress*>& threads, bool done,
+                          bool now_due) {
   if (request_ == MPI_REQUEST_NULL) {
     if (now >= next_ns_ || now_due) start(now, threads, done);
     return false;

@@ -39,10 +39,13 @@ class Tally {
 
   /// Counts on from what `progress` holds (the wear-out continues the measurement's counts).
   Tally(ThreadProgress& progress, const LabelRule& errors, ThreadRecord& rec)
-      : progress_(progress), errors_(errors), rec_(rec),
+      : progress_(progress),
+        errors_(errors),
+        rec_(rec),
         calls_(progress.calls.load(std::memory_order_relaxed)),
         errors_seen_(progress.errors.load(std::memory_order_relaxed)),
-        late_(progress.late.load(std::memory_order_relaxed)), busy_(rec.busy_ns) {
+        late_(progress.late.load(std::memory_order_relaxed)),
+        busy_(rec.busy_ns) {
     for (std::size_t i = 0; i < slots_.size(); ++i)
       slots_[i] = progress.slot_calls[i].load(std::memory_order_relaxed);
   }
@@ -231,11 +234,17 @@ NumberPlan plan_numbers(const RunSpec& spec, int ranks, int rank) {
       spec.timed() ? ChunkDispenser::unbounded(spec.seed + spec.warmup_calls, ranks, rank, chunk)
                    : ChunkDispenser(slice, chunk),
       spec.warmup_calls > 0
-          ? ChunkDispenser(rank_slice(warm_base, spec.warmup_calls, ranks, rank),
-                           chunk_size(spec.warmup_calls / static_cast<std::uint64_t>(ranks),
-                                      spec.threads))
+          ? ChunkDispenser(
+                rank_slice(warm_base, spec.warmup_calls, ranks, rank),
+                chunk_size(spec.warmup_calls / static_cast<std::uint64_t>(ranks), spec.threads))
           : ChunkDispenser::unbounded(warm_base, ranks, rank, 64),
-      nullptr, nullptr, false, 0, {}, nullptr, nullptr};
+      nullptr,
+      nullptr,
+      false,
+      0,
+      {},
+      nullptr,
+      nullptr};
   p.measured_source = &p.measured;
   p.warm = spec.timed() && spec.warmup_ns > 0 ? &p.measured : &p.warm_numbers;
   p.warming = spec.warmup_calls > 0 || spec.warmup_ns > 0;
@@ -260,9 +269,10 @@ void share_numbers(NumberPlan& p, const RunSpec& spec, MPI_Comm comm, RankRun& r
   }
   if (any_rank(comm, !error.empty())) {
     p.counter.reset();  // freed on every rank that made it
-    const std::string why = (error.empty() ? std::string("another rank failed to") : error) +
-                            "; " + shared_counter_hint();
-    if (spec.schedule_given) throw ConfigError("--schedule " + std::string(name_of(spec.schedule)) + ": " + why);
+    const std::string why = (error.empty() ? std::string("another rank failed to") : error) + "; " +
+                            shared_counter_hint();
+    if (spec.schedule_given)
+      throw ConfigError("--schedule " + std::string(name_of(spec.schedule)) + ": " + why);
     run.spec.schedule = Schedule::static_;
     run.notes.push_back("the dynamic schedule fell back to static: " + why);
     return;
@@ -285,13 +295,18 @@ struct Team {
   std::atomic<int> finished_threads{0}, warm_finished_threads{0}, wear_finished_threads{0};
   RankAgent agent, warm_agent, wear_agent;
   std::unique_ptr<CappedSource> wear_numbers;  ///< the wear-out's share, once agreed
-  int size;  ///< threads OpenMP started
+  int size;                                    ///< threads OpenMP started
   bool ready = true;
   std::string error;
 
   Team(const RunSpec& sp, RankRun& r, MPI_Comm c, NumberPlan& n, std::vector<OperationFn>& o,
        const RunControl& control)
-      : spec(sp), run(r), comm(c), numbers(n), ops(o), errors(r.errors),
+      : spec(sp),
+        run(r),
+        comm(c),
+        numbers(n),
+        ops(o),
+        errors(r.errors),
         progress(static_cast<std::size_t>(sp.threads)),
         warm_progress(static_cast<std::size_t>(sp.threads)),
         agent(c, r.rank, control, false, progress, finished_threads),
@@ -424,7 +439,7 @@ void measure(Team& team, int t, ThreadRecord& rec) {
     m.numbers = team.numbers.measured_source;
     m.progress = &team.progress[ti];
     m.errors = &team.errors;
-    m.deadline_ns = spec.timed()          ? team.run.start_ns + spec.duration_ns
+    m.deadline_ns = spec.timed()            ? team.run.start_ns + spec.duration_ns
                     : spec.stonewall_ns > 0 ? team.run.start_ns + spec.stonewall_ns
                                             : 0;
     if (spec.paced()) {
@@ -480,8 +495,8 @@ void agree_stonewall(Team& team) {
       team.fail(failed.empty() ? "the wear-out failed on another rank" : failed);
       return;
     }
-    team.wear_numbers =
-        std::make_unique<CappedSource>(*team.numbers.measured_source, busiest - run.stonewall_calls);
+    team.wear_numbers = std::make_unique<CappedSource>(*team.numbers.measured_source,
+                                                       busiest - run.stonewall_calls);
     team.wear_agent.start(now_ns(), team.size);
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -524,7 +539,7 @@ void finish(Team& team) {
   for (const auto& p : team.progress) run.late_calls += p.late.load();
   run.threads = team.size;
   // Agreed in the rounds: the same on every rank.
-  const RankAgent& stopped = stopped_in_warm_up(team)       ? team.warm_agent
+  const RankAgent& stopped = stopped_in_warm_up(team)        ? team.warm_agent
                              : team.wear_agent.interrupted() ? team.wear_agent
                                                              : team.agent;
   run.interrupted = stopped.interrupted();
@@ -542,8 +557,9 @@ void require_serialized_mpi() {
   int level = MPI_THREAD_SINGLE;
   MPI_Query_thread(&level);
   if (level < MPI_THREAD_SERIALIZED)
-    throw ConfigError("gorgon needs MPI initialised with MPI_THREAD_SERIALIZED or more (the "
-                      "rank's agent thread talks to MPI while the calling threads run)");
+    throw ConfigError(
+        "gorgon needs MPI initialised with MPI_THREAD_SERIALIZED or more (the "
+        "rank's agent thread talks to MPI while the calling threads run)");
 }
 
 /// This rank's node: MPI_Get_processor_name, for the run's per-node balance.

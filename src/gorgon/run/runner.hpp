@@ -5,9 +5,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
-#include <memory>
 #include <vector>
 
 #include "gorgon/op/operation.hpp"
@@ -25,7 +25,8 @@ struct RunControl {
   /// Called on rank 0 of the run (on its agent's thread) after every round, with the global
   /// counts, the names of the labels rank 0 has seen (hash -> text) and whether every rank
   /// has finished.
-  std::function<void(const ProgressSnapshot&, const std::vector<std::pair<std::uint64_t, std::string>>&)>
+  std::function<void(const ProgressSnapshot&,
+                     const std::vector<std::pair<std::uint64_t, std::string>>&)>
       on_progress;
   /// Absolute time on this rank's now_ns() clock at which to stop taking calls; 0: none.
   std::uint64_t deadline_ns = 0;

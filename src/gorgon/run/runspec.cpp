@@ -3,20 +3,20 @@
 #include <omp.h>
 #include <sys/resource.h>
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "gorgon/base/error.hpp"
 #include "gorgon/base/output_file.hpp"
+#include "gorgon/base/units.hpp"
 #include "gorgon/op/operation.hpp"
 #include "gorgon/op/registry.hpp"
 #include "gorgon/record/record.hpp"
-#include "gorgon/base/units.hpp"
 
 namespace gorgon {
 namespace {
@@ -25,7 +25,8 @@ int parse_positive_int(std::string_view text, const std::string& what) {
   int v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1)
-    throw ConfigError("invalid " + what + " '" + std::string(text) + "' (expected an integer >= 1)");
+    throw ConfigError("invalid " + what + " '" + std::string(text) +
+                      "' (expected an integer >= 1)");
   return v;
 }
 
@@ -98,9 +99,11 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
     } else if (key == "runs" && allow_runs) {
       continue;
     } else {
-      throw ConfigError(at + " is not a known key (op, ops, seed, ranks, threads, duration, "
-                        "warmup, rate, schedule, stonewall, wear_out, ok_labels, error_labels, params" +
-                        std::string(allow_runs ? ", runs)" : ")"));
+      throw ConfigError(
+          at +
+          " is not a known key (op, ops, seed, ranks, threads, duration, "
+          "warmup, rate, schedule, stonewall, wear_out, ok_labels, error_labels, params" +
+          std::string(allow_runs ? ", runs)" : ")"));
     }
   }
 }
@@ -108,8 +111,7 @@ void apply_json(RunSpec& run, const nlohmann::json& obj, const std::string& wher
 }  // namespace
 
 void set_warmup(RunSpec& run, const std::string& text) {
-  const bool is_count = !text.empty() &&
-                        text.find_first_not_of("0123456789") == std::string::npos;
+  const bool is_count = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   run.warmup_calls = is_count ? parse_count(text) : 0;
   run.warmup_ns = is_count ? 0 : parse_duration_ns(text);
 }
@@ -198,13 +200,16 @@ int max_threads_per_rank() {
   long kernel = 0;
   if (std::ifstream("/proc/sys/kernel/threads-max") >> kernel && kernel > 0) {
     long ranks_here = 1;
-    if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) ranks_here = std::max(1L, std::atol(local));
+    if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
+      ranks_here = std::max(1L, std::atol(local));
     limit = std::min(limit, kernel / 2 / ranks_here);
   }
   return static_cast<int>(std::max(1L, limit));
 }
 
-void validate(RunSpec& run, int world_size) { validate(run, world_size, registry().find(run.operation)); }
+void validate(RunSpec& run, int world_size) {
+  validate(run, world_size, registry().find(run.operation));
+}
 
 void validate(RunSpec& run, int world_size, const OperationInfo& op) {
   if (run.ops < 1 && !run.timed())
@@ -213,8 +218,9 @@ void validate(RunSpec& run, int world_size, const OperationInfo& op) {
     throw ConfigError("--rate must be a number of calls per second > 0");
   if (run.threads < 1) throw ConfigError("--threads must be at least 1");
   if (const int most = max_threads_per_rank(); run.threads > most)
-    throw ConfigError("--threads " + std::to_string(run.threads) + ": a rank here can start at most " +
-                      std::to_string(most) + " threads (OMP_THREAD_LIMIT, ulimit -u and the "
+    throw ConfigError("--threads " + std::to_string(run.threads) +
+                      ": a rank here can start at most " + std::to_string(most) +
+                      " threads (OMP_THREAD_LIMIT, ulimit -u and the "
                       "kernel's threads-max shared by the node's ranks)");
   if (run.ranks == 0) run.ranks = world_size;
   if (run.ranks < 1) throw ConfigError("--ranks must be at least 1");
@@ -226,15 +232,16 @@ void validate(RunSpec& run, int world_size, const OperationInfo& op) {
   if (run.warmup_calls > UINT64_MAX - numbers || run.seed > UINT64_MAX - numbers - run.warmup_calls)
     throw ConfigError("--seed, --ops and --warmup together overflow the 64-bit call numbers");
   if (run.stonewall_ns > 0 && run.timed())
-    throw ConfigError("--stonewall applies to a number of calls (--ops): with --duration every "
-                      "rank already stops at the same time");
+    throw ConfigError(
+        "--stonewall applies to a number of calls (--ops): with --duration every "
+        "rank already stops at the same time");
   if (run.stonewall_ns > 0 && run.paced())
     throw ConfigError("--stonewall needs a closed loop: with --rate the calls follow a schedule");
-  if (run.wear_out && run.stonewall_ns == 0)
-    throw ConfigError("--wear-out needs --stonewall");
+  if (run.wear_out && run.stonewall_ns == 0) throw ConfigError("--wear-out needs --stonewall");
   if (run.schedule_given && run.schedule == Schedule::guided && run.timed())
-    throw ConfigError("--schedule guided shrinks its blocks as the calls run out: it needs a "
-                      "number of calls (--ops), not --duration");
+    throw ConfigError(
+        "--schedule guided shrinks its blocks as the calls run out: it needs a "
+        "number of calls (--ops), not --duration");
   if (!run.ok_labels.empty() && !run.error_labels.empty())
     throw ConfigError("--ok-labels and --error-labels both given: use one");
   if (!run.timed()) {

@@ -14,7 +14,7 @@ struct RunSpec {
   std::map<std::string, std::string> params;
   std::uint64_t ops = 1000;
   std::uint64_t seed = 0;
-  int ranks = 0;    ///< 0: every rank of the world
+  int ranks = 0;  ///< 0: every rank of the world
   int threads = 1;
   std::uint64_t duration_ns = 0;   ///< > 0: call until this much time has passed (not `ops`)
   std::uint64_t warmup_calls = 0;  ///< calls before measuring, not in the statistics
@@ -26,9 +26,9 @@ struct RunSpec {
   /// How the calls are shared between the ranks (count mode; a run of a duration numbers its
   /// calls the same way under every schedule). dynamic unless the user chose.
   Schedule schedule = Schedule::dynamic;
-  bool schedule_given = false;  ///< chosen by the user (then never replaced by static)
+  bool schedule_given = false;     ///< chosen by the user (then never replaced by static)
   std::uint64_t stonewall_ns = 0;  ///< > 0: no rank starts a call after this time (IOR's)
-  bool wear_out = false;  ///< after the stonewall, ranks catch up with the busiest one
+  bool wear_out = false;           ///< after the stonewall, ranks catch up with the busiest one
 
   [[nodiscard]] bool timed() const noexcept { return duration_ns > 0; }
   [[nodiscard]] bool paced() const noexcept { return rate > 0; }

@@ -1,8 +1,8 @@
 #pragma once
 // One counter for every rank of a run, kept in an MPI-3 window on rank 0 and advanced with
-// MPI-3 atomics (MPI_Rget_accumulate, or MPI_Fetch_and_op) under a passive-target lock: a rank claims the next block of the shared
-// schedules (partition.hpp) without rank 0's threads taking part. Only a rank's agent calls
-// it (run/agent.hpp).
+// MPI-3 atomics (MPI_Rget_accumulate, or MPI_Fetch_and_op) under a passive-target lock: a rank
+// claims the next block of the shared schedules (partition.hpp) without rank 0's threads taking
+// part. Only a rank's agent calls it (run/agent.hpp).
 #include <mpi.h>
 
 #include <cstdint>

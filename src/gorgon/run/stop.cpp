@@ -20,8 +20,9 @@ extern "C" void on_stop_signal(int sig) {
   g_signal.store(sig);
   // The first cause of the stop names it: a signal after a deadline stop keeps "time limit".
   const char* expected = nullptr;
-  g_reason.compare_exchange_strong(expected,
-                                   sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGUSR1");
+  g_reason.compare_exchange_strong(expected, sig == SIGINT    ? "SIGINT"
+                                             : sig == SIGTERM ? "SIGTERM"
+                                                              : "SIGUSR1");
   detail::stop_flag.store(true);
 }
 

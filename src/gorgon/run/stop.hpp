@@ -17,9 +17,7 @@ inline std::atomic<bool> stop_flag{false};
 }  // namespace detail
 
 /// True once a stop was asked for by a signal, a deadline or another rank.
-inline bool stop_requested() noexcept {
-  return detail::stop_flag.load(std::memory_order_relaxed);
-}
+inline bool stop_requested() noexcept { return detail::stop_flag.load(std::memory_order_relaxed); }
 /// Asks every loop of this process to stop taking new calls (`why` is kept for the report).
 void request_stop(const char* why) noexcept;
 /// Why the stop was asked ("SIGTERM", "time limit", "another rank"), or "" when not.

@@ -20,7 +20,7 @@ class Histogram {
  public:
   static constexpr int kSubBits = 7;
   static constexpr std::uint32_t kSubBuckets = 1u << kSubBits;  // 128
-  static constexpr int kMaxExponent = 47;                        // 2^48 ns ~ 78 hours
+  static constexpr int kMaxExponent = 47;                       // 2^48 ns ~ 78 hours
   static constexpr std::uint32_t kBuckets = (kMaxExponent - kSubBits + 2) * kSubBuckets;
 
   /// The bucket a value falls in (values past the top are counted in the last bucket).

@@ -7,9 +7,9 @@ namespace gorgon {
 
 void Summary::record(std::uint64_t ns) {
   ++count;
-  const double delta = static_cast<double>(ns) - (count > 1 ? static_cast<double>(sum_ns) /
-                                                                  static_cast<double>(count - 1)
-                                                            : static_cast<double>(ns));
+  const double delta = static_cast<double>(ns) -
+                       (count > 1 ? static_cast<double>(sum_ns) / static_cast<double>(count - 1)
+                                  : static_cast<double>(ns));
   sum_ns += ns;
   const double mean = static_cast<double>(sum_ns) / static_cast<double>(count);
   m2 += delta * (static_cast<double>(ns) - mean);
@@ -66,8 +66,9 @@ std::uint64_t RunSummary::errors() const noexcept {
 namespace {
 /// The label `name` of sorted `labels`, added in its place when missing.
 LabelSummary& label_of(std::vector<LabelSummary>& labels, const std::string& name) {
-  auto it = std::lower_bound(labels.begin(), labels.end(), name,
-                             [](const LabelSummary& a, const std::string& n) { return a.label < n; });
+  auto it =
+      std::lower_bound(labels.begin(), labels.end(), name,
+                       [](const LabelSummary& a, const std::string& n) { return a.label < n; });
   if (it == labels.end() || it->label != name) {
     LabelSummary fresh;
     fresh.label = name;

@@ -52,7 +52,7 @@ struct LabelSummary {
   std::string label;
   Summary stats;
   std::vector<SubCallSummary> subcalls;  ///< in the order the calls made them
-  bool error = false;  ///< the run's error rule counts this label as a failure
+  bool error = false;                    ///< the run's error rule counts this label as a failure
 };
 
 /// Calls and busy time of one thread of one rank.
@@ -69,9 +69,9 @@ struct RankBalance {
   std::uint64_t calls = 0;
   std::uint64_t busy_ns = 0;
   std::uint64_t wall_ns = 0;
-  std::int64_t clock_offset_ns = 0;  ///< this rank's clock minus rank 0's (estimated)
-  std::uint64_t clock_rtt_ns = 0;    ///< round trip of the best offset sample
-  std::string host;                  ///< the node it ran on (MPI_Get_processor_name)
+  std::int64_t clock_offset_ns = 0;   ///< this rank's clock minus rank 0's (estimated)
+  std::uint64_t clock_rtt_ns = 0;     ///< round trip of the best offset sample
+  std::string host;                   ///< the node it ran on (MPI_Get_processor_name)
   std::uint64_t stonewall_calls = 0;  ///< --stonewall: calls when it stopped there
 };
 
@@ -118,21 +118,21 @@ struct RunSummary {
   std::uint64_t seed = 0;
   int ranks = 0;
   int threads = 0;
-  int runs = 1;                ///< how many runs were merged into this summary
+  int runs = 1;  ///< how many runs were merged into this summary
   RunMode mode = RunMode::count;
-  std::uint64_t duration_ns = 0;   ///< duration mode: the time asked for
-  double rate = 0;                 ///< open loop: the calls/s asked for (0: closed loop)
-  std::uint64_t late_calls = 0;    ///< open loop: calls that started a schedule slot late
-  std::uint64_t warmup_calls = 0;  ///< calls made before measuring, not in the statistics
+  std::uint64_t duration_ns = 0;          ///< duration mode: the time asked for
+  double rate = 0;                        ///< open loop: the calls/s asked for (0: closed loop)
+  std::uint64_t late_calls = 0;           ///< open loop: calls that started a schedule slot late
+  std::uint64_t warmup_calls = 0;         ///< calls made before measuring, not in the statistics
   Schedule schedule = Schedule::static_;  ///< how the calls were shared between the ranks
-  std::uint64_t stonewall_ns = 0;  ///< > 0: no rank started a call after this time
-  bool wear_out = false;           ///< after the stonewall, ranks caught up with the busiest
-  bool stonewall_reached = false;  ///< the stonewall cut the run short on some rank
-  std::string error_rule;          ///< which labels are failures, e.g. "ok: 1xx,2xx,3xx"
+  std::uint64_t stonewall_ns = 0;         ///< > 0: no rank started a call after this time
+  bool wear_out = false;                  ///< after the stonewall, ranks caught up with the busiest
+  bool stonewall_reached = false;         ///< the stonewall cut the run short on some rank
+  std::string error_rule;                 ///< which labels are failures, e.g. "ok: 1xx,2xx,3xx"
   RunStatus status = RunStatus::complete;
-  std::string stop_reason;          ///< why it was interrupted (SIGTERM, time limit, ...)
-  std::uint64_t wall_ns = 0;   ///< total time (sum over runs for a suite)
-  Summary total;               ///< every call, whatever its label
+  std::string stop_reason;           ///< why it was interrupted (SIGTERM, time limit, ...)
+  std::uint64_t wall_ns = 0;         ///< total time (sum over runs for a suite)
+  Summary total;                     ///< every call, whatever its label
   std::vector<LabelSummary> labels;  ///< sorted by label
   std::vector<LimitResult> limits;   ///< --fail-if limits checked against this run
   std::vector<RankBalance> rank_balance;
