@@ -60,13 +60,6 @@ SharedCounter::~SharedCounter() {
   MPI_Win_free(&win_);
 }
 
-std::uint64_t SharedCounter::fetch_add(std::uint64_t n) {
-  std::uint64_t old = 0;
-  check_mpi(MPI_Fetch_and_op(&n, &old, MPI_UINT64_T, 0, 0, MPI_SUM, win_), "MPI_Fetch_and_op");
-  check_mpi(MPI_Win_flush(0, win_), "MPI_Win_flush");
-  return old;
-}
-
 void SharedCounter::start_fetch_add(std::uint64_t n) {
   add_ = n;
   check_mpi(MPI_Rget_accumulate(&add_, 1, MPI_UINT64_T, &old_, 1, MPI_UINT64_T, 0, 0, 1,

@@ -1,8 +1,9 @@
 #pragma once
 // One counter for every rank of a run, kept in an MPI-3 window on rank 0 and advanced with
-// MPI-3 atomics (MPI_Rget_accumulate, or MPI_Fetch_and_op) under a passive-target lock: a rank
-// claims the next block of the shared schedules (partition.hpp) without rank 0's threads taking
-// part. Only a rank's agent calls it (run/agent.hpp).
+// MPI-3 atomics (MPI_Rget_accumulate, the request-based MPI_Fetch_and_op) under a
+// passive-target lock: a rank claims the next block of the shared schedules (partition.hpp)
+// without rank 0's threads taking part. Only a rank's agent (or a thread under the agent's
+// lock) calls it (run/agent.hpp).
 #include <mpi.h>
 
 #include <cstdint>
@@ -21,9 +22,7 @@ class SharedCounter {
   SharedCounter(const SharedCounter&) = delete;
   SharedCounter& operator=(const SharedCounter&) = delete;
 
-  /// Adds `n` to the counter and returns the value it had (atomic across the ranks).
-  std::uint64_t fetch_add(std::uint64_t n);
-  /// The same without waiting: starts the addition (one at a time) ...
+  /// Starts adding `n` to the counter (atomic across the ranks; one addition at a time) ...
   void start_fetch_add(std::uint64_t n);
   [[nodiscard]] bool in_flight() const noexcept { return request_ != MPI_REQUEST_NULL; }
   /// ... and tests it: true once done, with the value the counter had in `old`. Waiting
