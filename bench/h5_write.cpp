@@ -136,11 +136,13 @@ int main(int argc, char** argv) {
 
   // (b) memory: the peak from before the run to after the file is written.
   const std::uint64_t rss0 = status_bytes("VmRSS");
-  gorgon::WorldRun run = gorgon::run_on_world(spec, op, MPI_COMM_WORLD);
+  gorgon::RunControl control;
+  control.keep_rows = true;  // written after the run, as gorgon_mpi -o does
+  gorgon::WorldRun run = gorgon::run_on_world(spec, op, MPI_COMM_WORLD, control);
   const std::uint64_t hwm_run = status_bytes("VmHWM");
   std::uint64_t mine = 0;
   if (run.local)
-    for (const auto& rec : run.local->records) mine += rec->calls.size();
+    for (const auto& rec : run.local->records) mine += rec->call_count();
 
   // (a) throughput: alternate plain and HDF5 rounds, best of each.
   const std::string h5 = dir + "/bench_h5_write.h5", raw = dir + "/bench_h5_write.raw";

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   for (int round = 0; round < 3; ++round) {
     const gorgon::RankRun run = gorgon::execute_run(spec, op, MPI_COMM_SELF);
     recorded = 0;
-    for (const auto& r : run.records) recorded += r->calls.size();
+    for (const auto& r : run.records) recorded += r->call_count();
     // Every thread runs the whole time, so per-thread time per call = wall * threads / calls.
     const double per_call =
         static_cast<double>(run.end_ns - run.start_ns) * threads / static_cast<double>(calls);

@@ -23,7 +23,7 @@ double calls_per_s(const gorgon::RunSpec& spec, const gorgon::RunControl& contro
   const gorgon::RankRun run =
       gorgon::execute_run(spec, gorgon::registry().find("noop"), MPI_COMM_WORLD, control);
   std::uint64_t calls = 0;
-  for (const auto& r : run.records) calls += r->calls.size();
+  for (const auto& r : run.records) calls += r->call_count();
   double rate = static_cast<double>(calls) * 1e9 / static_cast<double>(run.end_ns - run.start_ns);
   MPI_Allreduce(MPI_IN_PLACE, &rate, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   return rate;

@@ -115,16 +115,21 @@ struct SubRow {
 void expected_rows(const gorgon::RankRun& run, std::vector<CallRow>& calls,
                    std::vector<SubRow>& subs) {
   for (const auto& rec : run.records) {
-    rec->calls.for_each_block([&](const gorgon::CallBlock& b, std::size_t used) {
-      for (std::size_t i = 0; i < used; ++i)
-        calls.push_back({b.number[i], b.start_ns[i], b.duration_ns[i],
-                         rec->labels.strings()[b.label[i]], rec->thread});
-    });
-    rec->subcalls.for_each_block([&](const gorgon::SubCallBlock& b, std::size_t used) {
-      for (std::size_t i = 0; i < used; ++i)
-        subs.push_back({b.call_number[i], b.start_ns[i], b.duration_ns[i],
-                        rec->subcall_names.strings()[b.name[i]]});
-    });
+    std::vector<const gorgon::RecordRows*> rows;  // the thread's rows, as it handed them over
+    for (const auto& seg : run.kept)
+      if (seg->thread == rec->thread && !seg->warmup) rows.push_back(&seg->rows);
+    for (const auto* r : rows)
+      r->calls.for_each_block([&](const gorgon::CallBlock& b, std::size_t used) {
+        for (std::size_t i = 0; i < used; ++i)
+          calls.push_back({b.number[i], b.start_ns[i], b.duration_ns[i],
+                           rec->labels.strings()[b.label[i]], rec->thread});
+      });
+    for (const auto* r : rows)
+      r->subcalls.for_each_block([&](const gorgon::SubCallBlock& b, std::size_t used) {
+        for (std::size_t i = 0; i < used; ++i)
+          subs.push_back({b.call_number[i], b.start_ns[i], b.duration_ns[i],
+                          rec->subcall_names.strings()[b.name[i]]});
+      });
   }
 }
 
@@ -266,8 +271,11 @@ const Written& written(const Variant& v) {
   gorgon::h5::Writer out(w.path, MPI_COMM_WORLD, writer_options(v));
   w.temp = out.temp_path();
   for (const auto& spec : suite()) {
-    w.live.push_back(
-        gorgon::run_on_world(spec, gorgon::registry().find(spec.operation), MPI_COMM_WORLD));
+    gorgon::RunControl control;  // the rows kept for the file, handed over in small blocks
+    control.keep_rows = true;
+    control.records.block_rows = 1000;
+    w.live.push_back(gorgon::run_on_world(spec, gorgon::registry().find(spec.operation),
+                                          MPI_COMM_WORLD, control));
     out.write_run(w.live.back());
   }
   out.close();

@@ -339,6 +339,95 @@ class Signals(unittest.TestCase):
 
 
 
+def gorgon_rss(*options, ranks=None):
+    """Runs gorgon_mpi, sampling its ranks' resident memory (VmRSS, /proc) every 20 ms; returns
+    the finished process and the largest sample of any rank, in bytes."""
+    p = subprocess.Popen(command(*options, ranks=ranks), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    peak, deadline = 0, time.monotonic() + HANG
+    while p.poll() is None and time.monotonic() < deadline:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    status = dict(line.split(":", 1) for line in f if ":" in line)
+                if status["Name"].strip() == "gorgon_mpi" and int(status["PPid"]) == p.pid:
+                    peak = max(peak, int(status["VmRSS"].split()[0]) * 1024)
+            except (OSError, KeyError, ValueError):
+                continue
+        time.sleep(0.02)
+    out, err = p.communicate(timeout=HANG)
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err), peak
+
+
+class Memory(unittest.TestCase):
+    """--memory: the record stream folds full blocks while the run goes, so a rank's memory
+    stays within its budget whatever the run's length, and the statistics are those of every
+    row."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.json = os.path.join(self.tmp.name, "s.json")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_resident_memory_stays_within_the_budget(self):
+        calls = 30_000_000  # 28 bytes a row: 840 MB of rows if they all stayed
+        budget = 32 << 20
+        p, peak = gorgon_rss("--op", "noop", "-n", calls, "--memory", "32M", "--json", self.json,
+                             "--progress", "none")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = summary(self.json)["runs"][0]
+        self.assertEqual(s["result"]["count"], calls)
+        self.assertEqual(s["record_budget_bytes"], budget)
+        self.assertLessEqual(s["record_peak_bytes"], budget)
+        rows_per_rank = calls // ARGS.ranks * 28
+        # The budget and 64 MiB for the program itself (MPI, HDF5, libraries), against the
+        # rows a rank would hold without the stream.
+        self.assertGreater(peak, 0, "no rank was sampled")
+        self.assertLess(peak, budget + (64 << 20),
+                        f"peak RSS {peak >> 20} MiB; the rows alone are {rows_per_rank >> 20} MiB")
+
+    def test_statistics_are_those_of_every_row(self):
+        h5 = os.path.join(self.tmp.name, "m.h5")
+        p = gorgon("--op", "noop", "-n", "2e6", "-t", "2", "-o", h5, "--progress", "none")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # Row 0 of the summary (every call) against the raw column, computed here in two passes.
+        got = read_h5(h5, "(lambda r, np: (lambda d: {"
+                          "'count': int(r['summary/count'][0]), 'n': len(d),"
+                          "'sum': int(r['summary/sum_ns'][0]), 'raw_sum': int(d.sum()),"
+                          "'min': int(r['summary/min_ns'][0]), 'raw_min': int(d.min()),"
+                          "'max': int(r['summary/max_ns'][0]), 'raw_max': int(d.max()),"
+                          "'m2': float(r['summary/m2'][0]),"
+                          "'raw_m2': float(((d.astype(np.float64) - d.sum() / len(d)) ** 2).sum()),"
+                          "'first': int(r['summary/histogram_first_bucket'][0]),"
+                          "'counts': r['summary/histogram_counts'][int(r['summary/histogram_offset'][0]):"
+                          "int(r['summary/histogram_offset'][1])].tolist(),"
+                          "'durations': np.bincount(d[d < 2**20].astype(np.int64)).tolist()"
+                          " if d.max() < 256 else None,"
+                          "})(r['calls/duration_ns'][:]))(f['runs/000'], __import__('numpy'))")
+        self.assertEqual(got["count"], 2_000_000)
+        self.assertEqual(got["n"], 2_000_000)
+        for k in ("sum", "min", "max"):
+            self.assertEqual(got[k], got["raw_" + k], k)
+        self.assertAlmostEqual(got["m2"] / got["raw_m2"], 1.0, delta=1e-9)
+        if got["durations"] is not None:  # every duration below 256 ns: one bucket per value
+            want = got["durations"][got["first"]:]
+            while want and want[-1] == 0:
+                want.pop()
+            self.assertEqual(got["counts"], want)
+
+    def test_a_budget_that_cannot_hold_the_threads_exits_2(self):
+        for bad in (["--memory", "1K"], ["--memory", "lots"], ["--memory", "0"],
+                    ["--memory", "1M", "-t", "4"]):
+            p = gorgon("--op", "noop", "-n", "10", *bad)
+            self.assertEqual(p.returncode, 2, f"{bad}: {p.stderr}")
+            self.assertEqual(len(error_lines(p.stderr)), 1, p.stderr)
+            self.assertIn("--memory", p.stderr)
+
+
 def testops(*options, env=None):
     """gorgon_mpi with the test operations (test_slow_rank)."""
     return gorgon(*options, binary=ARGS.testops, env=env)

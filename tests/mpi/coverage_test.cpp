@@ -78,27 +78,32 @@ std::vector<std::uint64_t> local_numbers(const gorgon::RankRun& run, const std::
     if (!rec) continue;
     const auto& labels = rec->labels.strings();
     std::vector<std::uint64_t> mine;
-    rec->calls.for_each_block([&](const gorgon::CallBlock& b, std::size_t used) {
-      for (std::size_t i = 0; i < used; ++i) {
-        mine.push_back(b.number[i]);
-        const bool known = b.label[i] < labels.size();
-        check(known && labels[b.label[i]] == label_of(b.number[i]),
-              tag + ": call " + std::to_string(b.number[i]) + " has the wrong label");
-      }
-    });
+    std::vector<const gorgon::RecordRows*> rows;  // the thread's rows, as it handed them over
+    for (const auto& seg : run.kept)
+      if (seg->thread == rec->thread && !seg->warmup) rows.push_back(&seg->rows);
+    for (const auto* r : rows)
+      r->calls.for_each_block([&](const gorgon::CallBlock& b, std::size_t used) {
+        for (std::size_t i = 0; i < used; ++i) {
+          mine.push_back(b.number[i]);
+          const bool known = b.label[i] < labels.size();
+          check(known && labels[b.label[i]] == label_of(b.number[i]),
+                tag + ": call " + std::to_string(b.number[i]) + " has the wrong label");
+        }
+      });
     std::vector<std::uint64_t> sub_numbers;
     const auto& names = rec->subcall_names.strings();
-    rec->subcalls.for_each_block([&](const gorgon::SubCallBlock& b, std::size_t used) {
-      for (std::size_t i = 0; i < used; ++i) {
-        sub_numbers.push_back(b.call_number[i]);
-        check(b.name[i] < names.size() && names[b.name[i]] == "step",
-              tag + ": a sub-call has the wrong name");
-      }
-    });
+    for (const auto* r : rows)
+      r->subcalls.for_each_block([&](const gorgon::SubCallBlock& b, std::size_t used) {
+        for (std::size_t i = 0; i < used; ++i) {
+          sub_numbers.push_back(b.call_number[i]);
+          check(b.name[i] < names.size() && names[b.name[i]] == "step",
+                tag + ": a sub-call has the wrong name");
+        }
+      });
     // One sub-call per call, recorded in call order under the call's number.
     check(sub_numbers == mine, tag + ": thread " + std::to_string(rec->thread) +
                                    " sub-call numbers differ from its call numbers");
-    check(rec->calls.size() == mine.size(), tag + ": calls.size() disagrees with the blocks");
+    check(rec->call_count() == mine.size(), tag + ": call_count() disagrees with the blocks");
     numbers.insert(numbers.end(), mine.begin(), mine.end());
   }
   return numbers;
@@ -119,7 +124,11 @@ std::vector<int> run_case(const Case& c, gorgon::Schedule schedule, const gorgon
   spec.ranks = ranks;
   spec.threads = c.threads;
 
-  const gorgon::RankRun run = gorgon::execute_run(spec, op, MPI_COMM_WORLD);
+  // Small blocks: each thread hands its rows to the record stream many times over.
+  gorgon::RunControl control;
+  control.keep_rows = true;
+  control.records.block_rows = 1024;
+  const gorgon::RankRun run = gorgon::execute_run(spec, op, MPI_COMM_WORLD, control);
   check(run.ranks == ranks, tag + ": RankRun.ranks is " + std::to_string(run.ranks));
   check(run.rank == g_rank, tag + ": RankRun.rank is " + std::to_string(run.rank));
   check(run.threads == c.threads, tag + ": RankRun.threads is " + std::to_string(run.threads));

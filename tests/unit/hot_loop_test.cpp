@@ -65,7 +65,7 @@ void run_and_check(bool with_subcall) {
   spec.ops = 400'000 * static_cast<std::uint64_t>(ranks);
   const gorgon::RankRun run = gorgon::execute_run(spec, counting_op(with_subcall), MPI_COMM_WORLD);
   const ThreadSample& s = g_samples[1];
-  ASSERT_EQ(s.calls, run.records[1]->calls.size());
+  ASSERT_EQ(s.calls, run.records[1]->call_count());
   ASSERT_GT(s.calls, 10'000u) << "thread 1 made too few calls to tell";
   const std::uint64_t allocations = s.at_last - s.at_call_1000;
   EXPECT_LT(allocations * 1000, s.calls - 1000)

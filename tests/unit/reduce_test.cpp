@@ -2,6 +2,7 @@
 // against a direct computation over the union of every rank's records. Runs under mpiexec
 // (1, 2 and 4 ranks); every rank runs every test, and the exit status is agreed by all ranks.
 #include "gorgon/reduce/reduce.hpp"
+#include "gorgon/run/runner.hpp"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -177,6 +178,7 @@ RankRun make_run(int r, int ranks, bool empty_above_rank0 = false) {
   if (r == 0)
     for (int p = 0; p < ranks; ++p)
       run.offsets.push_back({100 * p - 50, 10 + static_cast<std::uint64_t>(p)});
+  gorgon::fold_held_rows(run, false);  // as the run's record stream would have
   return run;
 }
 
@@ -283,8 +285,8 @@ void expect_reduced(const RunSummary& s, int ranks, bool empty_above_rank0) {
     const RankRun run = make_run(r, ranks, empty_above_rank0);
     std::uint64_t calls = 0, busy = 0;
     for (const auto& rec : run.records) {
-      threads.push_back({r, rec->thread, rec->calls.size(), rec->busy_ns});
-      calls += rec->calls.size();
+      threads.push_back({r, rec->thread, rec->call_count(), rec->busy_ns});
+      calls += rec->call_count();
       busy += rec->busy_ns;
     }
     const auto& rb = s.rank_balance[static_cast<std::size_t>(r)];

@@ -134,6 +134,18 @@ TEST(StatusLines, InterruptedAndRate) {
             "Rate: asked 10.0 calls/s, achieved 0.000 calls/s; 0 calls started late (0.00%)\n");
 }
 
+TEST(StatusLines, WaitsForTheRecordBudgetAreSaid) {
+  RunSummary r = run_b();
+  r.record_budget_bytes = 32u << 20;
+  r.record_peak_bytes = 32u << 20;
+  EXPECT_EQ(gorgon::status_lines(r), "");  // never waited: nothing to say
+  r.record_waits = 7;
+  r.record_wait_ns = 1'500'000'000;
+  EXPECT_EQ(gorgon::status_lines(r),
+            "Records: the threads waited 7 times, 1s 500ms in all, for the 32 MiB each rank may "
+            "hold (--memory)\n");
+}
+
 TEST(BalanceLine, RanksThreadsBusyAndSlowest) {
   // Calls per rank 8 and 7; per thread 4, 4, 3, 4; busy per thread from (1,1)'s 10.152 ms to
   // (1,0)'s 3.626 s; rank 1 has the longest wall time, 4 s.

@@ -174,3 +174,26 @@ TEST(FormatDuration, RoundTripsThroughParse) {
 }
 
 }  // namespace
+
+TEST(ParseBytes, SuffixesAreBinary) {
+  EXPECT_EQ(gorgon::parse_bytes("65536"), 65536u);
+  EXPECT_EQ(gorgon::parse_bytes("64K"), 65536u);
+  EXPECT_EQ(gorgon::parse_bytes("64KiB"), 65536u);
+  EXPECT_EQ(gorgon::parse_bytes("512M"), 512ull << 20);
+  EXPECT_EQ(gorgon::parse_bytes("2G"), 2ull << 30);
+  EXPECT_EQ(gorgon::parse_bytes("2GB"), 2ull << 30);
+  EXPECT_EQ(gorgon::parse_bytes("1T"), 1ull << 40);
+  EXPECT_EQ(gorgon::parse_bytes("100B"), 100u);
+}
+
+TEST(ParseBytes, Errors) {
+  for (const char* bad : {"", "M", "-1M", "1.5G", "12X", "G1", "99999999999T", " 1M"})
+    EXPECT_THROW(gorgon::parse_bytes(bad), gorgon::ConfigError) << bad;
+}
+
+TEST(FormatBytes, ThreeSignificantDigits) {
+  EXPECT_EQ(gorgon::format_bytes(512), "512 B");
+  EXPECT_EQ(gorgon::format_bytes(65536), "64 KiB");
+  EXPECT_EQ(gorgon::format_bytes(1536ull << 20), "1.5 GiB");
+  EXPECT_EQ(gorgon::format_bytes(5505024), "5.25 MiB");
+}

@@ -100,7 +100,9 @@ Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64
       throw ConfigError(std::string("go(): ") + e.what());
     }
   });
-  WorldRun run = run_on_world(spec, op_, comm_);
+  RunControl control;
+  control.keep_rows = output_ != nullptr;  // the file is written after the run
+  WorldRun run = run_on_world(spec, op_, comm_, control);
   if (output_) output_->write_run(run);
   if (is_root()) runs_.push_back(std::move(run.summary));
   return *this;

@@ -37,6 +37,45 @@ std::uint64_t parse_duration_ns(std::string_view text) {
   return static_cast<std::uint64_t>(std::round(ns));  // not llround: past 2^63 it overflows
 }
 
+std::uint64_t parse_bytes(std::string_view text) {
+  const std::string shown(text);
+  std::string_view digits = text;
+  for (std::string_view tail : {"iB", "B"})
+    if (digits.size() > tail.size() && digits.substr(digits.size() - tail.size()) == tail) {
+      digits.remove_suffix(tail.size());
+      break;
+    }
+  int shift = 0;
+  if (!digits.empty()) switch (digits.back()) {
+      case 'K':
+      case 'k': shift = 10; break;
+      case 'M': shift = 20; break;
+      case 'G': shift = 30; break;
+      case 'T': shift = 40; break;
+      default: break;
+    }
+  if (shift > 0) digits.remove_suffix(1);
+  std::uint64_t whole = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), whole);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+    throw ConfigError("invalid size '" + shown + "' (expected e.g. 512M, 2G or 65536)");
+  if (shift > 0 && whole > (std::numeric_limits<std::uint64_t>::max() >> shift))
+    throw ConfigError("size '" + shown + "' is too large");
+  return whole << shift;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double v = static_cast<double>(bytes);
+  std::size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(kUnits)) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.3g} {}", v, kUnits[u]);
+}
+
 std::uint64_t parse_count(std::string_view text) {
   const std::string shown(text);
   if (text.empty() || text.front() == '-' || text.front() == '+')

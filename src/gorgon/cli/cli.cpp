@@ -54,7 +54,7 @@ struct Options {
   std::vector<std::string> plugins;
   std::string check_calls = "3";  ///< --check [K]
   std::string duration, warmup, time_limit, progress_every = "10s";
-  std::string rate, ranks, schedule, stonewall;
+  std::string rate, ranks, schedule, stonewall, memory;
   std::string progress = "auto";
   std::vector<std::string> fail_if;
   bool quiet = false;
@@ -71,7 +71,7 @@ constexpr const char* kNonEmpty[] = {
     "--url",       "--requests",     "--time-limit",     "--op",
     "--ops",       "--seed",         "--schedule",       "--stonewall",
     "--ok-labels", "--error-labels", "--progress-every", "--plugin",
-    "--fail-if",   "--param"};
+    "--fail-if",   "--param",        "--memory"};
 
 void build_parser(CLI::App& app, Options& o) {
   app.description(
@@ -130,6 +130,10 @@ void build_parser(CLI::App& app, Options& o) {
                "After the stonewall, ranks that made fewer calls than the busiest keep calling "
                "until each has made as many")
       ->needs("--stonewall");
+  app.add_option("--memory", o.memory,
+                 "Memory each rank keeps for its records (e.g. 256M, 2G; default: an eighth of "
+                 "the node's memory shared by its ranks, at most 1G); full blocks are folded "
+                 "into the statistics and reused while the run goes");
   app.add_option("--fail-if", o.fail_if,
                  "Exit 3 when a limit fails, e.g. 'p99<50ms', 'errors<1%', 'SUCCESS:rate>100' "
                  "(repeatable)");
@@ -352,7 +356,8 @@ int check_mode(Options& o, Session& s) {
 struct SuitePlan {
   std::vector<RunSpec> runs;
   std::vector<Threshold> limits;
-  std::uint64_t deadline_ns = 0;  ///< 0: none
+  std::uint64_t deadline_ns = 0;   ///< 0: none
+  std::uint64_t memory_bytes = 0;  ///< --memory (0: the default)
   ProgressMode progress = ProgressMode::none;
 };
 
@@ -365,6 +370,14 @@ SuitePlan plan_suite(Options& o, Session& s) {
     plan.runs = build_suite(o, s.size_);
     for (const auto& text : o.fail_if) plan.limits.push_back(parse_threshold(text));
     (void)parse_duration_ns(o.progress_every);
+    if (!o.memory.empty()) {
+      try {
+        plan.memory_bytes = parse_bytes(o.memory);
+      } catch (const ConfigError& e) {
+        throw ConfigError(std::string("--memory: ") + e.what());
+      }
+      if (plan.memory_bytes == 0) throw ConfigError("--memory must be more than 0");
+    }
     if (!s.root()) return;
     std::vector<OutputName> outputs;
     if (!o.output.empty()) outputs.push_back({"-o", o.output});
@@ -435,6 +448,8 @@ class SuiteRunner {
     const RunSpec& spec = plan_.runs[i];
     RunControl control;
     control.deadline_ns = plan_.deadline_ns;
+    control.records.budget_bytes = plan_.memory_bytes;
+    control.keep_rows = file_ != nullptr;
     std::unique_ptr<ProgressDisplay> display;
     if (s_.root() && plan_.progress != ProgressMode::none) {
       display = std::make_unique<ProgressDisplay>(s_.err_, plan_.progress == ProgressMode::bar,

@@ -57,12 +57,14 @@ inline constexpr const char* kAttrLimitsPassed = "limits_passed";
 inline constexpr const char* kAttrClock = "clock";
 /// Run attributes (RunSummary::fields) that older files may lack: they came after the first
 /// files of format version 1 (stop_reason .. params_given) or of version 2 (schedule ..
-/// wear_out; such files were written with the static schedule and no stonewall). A reader
-/// takes their defaults when they are missing.
+/// stonewall_reached; such files were written with the static schedule and no stonewall;
+/// record_budget_bytes .. record_wait_ns, from the record stream). A reader takes their
+/// defaults when they are missing.
 inline bool optional_attribute(std::string_view name) {
   for (std::string_view n :
        {"stop_reason", "duration_ns", "late_calls", "warmup_calls", "rate", "error_rule",
-        "params_given", "schedule", "stonewall_ns", "wear_out", "stonewall_reached"})
+        "params_given", "schedule", "stonewall_ns", "wear_out", "stonewall_reached",
+        "record_budget_bytes", "record_peak_bytes", "record_waits", "record_wait_ns"})
     if (n == name) return true;
   return false;
 }

@@ -22,15 +22,28 @@ namespace gorgon::h5::detail {
 namespace f = format;
 namespace {
 
-/// The records of one rank (measured or warm-up), one per thread that has one.
-using Records = std::vector<const ThreadRecord*>;
+/// The rows of one rank (measured or warm-up) as its threads handed them over, in thread
+/// order (and in the order each thread made them).
+using Records = std::vector<const RecordSegment*>;
 
-Records records_of(const std::vector<std::unique_ptr<ThreadRecord>>* from) {
+Records records_of(const RankRun* run, bool warmup) {
   Records out;
-  if (from != nullptr)
-    for (const auto& r : *from)
-      if (r) out.push_back(r.get());
+  if (run != nullptr)
+    for (const auto& seg : run->kept)
+      if (seg && seg->warmup == warmup) out.push_back(seg.get());
+  std::stable_sort(out.begin(), out.end(), [](const RecordSegment* a, const RecordSegment* b) {
+    return a->thread < b->thread;
+  });
   return out;
+}
+
+/// The calls this rank made (measured or warm-up): as many rows must have been kept.
+std::uint64_t calls_of(const RankRun* run, bool warmup) {
+  std::uint64_t n = 0;
+  if (run != nullptr)
+    for (const auto& rec : warmup ? run->warmup : run->records)
+      if (rec) n += rec->call_count();
+  return n;
 }
 
 /// This rank's raw records, seen as block segments and string tables.
@@ -43,25 +56,26 @@ struct LocalView {
 
 LocalView view_of(const Records& records, bool with_delays) {
   LocalView v;
-  for (std::size_t t = 0; t < records.size(); ++t) {
-    const ThreadRecord& rec = *records[t];
-    if (rec.thread > std::numeric_limits<std::uint16_t>::max())
+  for (const RecordSegment* seg : records) {
+    const RecordRows& rows = seg->rows;
+    const auto t = static_cast<std::size_t>(seg->thread);
+    if (seg->thread > std::numeric_limits<std::uint16_t>::max())
       throw ConfigError("thread numbers above 65535 do not fit the file's thread column");
-    if (with_delays && rec.delays.size() != rec.calls.size())
-      throw std::logic_error("h5 writer: a thread has " + std::to_string(rec.delays.size()) +
-                             " start delays for " + std::to_string(rec.calls.size()) + " calls");
-    rec.calls.for_each_block([&](const CallBlock& b, std::size_t used) {
+    if (with_delays && rows.delays.size() != rows.calls.size())
+      throw std::logic_error("h5 writer: a thread has " + std::to_string(rows.delays.size()) +
+                             " start delays for " + std::to_string(rows.calls.size()) + " calls");
+    rows.calls.for_each_block([&](const CallBlock& b, std::size_t used) {
       v.calls.push_back({&b, used, t});
     });
-    rec.subcalls.for_each_block([&](const SubCallBlock& b, std::size_t used) {
+    rows.subcalls.for_each_block([&](const SubCallBlock& b, std::size_t used) {
       v.subcalls.push_back({&b, used, t});
     });
     if (with_delays)
-      rec.delays.for_each_block([&](const DelayBlock& b, std::size_t used) {
+      rows.delays.for_each_block([&](const DelayBlock& b, std::size_t used) {
         v.delays.push_back({&b, used, t});
       });
-    v.call_rows += rec.calls.size();
-    v.subcall_rows += rec.subcalls.size();
+    v.call_rows += rows.calls.size();
+    v.subcall_rows += rows.subcalls.size();
   }
   return v;
 }
@@ -122,16 +136,22 @@ struct RecordSet {
 };
 
 /// Collective over s.world: every rank takes part, with or without records.
-RecordSet prepare(const RunWriteSettings& s, Records records, const Dictionaries& dict,
-                  bool with_delays) {
+RecordSet prepare(const RunWriteSettings& s, Records records, std::uint64_t held,
+                  const Dictionaries& dict, bool with_delays) {
   boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
   RecordSet r;
   r.records = std::move(records);
   r.with_delays = with_delays;
   all_or_none(s.world, [&] {
     r.view = view_of(r.records, with_delays);
-    if (dict.label_ids.size() < r.records.size() || dict.name_ids.size() < r.records.size())
-      throw std::logic_error("h5 writer: the dictionaries do not cover every thread");
+    if (held != r.view.call_rows)
+      throw std::logic_error("h5 writer: the run kept " + std::to_string(r.view.call_rows) +
+                             " of its " + std::to_string(held) +
+                             " call rows (run it with RunControl::keep_rows)");
+    for (const RecordSegment* seg : r.records)
+      if (dict.label_ids.size() <= static_cast<std::size_t>(seg->thread) ||
+          dict.name_ids.size() <= static_cast<std::size_t>(seg->thread))
+        throw std::logic_error("h5 writer: the dictionaries do not cover every thread");
   });
   r.labels = dict.labels;
   r.names = dict.names;
@@ -210,13 +230,11 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
                               std::uint32_t* o) { std::fill(o, o + c, my_rank); },
                     nullptr)));
   call_columns.push_back(column_of<std::uint16_t>(
-      f::kThread,
-      source(
-          call_cursors, view.calls, std::uint16_t{},
-          [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t, std::uint16_t* o) {
-            std::fill(o, o + c, static_cast<std::uint16_t>(r.records[t]->thread));
-          },
-          nullptr)));
+      f::kThread, source(
+                      call_cursors, view.calls, std::uint16_t{},
+                      [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t,
+                          std::uint16_t* o) { std::fill(o, o + c, static_cast<std::uint16_t>(t)); },
+                      nullptr)));
   if (r.with_delays)
     call_columns.push_back(column_of<std::uint64_t>(
         f::kStartDelayNs, in_place(delay_cursors, view.delays, &DelayBlock::delay_ns)));
@@ -289,8 +307,8 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
   // 1. The run's header (every rank writes the same attributes), then this rank's records
   // and every rank's slice of rows. Rate mode (a rate asked for) adds the start delays.
   const RunSummary header = header_on_every_rank(comm, run.summary);
-  const RecordSet measured = prepare(s, records_of(local != nullptr ? &local->records : nullptr),
-                                     run.calls, header.rate > 0);
+  const RecordSet measured =
+      prepare(s, records_of(local, false), calls_of(local, false), run.calls, header.rate > 0);
 
   // 2. Summary tables, from rank 0 to every rank.
   std::vector<std::uint64_t> starts;
@@ -332,7 +350,7 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
   // 5. The warm-up records, apart, when the run had a warm-up (the same on every rank).
   if (header.warmup_calls > 0) {
     const RecordSet warm =
-        prepare(s, records_of(local != nullptr ? &local->warmup : nullptr), run.warmup, false);
+        prepare(s, records_of(local, true), calls_of(local, true), run.warmup, false);
     Hid warmup;
     all_or_none(s.world, [&] { warmup = create_group(group.get(), f::kWarmup); });
     write_records(s, warmup.get(), warm, my_rank, nullptr);

@@ -81,12 +81,11 @@ std::uint64_t column_bytes(MPI_Comm world, const WorldRun& run, std::uint64_t ch
   constexpr std::uint64_t kCallRow = 8 + 8 + 8 + 4 + 4 + 2 + 8, kSubCallRow = 8 + 8 + 8 + 4 + 4 + 2;
   std::uint64_t calls = 0, subcalls = 0;
   if (run.local)
-    for (const auto* set : {&run.local->records, &run.local->warmup})
-      for (const auto& r : *set)
-        if (r) {
-          calls += r->calls.size();
-          subcalls += r->subcalls.size();
-        }
+    for (const auto& seg : run.local->kept)
+      if (seg) {
+        calls += seg->rows.calls.size();
+        subcalls += seg->rows.subcalls.size();
+      }
   std::uint64_t bytes = calls * kCallRow + subcalls * kSubCallRow, total = 0;
   check_mpi(MPI_Allreduce(&bytes, &total, 1, MPI_UINT64_T, MPI_SUM, world), "MPI_Allreduce");
   const std::uint64_t chunks = total / std::max<std::uint64_t>(chunk_rows, 1) + 16;

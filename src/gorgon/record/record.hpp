@@ -73,6 +73,10 @@ class BlockedColumns {
   }
   void clear() {
     blocks_.clear();
+    recycle();
+  }
+  /// Forgets the rows but keeps the blocks (and their touched pages) for new ones.
+  void recycle() noexcept {
     current_ = 0;
     size_ = 0;
     fill_ = 0;
@@ -178,7 +182,8 @@ class DelayColumns : public BlockedColumns<DelayBlock> {
 
 class CallColumns : public BlockedColumns<CallBlock> {
  public:
-  void push(std::uint64_t number, std::uint64_t start, std::uint64_t duration,
+  /// Appends a row; true when it filled its block.
+  bool push(std::uint64_t number, std::uint64_t start, std::uint64_t duration,
             std::uint32_t label) {
     std::size_t row;
     CallBlock& b = next_slot(row);
@@ -186,6 +191,7 @@ class CallColumns : public BlockedColumns<CallBlock> {
     b.start_ns[row] = start;
     b.duration_ns[row] = duration;
     b.label[row] = label;
+    return row + 1 == b.capacity;
   }
 };
 
@@ -202,20 +208,66 @@ class SubCallColumns : public BlockedColumns<SubCallBlock> {
   }
 };
 
-/// Everything one thread of one rank recorded during a run.
-struct ThreadRecord {
-  int rank = 0;
-  int thread = 0;
+/// The rows of one thread between two hand-overs to its rank's RecordStream: calls, the
+/// sub-calls those calls made (a thread records a call's sub-calls just before the call, and
+/// hands its rows over only after a call's row, so no call is parted from its sub-calls),
+/// and, in rate mode, one start delay per call.
+struct RecordRows {
   CallColumns calls;
   SubCallColumns subcalls;
-  StringTable labels;         ///< call labels, ids local to this thread
-  StringTable subcall_names;  ///< sub-call names, ids local to this thread
   /// Rate mode only, one row per call: actual start minus intended start. (In rate mode a
   /// call's start_ns is its intended start and its duration counts from there.)
   DelayColumns delays;
+
+  [[nodiscard]] std::size_t bytes_reserved() const noexcept {
+    return calls.bytes_reserved() + subcalls.bytes_reserved() + delays.bytes_reserved();
+  }
+  /// After a call's row: whether the rows are due to be handed over (its call block is full,
+  /// `call_block_full`, or its sub-calls fill a block of the largest size).
+  [[nodiscard]] bool due(bool call_block_full) const noexcept {
+    return call_block_full || subcalls.size() >= SubCallColumns::kMaxBlock;
+  }
+  void recycle() noexcept {
+    calls.recycle();
+    subcalls.recycle();
+    delays.recycle();
+  }
+};
+
+class RecordStream;
+
+/// A thread's rows as handed over: which thread and phase made them, and the strings the
+/// thread met first in them (its label ids first_label.., sub-call name ids first_name..),
+/// so that a reader of the segments alone can name every id.
+struct RecordSegment {
+  int thread = 0;
+  bool warmup = false;
+  RecordRows rows;
+  std::uint32_t first_label = 0, first_name = 0;
+  std::vector<std::string> new_labels, new_names;
+};
+
+/// Everything one thread of one rank recorded during a run. Without a stream every row stays
+/// here; with one, the rows are handed over a block at a time (hand_over) and only the block
+/// being filled stays, while `handed_calls` counts the rest.
+struct ThreadRecord : RecordRows {
+  int rank = 0;
+  int thread = 0;
+  bool warmup = false;
+  StringTable labels;         ///< call labels, ids local to this thread
+  StringTable subcall_names;  ///< sub-call names, ids local to this thread
   std::uint64_t busy_ns = 0;  ///< sum of call durations
   std::uint64_t first_start_ns = 0;
   std::uint64_t last_end_ns = 0;
+  RecordStream* stream = nullptr;       ///< where full blocks go (none: they stay here)
+  std::uint64_t handed_calls = 0;       ///< calls already handed to the stream
+  std::uint64_t stream_wait_ns = 0;     ///< time this thread waited for the stream's budget
+  std::uint64_t last_hand_over_ns = 0;  ///< when this thread last handed rows over
+  std::size_t stream_bytes = 0;         ///< its blocks' bytes as the stream counts them
+  std::uint32_t labels_handed = 0, names_handed = 0;  ///< strings already in a segment
+
+  /// Every call this thread made, handed over or not.
+  [[nodiscard]] std::uint64_t call_count() const noexcept { return handed_calls + calls.size(); }
 };
 
 }  // namespace gorgon

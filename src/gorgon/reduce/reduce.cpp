@@ -40,39 +40,76 @@ struct KeySpace {
   }
 };
 
-constexpr std::uint32_t kNoName = std::numeric_limits<std::uint32_t>::max();
-
-/// Visits every call of this rank as visit(label, kNoName, duration) and every sub-call as
-/// visit(label of its call, name, duration), with global ids. A thread records the sub-calls
-/// of a call, in order, just before the call itself, so one walk over both streams pairs them.
-template <typename F>
-void for_each_record(const RankRun& run, const Dictionaries& maps, F&& visit) {
-  for (std::size_t t = 0; t < run.records.size(); ++t) {
-    const ThreadRecord& rec = *run.records[t];
+/// This rank's statistics per key, merged from every thread's fold (exact: Chan's update
+/// between folds, whose segments were each summed in two passes), with global ids.
+std::vector<Summary> local_summaries(const RankRun& run, const Dictionaries& maps,
+                                     const KeySpace& keys) {
+  std::vector<Summary> out(keys.size());
+  for (std::size_t t = 0; t < run.folds.size() && t < maps.label_ids.size(); ++t) {
+    const ThreadFold& fold = run.folds[t];
     const auto& lmap = maps.label_ids[t];
     const auto& nmap = maps.name_ids[t];
-    std::vector<std::pair<const SubCallBlock*, std::size_t>> sblocks;
-    rec.subcalls.for_each_block(
-        [&](const SubCallBlock& b, std::size_t used) { sblocks.emplace_back(&b, used); });
-    std::size_t sb = 0, si = 0;
-    rec.calls.for_each_block([&](const CallBlock& b, std::size_t used) {
-      for (std::size_t i = 0; i < used; ++i) {
-        const std::uint32_t label = lmap[b.label[i]];
-        visit(label, kNoName, b.duration_ns[i]);
-        while (sb < sblocks.size()) {
-          const SubCallBlock& s = *sblocks[sb].first;
-          if (si == sblocks[sb].second) {
-            ++sb;
-            si = 0;
-            continue;
-          }
-          if (s.call_number[si] != b.number[i]) break;
-          visit(label, nmap[s.name[si]], s.duration_ns[si]);
-          ++si;
-        }
-      }
-    });
+    for (std::uint32_t l = 0; l < fold.labels.size(); ++l) {
+      if (fold.labels[l].count == 0) continue;
+      out[0].merge(fold.labels[l]);
+      out[keys.label_key(lmap[l])].merge(fold.labels[l]);
+    }
+    for (const auto& [pair, sub] : fold.subcalls)
+      out[keys.pair_key(lmap[pair >> 32], nmap[pair & 0xffffffffu])].merge(sub);
   }
+  return out;
+}
+
+/// The (label, name) pairs of this rank's sub-calls, with global ids, sorted.
+std::vector<std::uint64_t> local_pairs(const RankRun& run, const Dictionaries& maps) {
+  std::vector<std::uint64_t> pairs;
+  for (std::size_t t = 0; t < run.folds.size() && t < maps.label_ids.size(); ++t)
+    for (const auto& entry : run.folds[t].subcalls) {
+      const std::uint64_t label = maps.label_ids[t][entry.first >> 32];
+      pairs.push_back((label << 32) | maps.name_ids[t][entry.first & 0xffffffffu]);
+    }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  return pairs;
+}
+
+/// The spread of every key over the ranks, exact: each rank's (count, sum, m2) gathered on
+/// rank 0 and merged there in rank order by Chan's update (sums of squares would cancel).
+std::vector<double> merged_m2(const std::vector<Summary>& local, MPI_Comm comm, bool root,
+                              int ranks) {
+  const std::size_t K = local.size();
+  std::vector<std::uint64_t> mine(2 * K);
+  std::vector<double> mine_m2(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    mine[2 * k] = local[k].count;
+    mine[2 * k + 1] = local[k].sum_ns;
+    mine_m2[k] = local[k].m2;
+  }
+  const std::size_t R = root ? static_cast<std::size_t>(ranks) : 0;
+  std::vector<std::uint64_t> all(2 * K * R);
+  std::vector<double> all_m2(K * R);
+  if (K > static_cast<std::size_t>(std::numeric_limits<int>::max() / 2))
+    throw std::runtime_error("too many labels and sub-calls to reduce in one call");
+  check_mpi(MPI_Gather(mine.data(), static_cast<int>(2 * K), MPI_UINT64_T, all.data(),
+                       static_cast<int>(2 * K), MPI_UINT64_T, 0, comm),
+            "MPI_Gather");
+  check_mpi(MPI_Gather(mine_m2.data(), static_cast<int>(K), MPI_DOUBLE, all_m2.data(),
+                       static_cast<int>(K), MPI_DOUBLE, 0, comm),
+            "MPI_Gather");
+  std::vector<double> m2(K, 0.0);
+  for (std::size_t k = 0; k < K; ++k) {
+    double n = 0, mean = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+      const double nb = static_cast<double>(all[2 * (r * K + k)]);
+      if (nb == 0) continue;
+      const double mean_b = static_cast<double>(all[2 * (r * K + k) + 1]) / nb;
+      const double delta = mean_b - mean;
+      m2[k] += all_m2[r * K + k] + (n > 0 ? delta * delta * n * nb / (n + nb) : 0.0);
+      mean += delta * nb / (n + nb);
+      n += nb;
+    }
+  }
+  return m2;
 }
 
 }  // namespace
@@ -142,14 +179,8 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   KeySpace keys;
   keys.labels = labels.size();
   {
-    std::vector<std::uint64_t> local_pairs;
-    for_each_record(run, maps, [&](std::uint32_t label, std::uint32_t name, std::uint64_t) {
-      if (name != kNoName) local_pairs.push_back((std::uint64_t{label} << 32) | name);
-    });
-    std::sort(local_pairs.begin(), local_pairs.end());
-    local_pairs.erase(std::unique(local_pairs.begin(), local_pairs.end()), local_pairs.end());
     std::vector<std::vector<std::uint64_t>> all;
-    mpi::gather(world, local_pairs, all, 0);
+    mpi::gather(world, local_pairs(run, maps), all, 0);
     if (root) {
       for (auto& v : all) keys.pairs.insert(keys.pairs.end(), v.begin(), v.end());
       std::sort(keys.pairs.begin(), keys.pairs.end());
@@ -158,31 +189,25 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
     mpi::broadcast(world, keys.pairs, 0);
   }
 
-  // 2. Local statistics per key, from the raw columns.
+  // 2. This rank's statistics per key, from its threads' folds.
   const std::size_t K = keys.size();
-  std::vector<std::uint64_t> count(K, 0), sum(K, 0);
-  std::vector<std::uint64_t> mins(K, std::numeric_limits<std::uint64_t>::max()), maxs(K, 0);
-  std::vector<Histogram> hist(K);
-  auto add = [&](std::size_t k, std::uint64_t d) {
-    ++count[k];
-    sum[k] += d;
-    mins[k] = std::min(mins[k], d);
-    maxs[k] = std::max(maxs[k], d);
-    hist[k].record(d);
-  };
-  for_each_record(run, maps, [&](std::uint32_t label, std::uint32_t name, std::uint64_t d) {
-    if (name == kNoName) {
-      add(0, d);
-      add(keys.label_key(label), d);
-    } else {
-      add(keys.pair_key(label, name), d);
-    }
-  });
+  const std::vector<Summary> local = local_summaries(run, maps, keys);
+  std::vector<std::uint64_t> count(K), sum(K), mins(K), maxs(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    count[k] = local[k].count;
+    sum[k] = local[k].sum_ns;
+    mins[k] = local[k].min_ns;
+    maxs[k] = local[k].max_ns;
+  }
 
-  // 3. Reductions. Counts and sums go everywhere (the spread needs the global mean).
+  // 3. Reductions.
   std::vector<std::uint64_t> gcount(K), gsum(K), gmin(K), gmax(K);
-  mpi::all_reduce(world, count.data(), static_cast<int>(K), gcount.data(), std::plus<>());
-  mpi::all_reduce(world, sum.data(), static_cast<int>(K), gsum.data(), std::plus<>());
+  check_mpi(
+      MPI_Reduce(count.data(), gcount.data(), static_cast<int>(K), MPI_UINT64_T, MPI_SUM, 0, comm),
+      "MPI_Reduce");
+  check_mpi(
+      MPI_Reduce(sum.data(), gsum.data(), static_cast<int>(K), MPI_UINT64_T, MPI_SUM, 0, comm),
+      "MPI_Reduce");
   // Raw MPI_UINT64_T, not Boost's minimum<uint64_t> (= MPI_UNSIGNED_LONG): Open MPI 4.1.2-4.1.4
   // compares MPI_UNSIGNED_LONG as signed in MIN/MAX (open-mpi/ompi#10525), so a rank without a
   // key (local min UINT64_MAX) won every minimum.
@@ -192,31 +217,14 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   check_mpi(
       MPI_Reduce(maxs.data(), gmax.data(), static_cast<int>(K), MPI_UINT64_T, MPI_MAX, 0, comm),
       "MPI_Reduce");
-
-  // Spread: exact two-pass, the sum of squared deviations from the global mean.
-  std::vector<double> m2(K, 0.0), gm2(K, 0.0);
-  std::vector<double> mean(K);
-  for (std::size_t k = 0; k < K; ++k)
-    mean[k] = gcount[k] ? static_cast<double>(gsum[k]) / static_cast<double>(gcount[k]) : 0.0;
-  auto deviate = [&](std::size_t k, std::uint64_t d) {
-    const double dev = static_cast<double>(d) - mean[k];
-    m2[k] += dev * dev;
-  };
-  for_each_record(run, maps, [&](std::uint32_t label, std::uint32_t name, std::uint64_t d) {
-    if (name == kNoName) {
-      deviate(0, d);
-      deviate(keys.label_key(label), d);
-    } else {
-      deviate(keys.pair_key(label, name), d);
-    }
-  });
-  mpi::reduce(world, m2.data(), static_cast<int>(K), gm2.data(), std::plus<>(), 0);
+  const std::vector<double> gm2 = merged_m2(local, comm, root, world.size());
 
   // Histograms: agree on each key's bucket span, then one sum over the packed spans.
   std::vector<std::uint32_t> lo(K), hi(K), glo(K), ghi(K);
   for (std::size_t k = 0; k < K; ++k) {
-    lo[k] = hist[k].empty() ? Histogram::kBuckets : hist[k].first_bucket();
-    hi[k] = hist[k].empty() ? 0 : hist[k].end_bucket();
+    const Histogram& h = local[k].histogram;
+    lo[k] = h.empty() ? Histogram::kBuckets : h.first_bucket();
+    hi[k] = h.empty() ? 0 : h.end_bucket();
   }
   mpi::all_reduce(world, lo.data(), static_cast<int>(K), glo.data(), mpi::minimum<std::uint32_t>());
   mpi::all_reduce(world, hi.data(), static_cast<int>(K), ghi.data(), mpi::maximum<std::uint32_t>());
@@ -224,9 +232,11 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   for (std::size_t k = 0; k < K; ++k)
     offset[k + 1] = offset[k] + (ghi[k] > glo[k] ? ghi[k] - glo[k] : 0);
   std::vector<std::uint64_t> packed(offset[K], 0), gpacked(root ? offset[K] : 0);
-  for (std::size_t k = 0; k < K; ++k)
-    for (std::uint32_t b = hist[k].first_bucket(); b < hist[k].end_bucket(); ++b)
-      packed[offset[k] + (b - glo[k])] = hist[k].count_at(b);
+  for (std::size_t k = 0; k < K; ++k) {
+    const Histogram& h = local[k].histogram;
+    for (std::uint32_t b = h.first_bucket(); b < h.end_bucket(); ++b)
+      packed[offset[k] + (b - glo[k])] = h.count_at(b);
+  }
   if (offset[K] > std::numeric_limits<int>::max())
     throw std::runtime_error("too many histogram buckets to reduce in one call");
   if (offset[K] > 0)  // the same on every rank (from the agreed spans); no calls: no buckets
@@ -237,8 +247,8 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   std::vector<ThreadBalance> threads;
   std::uint64_t rank_calls = 0, rank_busy = 0;
   for (const auto& rec : run.records) {
-    threads.push_back({run.rank, rec->thread, rec->calls.size(), rec->busy_ns});
-    rank_calls += rec->calls.size();
+    threads.push_back({run.rank, rec->thread, rec->call_count(), rec->busy_ns});
+    rank_calls += rec->call_count();
     rank_busy += rec->busy_ns;
   }
   std::vector<std::vector<std::uint64_t>> thread_rows;
@@ -248,11 +258,15 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   mpi::gather(world, mine, thread_rows, 0);
   const std::uint64_t rank_row[4] = {rank_calls, rank_busy, run.end_ns - run.start_ns,
                                      run.stonewall_calls};
-  // Open-loop late calls and warm-up calls, summed over the ranks.
-  std::uint64_t local_extra[2] = {run.late_calls, 0}, extra[2] = {0, 0};
+  // Open-loop late calls, warm-up calls and waits for the record stream, summed over the
+  // ranks; the record budget and the most it held, the largest of any rank's.
+  std::uint64_t local_extra[4] = {run.late_calls, 0, run.record_waits, run.record_wait_ns};
+  std::uint64_t extra[4] = {0, 0, 0, 0};
   for (const auto& w : run.warmup)
-    if (w) local_extra[1] += w->calls.size();
-  check_mpi(MPI_Reduce(local_extra, extra, 2, MPI_UINT64_T, MPI_SUM, 0, comm), "MPI_Reduce");
+    if (w) local_extra[1] += w->call_count();
+  check_mpi(MPI_Reduce(local_extra, extra, 4, MPI_UINT64_T, MPI_SUM, 0, comm), "MPI_Reduce");
+  std::uint64_t local_most[2] = {run.record_budget_bytes, run.record_peak_bytes}, most[2] = {0, 0};
+  check_mpi(MPI_Reduce(local_most, most, 2, MPI_UINT64_T, MPI_MAX, 0, comm), "MPI_Reduce");
   std::vector<std::uint64_t> rank_rows(root ? 4 * static_cast<std::size_t>(world.size()) : 0);
   mpi::gather(world, rank_row, 4, rank_rows.data(), 0);
   std::vector<std::string> hosts;  // each rank's node, for the per-node view
@@ -277,6 +291,10 @@ RunSummary reduce_run(const RankRun& run, const Dictionaries& maps, MPI_Comm com
   s.stonewall_reached = run.stonewalled;
   s.late_calls = extra[0];
   s.warmup_calls = extra[1];
+  s.record_waits = extra[2];
+  s.record_wait_ns = extra[3];
+  s.record_budget_bytes = most[0];
+  s.record_peak_bytes = most[1];
   s.status = run.interrupted ? RunStatus::interrupted : RunStatus::complete;
   s.stop_reason = run.stop_reason;
   auto summary_of = [&](std::size_t k) {

@@ -265,6 +265,11 @@ std::string status_lines(const RunSummary& s) {
         s.total.count
             ? 100.0 * static_cast<double>(s.late_calls) / static_cast<double>(s.total.count)
             : 0.0);
+  if (s.record_waits > 0)  // the record stream's budget was used up: the threads waited
+    out += fmt::format(
+        "Records: the threads waited {} times, {} in all, for the {} each rank may hold "
+        "(--memory)\n",
+        s.record_waits, format_elapsed(s.record_wait_ns), format_bytes(s.record_budget_bytes));
   return out + stonewall_line(s);
 }
 

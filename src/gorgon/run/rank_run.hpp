@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gorgon/op/label_rule.hpp"
+#include "gorgon/record/fold.hpp"
 #include "gorgon/record/record.hpp"
 #include "gorgon/run/runspec.hpp"
 
@@ -27,7 +28,16 @@ struct RankRun {
   int ranks = 1;                          ///< ranks in the run
   int threads = 1;                        ///< threads that actually ran
   std::string host;                       ///< the node this rank ran on: MPI_Get_processor_name
-  std::vector<std::unique_ptr<ThreadRecord>> records;  ///< one per thread
+  /// One per thread: its strings and counts; its rows went to the rank's record stream (only
+  /// a run without one keeps them here).
+  std::vector<std::unique_ptr<ThreadRecord>> records;
+  std::vector<ThreadFold> folds;  ///< one per thread: the statistics of its measured calls
+  /// The rows handed over, measured and warm-up, in hand-over order, when the run keeps them
+  /// for a file (RunControl::keep_rows).
+  std::vector<std::unique_ptr<RecordSegment>> kept;
+  /// The record stream: the budget, the most its blocks held, and the threads' waits for it.
+  std::uint64_t record_budget_bytes = 0, record_peak_bytes = 0;
+  std::uint64_t record_waits = 0, record_wait_ns = 0;
   std::uint64_t start_ns = 0;        ///< local clock right after the start barrier
   std::uint64_t end_ns = 0;          ///< local clock when this rank's last thread finished
   std::vector<ClockOffset> offsets;  ///< rank 0 only: one per rank of the run

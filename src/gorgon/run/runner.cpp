@@ -9,9 +9,12 @@
 #include <limits>
 #include <string>
 
+#include <unistd.h>
+
 #include "gorgon/base/agree.hpp"
 #include "gorgon/base/clock.hpp"
 #include "gorgon/base/error.hpp"
+#include "gorgon/base/units.hpp"
 #include "gorgon/run/agent.hpp"
 #include "gorgon/run/clock_sync.hpp"
 #include "gorgon/run/partition.hpp"
@@ -136,12 +139,21 @@ void for_each_number(const LoopSetup& s, Next&& next) {
   }
 }
 
-/// After each call: the tally, published every kPublish calls (or 20 ms). False when the
-/// loop is to stop at this call's end (the deadline).
-inline bool after_call(const LoopSetup& s, Tally& tally, const Call& c) {
-  if (tally.count(c.label, c.start, c.end)) [[unlikely]]
+/// After each call: the tally, published every kPublish calls (or 20 ms), and then the
+/// thread's rows handed to the rank's stream if it last did so a flush interval ago. False
+/// when the loop is to stop at this call's end (the deadline).
+inline bool after_call(const LoopSetup& s, Tally& tally, ThreadRecord& rec, const Call& c) {
+  if (tally.count(c.label, c.start, c.end)) [[unlikely]] {
     tally.publish(c.end);
+    if (rec.stream != nullptr) rec.stream->hand_over_if_due(rec, c.end);
+  }
   return !(s.deadline_ns && c.end >= s.deadline_ns);
+}
+
+/// A call's row filled its block (or its sub-calls outgrew theirs): the rows go to the
+/// rank's stream (once per block).
+inline void block_filled(ThreadRecord& rec) {
+  if (rec.stream != nullptr) rec.stream->hand_over(rec);
 }
 
 /// The hot loop, closed: pull a chunk, call the operation on each of its numbers, store one
@@ -152,8 +164,9 @@ void closed_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord
   for_each_number(s, [&](std::uint64_t n) {
     if (stop_requested()) return false;
     const Call c = call_once(op, ctx, rec, n);
-    rec.calls.push(n, c.start, c.end - c.start, c.label);
-    return after_call(s, tally, c);
+    if (rec.due(rec.calls.push(n, c.start, c.end - c.start, c.label))) [[unlikely]]
+      block_filled(rec);
+    return after_call(s, tally, rec, c);
   });
 }
 
@@ -169,11 +182,13 @@ void paced_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord&
     if (stop_requested()) return false;
     const Call c = call_once(op, ctx, rec, n);
     const std::uint64_t delay = c.start > due ? c.start - due : 0;
-    rec.calls.push(n, due, c.end - due, c.label);
+    const bool full = rec.calls.push(n, due, c.end - due, c.label);
     rec.delays.push(delay);
+    if (rec.due(full)) [[unlikely]]
+      block_filled(rec);
     if (delay >= s.interval_ns) tally.late();
     due += s.interval_ns;
-    return after_call(s, tally, c);
+    return after_call(s, tally, rec, c);
   });
 }
 
@@ -183,6 +198,7 @@ void call_loop(const LoopSetup& s, OperationFn& op, Context& ctx, ThreadRecord& 
   else closed_loop(s, op, ctx, rec, tally);
   tally.publish(now_ns());
   rec.busy_ns = tally.busy_ns();
+  if (rec.stream != nullptr) rec.stream->hand_over(rec);  // the thread's last rows
 }
 
 // ---- the run's phases -------------------------------------------------------------------------
@@ -218,7 +234,8 @@ struct NumberPlan {
   NumberSource* measured_source = nullptr;
   ChunkDispenser* warm = nullptr;
   bool warming = false;
-  std::size_t expected_rows = 0;  ///< rows each thread reserves (0: grows on demand)
+  std::size_t expected_rows = 0;  ///< rows each thread reserves (0: a whole block)
+  std::size_t warm_rows = 0;      ///< warm-up rows each thread reserves (0: a whole block)
   // A shared schedule: its blocks, the counter ranks claim them by, the rank's queue.
   BlockPlan blocks;
   std::unique_ptr<SharedCounter> counter;
@@ -242,12 +259,15 @@ NumberPlan plan_numbers(const RunSpec& spec, int ranks, int rank) {
       nullptr,
       false,
       0,
+      0,
       {},
       nullptr,
       nullptr};
   p.measured_source = &p.measured;
   p.warm = spec.timed() && spec.warmup_ns > 0 ? &p.measured : &p.warm_numbers;
   p.warming = spec.warmup_calls > 0 || spec.warmup_ns > 0;
+  if (spec.warmup_calls > 0)
+    p.warm_rows = spec.warmup_calls / (static_cast<std::uint64_t>(ranks) * spec.threads) + 64;
   // Room for a fair share of the calls plus what dynamic chunking may add.
   if (!spec.timed()) {
     const std::size_t share = slice.size() / static_cast<std::size_t>(spec.threads);
@@ -289,6 +309,7 @@ struct Team {
   RankRun& run;
   MPI_Comm comm;
   NumberPlan& numbers;
+  RecordStream& stream;
   std::vector<OperationFn>& ops;
   const LabelRule& errors;
   std::vector<ThreadProgress> progress, warm_progress;
@@ -299,12 +320,13 @@ struct Team {
   bool ready = true;
   std::string error;
 
-  Team(const RunSpec& sp, RankRun& r, MPI_Comm c, NumberPlan& n, std::vector<OperationFn>& o,
-       const RunControl& control)
+  Team(const RunSpec& sp, RankRun& r, MPI_Comm c, NumberPlan& n, RecordStream& st,
+       std::vector<OperationFn>& o, const RunControl& control)
       : spec(sp),
         run(r),
         comm(c),
         numbers(n),
+        stream(st),
         ops(o),
         errors(r.errors),
         progress(static_cast<std::size_t>(sp.threads)),
@@ -325,20 +347,22 @@ struct Team {
   }
 };
 
-/// Phase 3 (each thread): its records, allocated and their pages touched on the thread
-/// that will fill them (first touch), before anything is timed.
+/// Phase 3 (each thread): its records, attached to the rank's stream: their first blocks
+/// allocated and their pages touched on the thread that will fill them (first touch),
+/// before anything is timed.
 void allocate_records(Team& team, int t, std::unique_ptr<ThreadRecord>& rec,
                       std::unique_ptr<ThreadRecord>& warm) {
   try {
     rec = std::make_unique<ThreadRecord>();
     rec->rank = team.run.rank;
     rec->thread = t;
-    rec->calls.reserve(team.numbers.expected_rows);
-    if (team.spec.paced()) rec->delays.reserve(team.numbers.expected_rows);
+    team.stream.attach(*rec, team.spec.paced(), team.numbers.expected_rows);
     if (team.numbers.warming) {
       warm = std::make_unique<ThreadRecord>();
       warm->rank = team.run.rank;
       warm->thread = t;
+      warm->warmup = true;
+      team.stream.attach(*warm, false, team.numbers.warm_rows);
     }
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -475,7 +499,7 @@ void agree_stonewall(Team& team) {
     bool cut = false;
     for (const auto& rec : run.records)
       if (rec) {
-        run.stonewall_calls += rec->calls.size();
+        run.stonewall_calls += rec->call_count();
         cut = cut || (rec->last_end_ns >= run.start_ns + team.spec.stonewall_ns);
       }
     run.stonewalled = any_rank(team.comm, cut);
@@ -529,6 +553,23 @@ void wear_out(Team& team, int t, ThreadRecord* rec) {
   }
 }
 
+/// Phase 8d (master): every row handed to the stream folded (and kept, for a file); the
+/// stream's figures into the run.
+void drain_records(Team& team) {
+  RankRun& run = team.run;
+  try {
+    team.stream.drain();
+  } catch (const std::exception& e) {
+    team.fail(std::string("folding the records: ") + e.what());
+  }
+  run.record_budget_bytes = team.stream.settings().budget_bytes;
+  run.record_peak_bytes = team.stream.peak_bytes();
+  run.record_waits = team.stream.waits();
+  for (const auto* set : {&run.records, &run.warmup})
+    for (const auto& rec : *set)
+      if (rec) run.record_wait_ns += rec->stream_wait_ns;
+}
+
 /// Phase 9: this rank's end (when its last call ended, not when the last rank was done),
 /// the stop agreed in the rounds, and the team's errors agreed by every rank.
 void finish(Team& team) {
@@ -552,6 +593,41 @@ void finish(Team& team) {
                                                 : "the run failed: " + team.error);
 }
 
+/// Phase 0: the rank's record stream, whose thread folds each block of rows into the
+/// statistics (and keeps it, for a file). A budget too small for the threads, or a thread
+/// that cannot start, on any rank is an error on every rank.
+std::unique_ptr<RecordStream> open_stream(const RunSpec& spec, MPI_Comm comm,
+                                          const RunControl& control, RankRun& run) {
+  RecordStream::Settings settings = control.records;
+  const int records = spec.threads * (spec.warmup_calls > 0 || spec.warmup_ns > 0 ? 2 : 1);
+  const std::size_t least = RecordStream::least_budget(records, settings.block_rows, spec.paced());
+  if (settings.budget_bytes == 0)  // the default grows to what the threads need
+    settings.budget_bytes = std::max<std::size_t>(default_record_budget(comm), least);
+  const bool too_small = settings.budget_bytes < least;
+  if (any_rank(comm, too_small))
+    throw ConfigError("--memory " + format_bytes(settings.budget_bytes) +
+                      " cannot hold the records of " + std::to_string(spec.threads) +
+                      (spec.threads == 1 ? " thread" : " threads") +
+                      (records > spec.threads ? " and their warm-up" : "") + ": give at least " +
+                      format_bytes(least) + " per rank");
+  run.folds.resize(static_cast<std::size_t>(spec.threads));
+  std::unique_ptr<RecordStream> stream;
+  std::string error;
+  try {
+    const bool keep = control.keep_rows;
+    stream = std::make_unique<RecordStream>(settings, [&run, keep](auto& seg) {
+      if (!seg->warmup) run.folds[static_cast<std::size_t>(seg->thread)].add(seg->rows);
+      if (keep) run.kept.push_back(std::move(seg));
+    });
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (any_rank(comm, !error.empty()))
+    throw std::runtime_error(error.empty() ? "the record stream failed on another rank"
+                                           : "cannot start the record stream: " + error);
+  return stream;
+}
+
 /// MPI must let the agents talk to it from a thread of their own.
 void require_serialized_mpi() {
   int level = MPI_THREAD_SINGLE;
@@ -571,6 +647,37 @@ std::string processor_name() {
 }
 }  // namespace
 
+void fold_held_rows(RankRun& run, bool keep_rows) {
+  run.folds.resize(std::max(run.folds.size(), run.records.size()));
+  for (const auto* set : {&run.records, &run.warmup})
+    for (std::size_t t = 0; t < set->size(); ++t) {
+      ThreadRecord* rec = (*set)[t].get();
+      if (rec == nullptr || (rec->calls.size() == 0 && rec->subcalls.size() == 0)) continue;
+      auto seg = std::make_unique<RecordSegment>();
+      seg->thread = static_cast<int>(t);
+      seg->warmup = set == &run.warmup;
+      std::swap(seg->rows, static_cast<RecordRows&>(*rec));
+      rec->handed_calls += seg->rows.calls.size();
+      if (!seg->warmup) run.folds[t].add(seg->rows);
+      if (keep_rows) run.kept.push_back(std::move(seg));
+    }
+}
+
+std::uint64_t default_record_budget(MPI_Comm comm) {
+  MPI_Comm node = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
+            "MPI_Comm_split_type");
+  int on_node = 1;
+  MPI_Comm_size(node, &on_node);
+  MPI_Comm_free(&node);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const std::uint64_t memory =
+      pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                            : std::uint64_t{8} << 30;
+  return std::min<std::uint64_t>(std::uint64_t{1} << 30,
+                                 memory / 8 / static_cast<std::uint64_t>(on_node));
+}
+
 RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm comm,
                     const RunControl& control) {
   RankRun run;
@@ -583,9 +690,10 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
   std::vector<OperationFn> ops = make_operations(spec, info, comm, run);
   NumberPlan numbers = plan_numbers(spec, run.ranks, run.rank);
   share_numbers(numbers, spec, comm, run);
+  std::unique_ptr<RecordStream> stream = open_stream(spec, comm, control, run);
   run.records.resize(static_cast<std::size_t>(spec.threads));
   run.warmup.resize(static_cast<std::size_t>(spec.threads));
-  Team team(spec, run, comm, numbers, ops, control);
+  Team team(spec, run, comm, numbers, *stream, ops, control);
 
   omp_set_dynamic(0);
 #pragma omp parallel num_threads(spec.threads)
@@ -618,6 +726,7 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
     run.records[static_cast<std::size_t>(t)] = std::move(rec);
     run.warmup[static_cast<std::size_t>(t)] = std::move(warm);
   }
+  drain_records(team);
   finish(team);
   numbers.counter.reset();  // collective: every rank is past the rounds
   return run;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gorgon/op/operation.hpp"
+#include "gorgon/record/stream.hpp"
 #include "gorgon/run/rank_run.hpp"
 #include "gorgon/run/rounds.hpp"
 #include "gorgon/run/runspec.hpp"
@@ -30,7 +31,21 @@ struct RunControl {
       on_progress;
   /// Absolute time on this rank's now_ns() clock at which to stop taking calls; 0: none.
   std::uint64_t deadline_ns = 0;
+  /// The rank's record stream (record/stream.hpp): rows folded into the statistics while the
+  /// run goes, in memory bounded by the budget; 0 as the budget: default_record_budget.
+  RecordStream::Settings records{0};
+  /// Keep every row handed over (RankRun::kept), for a file written after the run.
+  bool keep_rows = false;
 };
+
+/// Folds the rows `run`'s thread records still hold into run.folds, and moves them into
+/// run.kept when `keep_rows`: what the record stream does while a run goes, for a RankRun
+/// whose records were filled without one (tests, tools that build records by hand).
+void fold_held_rows(RankRun& run, bool keep_rows);
+
+/// The record budget a rank gets by default: an eighth of its node's memory shared by the
+/// ranks of `comm` on that node, at most 1 GiB. Collective.
+std::uint64_t default_record_budget(MPI_Comm comm);
 
 /// Runs `spec` with operation `op` on every rank of `comm` (collective; the spec must be
 /// validated and identical on every rank). Operation set-up errors on any rank make every

@@ -128,6 +128,10 @@ struct RunSummary {
   std::uint64_t stonewall_ns = 0;         ///< > 0: no rank started a call after this time
   bool wear_out = false;                  ///< after the stonewall, ranks caught up with the busiest
   bool stonewall_reached = false;         ///< the stonewall cut the run short on some rank
+  std::uint64_t record_budget_bytes = 0;  ///< memory for the rows of each rank, at most
+  std::uint64_t record_peak_bytes = 0;    ///< the most any rank's rows held at once
+  std::uint64_t record_waits = 0;         ///< times a thread waited for that memory (all ranks)
+  std::uint64_t record_wait_ns = 0;       ///< the time they waited, summed
   std::string error_rule;                 ///< which labels are failures, e.g. "ok: 1xx,2xx,3xx"
   RunStatus status = RunStatus::complete;
   std::string stop_reason;           ///< why it was interrupted (SIGTERM, time limit, ...)
@@ -159,6 +163,10 @@ struct RunSummary {
     f("stonewall_ns", s.stonewall_ns);
     f("wear_out", s.wear_out);
     f("stonewall_reached", s.stonewall_reached);
+    f("record_budget_bytes", s.record_budget_bytes);
+    f("record_peak_bytes", s.record_peak_bytes);
+    f("record_waits", s.record_waits);
+    f("record_wait_ns", s.record_wait_ns);
     f("error_rule", s.error_rule);
     f("status", s.status);
     f("stop_reason", s.stop_reason);
