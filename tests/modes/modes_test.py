@@ -376,19 +376,27 @@ class Memory(unittest.TestCase):
     def test_resident_memory_stays_within_the_budget(self):
         calls = 30_000_000  # 28 bytes a row: 840 MB of rows if they all stayed
         budget = 32 << 20
-        p, peak = gorgon_rss("--op", "noop", "-n", calls, "--memory", "32M", "--json", self.json,
-                             "--progress", "none")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        s = summary(self.json)["runs"][0]
-        self.assertEqual(s["result"]["count"], calls)
-        self.assertEqual(s["record_budget_bytes"], budget)
-        self.assertLessEqual(s["record_peak_bytes"], budget)
-        rows_per_rank = calls // ARGS.ranks * 28
-        # The budget and 64 MiB for the program itself (MPI, HDF5, libraries), against the
-        # rows a rank would hold without the stream.
-        self.assertGreater(peak, 0, "no rank was sampled")
-        self.assertLess(peak, budget + (64 << 20),
-                        f"peak RSS {peak >> 20} MiB; the rows alone are {rows_per_rank >> 20} MiB")
+        h5 = os.path.join(self.tmp.name, "big.h5")
+        for file in ([], ["-o", h5]):  # with -o the rows go to the spill files as it runs
+            with self.subTest(file=file):
+                p, peak = gorgon_rss("--op", "noop", "-n", calls, "--memory", "32M", "--json",
+                                     self.json, "--force", "--progress", "none", *file)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                s = summary(self.json)["runs"][0]
+                self.assertEqual(s["result"]["count"], calls)
+                self.assertEqual(s["record_budget_bytes"], budget)
+                self.assertLessEqual(s["record_peak_bytes"], budget)
+                rows_per_rank = calls // ARGS.ranks * 28
+                # The budget and 64 MiB for the program itself (MPI, HDF5, libraries, the
+                # file's staging buffer), against the rows a rank would hold without the stream.
+                self.assertGreater(peak, 0, "no rank was sampled")
+                self.assertLess(peak, budget + (64 << 20),
+                                f"peak RSS {peak >> 20} MiB; the rows alone are "
+                                f"{rows_per_rank >> 20} MiB")
+                if file:
+                    self.assertEqual(read_h5(h5, "len(f['runs/000/calls/number'])"), calls)
+                    self.assertEqual(sorted(os.listdir(self.tmp.name)), ["big.h5", "s.json"],
+                                     "no spill file or directory is left")
 
     def test_statistics_are_those_of_every_row(self):
         h5 = os.path.join(self.tmp.name, "m.h5")
@@ -420,12 +428,14 @@ class Memory(unittest.TestCase):
             self.assertEqual(got["counts"], want)
 
     def test_a_budget_that_cannot_hold_the_threads_exits_2(self):
+        """And other bad --memory and --flush-every values."""
         for bad in (["--memory", "1K"], ["--memory", "lots"], ["--memory", "0"],
-                    ["--memory", "1M", "-t", "4"]):
+                    ["--memory", "1M", "-t", "4"], ["--flush-every", "0"],
+                    ["--flush-every", "soon"]):
             p = gorgon("--op", "noop", "-n", "10", *bad)
             self.assertEqual(p.returncode, 2, f"{bad}: {p.stderr}")
             self.assertEqual(len(error_lines(p.stderr)), 1, p.stderr)
-            self.assertIn("--memory", p.stderr)
+            self.assertIn(bad[0], p.stderr)
 
 
 def testops(*options, env=None):

@@ -241,10 +241,13 @@ TEST(RecordStream, KeptSegmentsLeaveTheBudget) {
 
 TEST(RecordStream, ConsumerErrorIsRethrownByDrainAndNothingHangs) {
   int calls = 0;
-  RecordStream stream({RecordStream::least_budget(1, 1024, false), 1024, 1'000'000'000},
-                      [&](std::unique_ptr<RecordSegment>&) {
-                        if (++calls == 2) throw std::runtime_error("disk full");
-                      });
+  std::atomic<int> failures{0};
+  RecordStream stream(
+      {RecordStream::least_budget(1, 1024, false), 1024, 1'000'000'000},
+      [&](std::unique_ptr<RecordSegment>&) {
+        if (++calls == 2) throw std::runtime_error("disk full");
+      },
+      [&] { ++failures; });
   ThreadRecord rec;
   stream.attach(rec, false);
   fill(stream, rec, make_rows(30'000, 9, 100));  // many more segments than the budget holds
@@ -259,6 +262,7 @@ TEST(RecordStream, ConsumerErrorIsRethrownByDrainAndNothingHangs) {
       },
       std::runtime_error);
   EXPECT_EQ(calls, 2) << "no segment is consumed after the consumer failed";
+  EXPECT_EQ(failures.load(), 1) << "the failure is told once";
 }
 
 TEST(RecordStream, HandsOverWhenTheFlushIntervalHasPassed) {

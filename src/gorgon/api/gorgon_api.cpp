@@ -100,8 +100,8 @@ Gorgon& Gorgon::go(std::uint64_t operations, int ranks, int threads, std::uint64
       throw ConfigError(std::string("go(): ") + e.what());
     }
   });
-  RunControl control;
-  control.keep_rows = output_ != nullptr;  // the file is written after the run
+  RunControl control;  // the rows go to disk while the run goes, for the file written after it
+  if (output_) control.spill_path = output_->spill_path();
   WorldRun run = run_on_world(spec, op_, comm_, control);
   if (output_) output_->write_run(run);
   if (is_root()) runs_.push_back(std::move(run.summary));

@@ -54,7 +54,7 @@ struct Options {
   std::vector<std::string> plugins;
   std::string check_calls = "3";  ///< --check [K]
   std::string duration, warmup, time_limit, progress_every = "10s";
-  std::string rate, ranks, schedule, stonewall, memory;
+  std::string rate, ranks, schedule, stonewall, memory, flush_every;
   std::string progress = "auto";
   std::vector<std::string> fail_if;
   bool quiet = false;
@@ -71,7 +71,7 @@ constexpr const char* kNonEmpty[] = {
     "--url",       "--requests",     "--time-limit",     "--op",
     "--ops",       "--seed",         "--schedule",       "--stonewall",
     "--ok-labels", "--error-labels", "--progress-every", "--plugin",
-    "--fail-if",   "--param",        "--memory"};
+    "--fail-if",   "--param",        "--memory",         "--flush-every"};
 
 void build_parser(CLI::App& app, Options& o) {
   app.description(
@@ -134,6 +134,9 @@ void build_parser(CLI::App& app, Options& o) {
                  "Memory each rank keeps for its records (e.g. 256M, 2G; default: an eighth of "
                  "the node's memory shared by its ranks, at most 1G); full blocks are folded "
                  "into the statistics and reused while the run goes");
+  app.add_option("--flush-every", o.flush_every,
+                 "Each thread hands its rows to its rank's record stream at least this often "
+                 "(default 2s): with -o, what an abrupt end can lose");
   app.add_option("--fail-if", o.fail_if,
                  "Exit 3 when a limit fails, e.g. 'p99<50ms', 'errors<1%', 'SUCCESS:rate>100' "
                  "(repeatable)");
@@ -358,8 +361,24 @@ struct SuitePlan {
   std::vector<Threshold> limits;
   std::uint64_t deadline_ns = 0;   ///< 0: none
   std::uint64_t memory_bytes = 0;  ///< --memory (0: the default)
+  std::uint64_t flush_ns = 0;      ///< --flush-every (0: the default)
   ProgressMode progress = ProgressMode::none;
 };
+
+/// An option's value (0 when not given) read by `parse`, its errors naming the option; 0 given
+/// is refused.
+template <typename Parse>
+std::uint64_t positive(const std::string& text, const char* option, Parse parse) {
+  if (text.empty()) return 0;
+  std::uint64_t value = 0;
+  try {
+    value = parse(text);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string(option) + ": " + e.what());
+  }
+  if (value == 0) throw ConfigError(std::string(option) + " must be more than 0");
+  return value;
+}
 
 SuitePlan plan_suite(Options& o, Session& s) {
   SuitePlan plan;
@@ -370,14 +389,8 @@ SuitePlan plan_suite(Options& o, Session& s) {
     plan.runs = build_suite(o, s.size_);
     for (const auto& text : o.fail_if) plan.limits.push_back(parse_threshold(text));
     (void)parse_duration_ns(o.progress_every);
-    if (!o.memory.empty()) {
-      try {
-        plan.memory_bytes = parse_bytes(o.memory);
-      } catch (const ConfigError& e) {
-        throw ConfigError(std::string("--memory: ") + e.what());
-      }
-      if (plan.memory_bytes == 0) throw ConfigError("--memory must be more than 0");
-    }
+    plan.memory_bytes = positive(o.memory, "--memory", parse_bytes);
+    plan.flush_ns = positive(o.flush_every, "--flush-every", parse_duration_ns);
     if (!s.root()) return;
     std::vector<OutputName> outputs;
     if (!o.output.empty()) outputs.push_back({"-o", o.output});
@@ -449,7 +462,8 @@ class SuiteRunner {
     RunControl control;
     control.deadline_ns = plan_.deadline_ns;
     control.records.budget_bytes = plan_.memory_bytes;
-    control.keep_rows = file_ != nullptr;
+    if (plan_.flush_ns > 0) control.records.flush_ns = plan_.flush_ns;
+    if (file_) control.spill_path = file_->spill_path();  // the rows go to disk as it runs
     std::unique_ptr<ProgressDisplay> display;
     if (s_.root() && plan_.progress != ProgressMode::none) {
       display = std::make_unique<ProgressDisplay>(s_.err_, plan_.progress == ProgressMode::bar,

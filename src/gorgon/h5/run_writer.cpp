@@ -16,6 +16,7 @@
 #include "gorgon/h5/format.hpp"
 #include "gorgon/h5/io.hpp"
 #include "gorgon/h5/summary_io.hpp"
+#include "gorgon/record/spill.hpp"
 #include "gorgon/reduce/reduce.hpp"
 
 namespace gorgon::h5::detail {
@@ -45,6 +46,65 @@ std::uint64_t calls_of(const RankRun* run, bool warmup) {
       if (rec) n += rec->call_count();
   return n;
 }
+
+/// The frames of this rank's spill file (measured or warm-up), in thread order, and their
+/// rows. A frame torn off at the end would lose rows: after a clean run there is none.
+std::vector<const SpillFrame*> frames_of(const SpillReader& spill, bool warmup, bool with_delays,
+                                         std::uint64_t& call_rows, std::uint64_t& subcall_rows) {
+  if (spill.torn_bytes() > 0)
+    throw std::runtime_error("the spill file ends in a damaged frame (" +
+                             std::to_string(spill.torn_bytes()) + " bytes)");
+  std::vector<const SpillFrame*> out;
+  for (const SpillFrame& f : spill.frames())
+    if (f.warmup == warmup) {
+      if (f.thread < 0 || f.thread > std::numeric_limits<std::uint16_t>::max())
+        throw std::runtime_error("the spill file names thread " + std::to_string(f.thread));
+      if (with_delays && f.delays != f.calls)
+        throw std::logic_error("h5 writer: a spill frame has " + std::to_string(f.delays) +
+                               " start delays for " + std::to_string(f.calls) + " calls");
+      out.push_back(&f);
+      call_rows += f.calls;
+      subcall_rows += f.subcalls;
+    }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const SpillFrame* a, const SpillFrame* b) { return a->thread < b->thread; });
+  return out;
+}
+
+/// Walks one column of a rank's spill frames (in thread order), a piece of one frame at a
+/// time, read into the writer's staging buffer (nothing read for a column of size 0, whose
+/// values the caller fills in).
+class SpillCursor {
+ public:
+  SpillCursor(const SpillReader& in, const std::vector<const SpillFrame*>& frames,
+              std::uint64_t SpillFrame::*rows, std::uint64_t SpillFrame::*column, std::size_t size)
+      : in_(in), frames_(frames), rows_(rows), column_(column), size_(size) {}
+
+  /// At most `max` values into `scratch`; returns their count (0 at the end) and their
+  /// frame's thread.
+  std::size_t next(std::size_t max, void* scratch, std::size_t& thread) {
+    while (f_ < frames_.size() && row_ == frames_[f_]->*rows_) {
+      ++f_;
+      row_ = 0;
+    }
+    if (f_ == frames_.size() || max == 0) return 0;
+    const SpillFrame& fr = *frames_[f_];
+    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(max, fr.*rows_ - row_));
+    if (size_ > 0) in_.read(fr.*column_, size_, row_, take, scratch);
+    thread = static_cast<std::size_t>(fr.thread);
+    row_ += take;
+    return take;
+  }
+
+ private:
+  const SpillReader& in_;
+  const std::vector<const SpillFrame*>& frames_;
+  std::uint64_t SpillFrame::*rows_;
+  std::uint64_t SpillFrame::*column_;
+  std::size_t size_;
+  std::size_t f_ = 0;
+  std::uint64_t row_ = 0;
+};
 
 /// This rank's raw records, seen as block segments and string tables.
 struct LocalView {
@@ -127,6 +187,9 @@ void write_group(hid_t g, std::size_t index, const RunSummary& run, std::uint64_
 /// outside the run have none), each thread's id maps, and the row slices.
 struct RecordSet {
   Records records;
+  /// Or: the rows are in this rank's spill file, these frames of it in thread order.
+  const SpillReader* spill = nullptr;
+  std::vector<const SpillFrame*> frames;
   bool with_delays = false;
   LocalView view;
   std::vector<std::string> labels, names;
@@ -136,18 +199,26 @@ struct RecordSet {
 };
 
 /// Collective over s.world: every rank takes part, with or without records.
-RecordSet prepare(const RunWriteSettings& s, Records records, std::uint64_t held,
-                  const Dictionaries& dict, bool with_delays) {
+RecordSet prepare(const RunWriteSettings& s, Records records, const SpillReader* spill, bool warmup,
+                  std::uint64_t held, const Dictionaries& dict, bool with_delays) {
   boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
   RecordSet r;
   r.records = std::move(records);
   r.with_delays = with_delays;
+  r.spill = spill;
   all_or_none(s.world, [&] {
     r.view = view_of(r.records, with_delays);
+    if (spill != nullptr) {
+      r.frames = frames_of(*spill, warmup, with_delays, r.view.call_rows, r.view.subcall_rows);
+      for (const SpillFrame* f : r.frames)
+        if (dict.label_ids.size() <= static_cast<std::size_t>(f->thread) ||
+            dict.name_ids.size() <= static_cast<std::size_t>(f->thread))
+          throw std::logic_error("h5 writer: the dictionaries do not cover every thread");
+    }
     if (held != r.view.call_rows)
       throw std::logic_error("h5 writer: the run kept " + std::to_string(r.view.call_rows) +
                              " of its " + std::to_string(held) +
-                             " call rows (run it with RunControl::keep_rows)");
+                             " call rows (run it with RunControl::keep_rows or spill_path)");
     for (const RecordSegment* seg : r.records)
       if (dict.label_ids.size() <= static_cast<std::size_t>(seg->thread) ||
           dict.name_ids.size() <= static_cast<std::size_t>(seg->thread))
@@ -161,6 +232,61 @@ RecordSet prepare(const RunWriteSettings& s, Records records, std::uint64_t held
   r.name_ids = &dict.name_ids;
   r.slices = agree_slices(s.world, {r.view.call_rows, r.view.subcall_rows}, s.chunk_rows);
   return r;
+}
+
+/// The columns of calls/ and subcalls/ from this rank's spill frames.
+void spill_columns(const RecordSet& r, std::uint32_t my_rank, std::deque<SpillCursor>& cursors,
+                   std::vector<Column>& calls, std::vector<Column>& subcalls) {
+  using F = SpillFrame;
+  // A column read as T (or filled, when `size` is 0), then `fix`ed in place per piece.
+  auto column = [&](auto type, std::uint64_t F::*rows, std::uint64_t F::*at, std::size_t size,
+                    auto fix) -> Source {
+    using T = decltype(type);
+    auto& cursor = cursors.emplace_back(*r.spill, r.frames, rows, at, size);
+    return [&cursor, fix](std::size_t max, void* scratch, const void** data) {
+      std::size_t thread = 0;
+      const std::size_t n = cursor.next(max, scratch, thread);
+      fix(static_cast<T*>(scratch), n, thread);
+      *data = scratch;
+      return n;
+    };
+  };
+  auto as_read = [](auto*, std::size_t, std::size_t) {};
+  auto mapped = [](const std::vector<std::vector<std::uint32_t>>* ids) {
+    return [ids](std::uint32_t* v, std::size_t n, std::size_t t) {
+      const auto& map = (*ids)[t];
+      for (std::size_t j = 0; j < n; ++j) v[j] = map[v[j]];
+    };
+  };
+  calls.push_back(column_of<std::uint64_t>(
+      f::kNumber, column(std::uint64_t{}, &F::calls, &F::number, 8, as_read)));
+  calls.push_back(column_of<std::uint64_t>(
+      f::kStartNs, column(std::uint64_t{}, &F::calls, &F::start, 8, as_read)));
+  calls.push_back(column_of<std::uint64_t>(
+      f::kDurationNs, column(std::uint64_t{}, &F::calls, &F::duration, 8, as_read)));
+  calls.push_back(column_of<std::uint32_t>(
+      f::kLabel, column(std::uint32_t{}, &F::calls, &F::label, 4, mapped(r.label_ids))));
+  calls.push_back(column_of<std::uint32_t>(
+      f::kRank, column(std::uint32_t{}, &F::calls, &F::label, 0,
+                       [my_rank](std::uint32_t* v, std::size_t n, std::size_t) {
+                         std::fill(v, v + n, my_rank);
+                       })));
+  calls.push_back(column_of<std::uint16_t>(
+      f::kThread, column(std::uint16_t{}, &F::calls, &F::label, 0,
+                         [](std::uint16_t* v, std::size_t n, std::size_t t) {
+                           std::fill(v, v + n, static_cast<std::uint16_t>(t));
+                         })));
+  if (r.with_delays)
+    calls.push_back(column_of<std::uint64_t>(
+        f::kStartDelayNs, column(std::uint64_t{}, &F::delays, &F::delay, 8, as_read)));
+  subcalls.push_back(column_of<std::uint64_t>(
+      f::kCallNumber, column(std::uint64_t{}, &F::subcalls, &F::sub_call, 8, as_read)));
+  subcalls.push_back(column_of<std::uint32_t>(
+      f::kName, column(std::uint32_t{}, &F::subcalls, &F::sub_name, 4, mapped(r.name_ids))));
+  subcalls.push_back(column_of<std::uint64_t>(
+      f::kStartNs, column(std::uint64_t{}, &F::subcalls, &F::sub_start, 8, as_read)));
+  subcalls.push_back(column_of<std::uint64_t>(
+      f::kDurationNs, column(std::uint64_t{}, &F::subcalls, &F::sub_duration, 8, as_read)));
 }
 
 /// Writes `r` under `parent`: the labels and subcall_names tables, calls/ (with
@@ -207,7 +333,15 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
   auto in_place = [&](auto& cursors, const auto& segs, auto member) {
     return source(cursors, segs, std::uint64_t{}, nullptr, member);
   };
-  std::vector<Column> call_columns;
+  std::vector<Column> call_columns, sub_columns;
+  std::deque<SpillCursor> spill_cursors;
+  if (r.spill != nullptr) {
+    spill_columns(r, my_rank, spill_cursors, call_columns, sub_columns);
+    write_columns(calls.get(), call_columns, r.slices[0], cs);
+    if (between) between();
+    write_columns(subcalls.get(), sub_columns, r.slices[1], cs);
+    return;
+  }
   call_columns.push_back(
       column_of<std::uint64_t>(f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
   call_columns.push_back(column_of<std::uint64_t>(
@@ -242,7 +376,6 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
 
   if (between) between();
 
-  std::vector<Column> sub_columns;
   sub_columns.push_back(column_of<std::uint64_t>(
       f::kCallNumber, in_place(sub_cursors, view.subcalls, &SubCallBlock::call_number)));
   sub_columns.push_back(
@@ -307,8 +440,14 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
   // 1. The run's header (every rank writes the same attributes), then this rank's records
   // and every rank's slice of rows. Rate mode (a rate asked for) adds the start delays.
   const RunSummary header = header_on_every_rank(comm, run.summary);
-  const RecordSet measured =
-      prepare(s, records_of(local, false), calls_of(local, false), run.calls, header.rate > 0);
+  // The rows: in this rank's spill file when the run had one, else kept in memory.
+  std::unique_ptr<SpillReader> spill;
+  all_or_none(s.world, [&] {
+    if (local != nullptr && !local->spill_path.empty())
+      spill = std::make_unique<SpillReader>(local->spill_path);
+  });
+  const RecordSet measured = prepare(s, records_of(local, false), spill.get(), false,
+                                     calls_of(local, false), run.calls, header.rate > 0);
 
   // 2. Summary tables, from rank 0 to every rank.
   std::vector<std::uint64_t> starts;
@@ -349,8 +488,8 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
 
   // 5. The warm-up records, apart, when the run had a warm-up (the same on every rank).
   if (header.warmup_calls > 0) {
-    const RecordSet warm =
-        prepare(s, records_of(local, true), calls_of(local, true), run.warmup, false);
+    const RecordSet warm = prepare(s, records_of(local, true), spill.get(), true,
+                                   calls_of(local, true), run.warmup, false);
     Hid warmup;
     all_or_none(s.world, [&] { warmup = create_group(group.get(), f::kWarmup); });
     write_records(s, warmup.get(), warm, my_rank, nullptr);

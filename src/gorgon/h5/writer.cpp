@@ -127,6 +127,7 @@ void release_space(const std::string& temp) {
 
 struct Writer::Impl {
   std::string path, temp;
+  std::string spill_dir;  ///< the runs' spill files: temp + ".spill"
   MPI_Comm world = MPI_COMM_NULL;
   int rank = 0;
   WriterOptions options;
@@ -167,6 +168,17 @@ Writer::Writer(const std::string& path, MPI_Comm world, WriterOptions options)
   });
   boost::mpi::communicator comm(world, boost::mpi::comm_attach);
   boost::mpi::broadcast(comm, m.temp, 0);
+  m.spill_dir = m.temp + ".spill";
+  try {
+    all_or_none(world, [&] {
+      if (m.rank == 0 && ::mkdir(m.spill_dir.c_str(), 0755) != 0)
+        throw std::runtime_error("cannot make " + quote_value(m.spill_dir) + ": " +
+                                 std::strerror(errno));
+    });
+  } catch (...) {
+    abort();
+    throw;
+  }
   const detail::RootMetadata meta = detail::gather_metadata(world, m.options.command_line);
   if (const char* fail = std::getenv("GORGON_H5_TEST_FAIL")) m.fail_at_run = std::atol(fail);
   try {
@@ -224,7 +236,13 @@ void Writer::write_run(const WorldRun& run) {
     }
     detail::write_run(s, m.written, run);
   });
+  ::unlink(spill_path().c_str());  // this rank's rows are in the file now
   ++m.written;
+}
+
+std::string Writer::spill_path() const {
+  const Impl& m = *impl_;
+  return fmt::format("{}/run-{:03}.rank-{:05}", m.spill_dir, m.written, m.rank);
 }
 
 void Writer::close() {
@@ -244,6 +262,7 @@ void Writer::close() {
         if (m.rank != 0) return;
         if (m.options.compress) release_space(m.temp);
         verify(m.temp, m.written);
+        (void)::rmdir(m.spill_dir.c_str());  // every rank removed its files in write_run
         try {
           commit_temp(m.temp, m.path, m.options.overwrite);
         } catch (const std::runtime_error& e) {
@@ -262,6 +281,9 @@ void Writer::abort() noexcept {
   Impl& m = *impl_;
   if (m.closed || m.aborted) return;
   m.aborted = true;
+  // The spill file of the run being written first: on a full disk it holds the room the
+  // file's last metadata flush needs.
+  if (!m.spill_dir.empty()) ::unlink(spill_path().c_str());
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) {
@@ -284,6 +306,7 @@ void Writer::abort() noexcept {
     MPI_Barrier(m.world);
   }
   if (m.rank == 0 && !m.temp.empty()) ::unlink(m.temp.c_str());
+  if (m.rank == 0 && !m.spill_dir.empty()) (void)::rmdir(m.spill_dir.c_str());
 }
 
 const std::string& Writer::temp_path() const noexcept { return impl_->temp; }

@@ -57,6 +57,10 @@ class Writer {
 
   /// The temporary file being written (tests).
   [[nodiscard]] const std::string& temp_path() const noexcept;
+  /// Where this rank's next run spills its rows (RunControl::spill_path): a file in a
+  /// directory beside the temporary file, removed once the run is written (and with the
+  /// directory by close() and abort()).
+  [[nodiscard]] std::string spill_path() const;
 
  private:
   struct Impl;

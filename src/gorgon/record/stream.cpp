@@ -15,8 +15,8 @@ std::size_t RecordStream::least_budget(int records, std::size_t block_rows, bool
   return 3 * (block_rows * row + subcalls) * static_cast<std::size_t>(std::max(records, 1));
 }
 
-RecordStream::RecordStream(Settings settings, Consumer consume)
-    : settings_(settings), consume_(std::move(consume)) {
+RecordStream::RecordStream(Settings settings, Consumer consume, std::function<void()> on_failure)
+    : settings_(settings), consume_(std::move(consume)), on_failure_(std::move(on_failure)) {
   // Blocks are never smaller than the columns' first block, so the budget counts real blocks.
   settings_.block_rows =
       std::clamp(settings_.block_rows, CallColumns::kFirstBlock, CallColumns::kMaxBlock);
@@ -147,6 +147,7 @@ void RecordStream::consume_all() {
         lock.lock();
         error_ = std::current_exception();
         lock.unlock();
+        if (on_failure_) on_failure_();
       }
     }
     lock.lock();

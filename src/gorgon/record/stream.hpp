@@ -48,8 +48,10 @@ class RecordStream {
   /// being filled, one queued, one being consumed).
   static std::size_t least_budget(int records, std::size_t block_rows, bool paced) noexcept;
 
-  /// Starts the stream's thread. Throws std::system_error when it cannot.
-  RecordStream(Settings settings, Consumer consume);
+  /// Starts the stream's thread. `on_failure` runs once, on that thread, when the consumer
+  /// first throws (the runner stops the run then: its rows can no longer be kept). Throws
+  /// std::system_error when the thread cannot start.
+  RecordStream(Settings settings, Consumer consume, std::function<void()> on_failure = {});
   /// Stops the thread; segments still queued are dropped unconsumed (drain first).
   ~RecordStream();
   RecordStream(const RecordStream&) = delete;
@@ -84,6 +86,7 @@ class RecordStream {
 
   Settings settings_;
   Consumer consume_;
+  std::function<void()> on_failure_;
   mutable std::mutex mutex_;
   std::condition_variable queued_, freed_;
   std::deque<std::unique_ptr<RecordSegment>> queue_;

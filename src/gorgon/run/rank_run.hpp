@@ -35,6 +35,8 @@ struct RankRun {
   /// The rows handed over, measured and warm-up, in hand-over order, when the run keeps them
   /// for a file (RunControl::keep_rows).
   std::vector<std::unique_ptr<RecordSegment>> kept;
+  /// Or: the spill file holding them (RunControl::spill_path), complete and closed.
+  std::string spill_path;
   /// The record stream: the budget, the most its blocks held, and the threads' waits for it.
   std::uint64_t record_budget_bytes = 0, record_peak_bytes = 0;
   std::uint64_t record_waits = 0, record_wait_ns = 0;

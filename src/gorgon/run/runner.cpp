@@ -15,9 +15,11 @@
 #include "gorgon/base/clock.hpp"
 #include "gorgon/base/error.hpp"
 #include "gorgon/base/units.hpp"
+#include "gorgon/record/spill.hpp"
 #include "gorgon/run/agent.hpp"
 #include "gorgon/run/clock_sync.hpp"
 #include "gorgon/run/partition.hpp"
+#include "gorgon/run/stop.hpp"
 
 namespace gorgon {
 namespace {
@@ -553,14 +555,18 @@ void wear_out(Team& team, int t, ThreadRecord* rec) {
   }
 }
 
-/// Phase 8d (master): every row handed to the stream folded (and kept, for a file); the
-/// stream's figures into the run.
-void drain_records(Team& team) {
+/// Phase 8d (master): every row handed to the stream folded (and spilled or kept, for a
+/// file), the spill file closed; the stream's figures into the run.
+void drain_records(Team& team, SpillWriter* spill) {
   RankRun& run = team.run;
   try {
     team.stream.drain();
+    if (spill != nullptr) {
+      spill->close();
+      run.spill_path = spill->path();
+    }
   } catch (const std::exception& e) {
-    team.fail(std::string("folding the records: ") + e.what());
+    team.fail(std::string("recording the rows: ") + e.what());
   }
   run.record_budget_bytes = team.stream.settings().budget_bytes;
   run.record_peak_bytes = team.stream.peak_bytes();
@@ -594,10 +600,11 @@ void finish(Team& team) {
 }
 
 /// Phase 0: the rank's record stream, whose thread folds each block of rows into the
-/// statistics (and keeps it, for a file). A budget too small for the threads, or a thread
-/// that cannot start, on any rank is an error on every rank.
+/// statistics (and spills or keeps it, for a file). A budget too small for the threads, a
+/// spill file or a thread that cannot be made, on any rank is an error on every rank.
 std::unique_ptr<RecordStream> open_stream(const RunSpec& spec, MPI_Comm comm,
-                                          const RunControl& control, RankRun& run) {
+                                          const RunControl& control, RankRun& run,
+                                          std::unique_ptr<SpillWriter>& spill) {
   RecordStream::Settings settings = control.records;
   const int records = spec.threads * (spec.warmup_calls > 0 || spec.warmup_ns > 0 ? 2 : 1);
   const std::size_t least = RecordStream::least_budget(records, settings.block_rows, spec.paced());
@@ -614,11 +621,17 @@ std::unique_ptr<RecordStream> open_stream(const RunSpec& spec, MPI_Comm comm,
   std::unique_ptr<RecordStream> stream;
   std::string error;
   try {
+    if (!control.spill_path.empty()) spill = std::make_unique<SpillWriter>(control.spill_path);
     const bool keep = control.keep_rows;
-    stream = std::make_unique<RecordStream>(settings, [&run, keep](auto& seg) {
-      if (!seg->warmup) run.folds[static_cast<std::size_t>(seg->thread)].add(seg->rows);
-      if (keep) run.kept.push_back(std::move(seg));
-    });
+    stream = std::make_unique<RecordStream>(
+        settings,
+        [&run, keep, out = spill.get()](std::unique_ptr<RecordSegment>& seg) {
+          if (!seg->warmup) run.folds[static_cast<std::size_t>(seg->thread)].add(seg->rows);
+          if (out != nullptr) out->append(*seg);
+          else if (keep) run.kept.push_back(std::move(seg));
+        },
+        // Rows that cannot be kept end the run on every rank, within a round.
+        [] { request_stop("recording failed"); });
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -690,7 +703,8 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
   std::vector<OperationFn> ops = make_operations(spec, info, comm, run);
   NumberPlan numbers = plan_numbers(spec, run.ranks, run.rank);
   share_numbers(numbers, spec, comm, run);
-  std::unique_ptr<RecordStream> stream = open_stream(spec, comm, control, run);
+  std::unique_ptr<SpillWriter> spill;
+  std::unique_ptr<RecordStream> stream = open_stream(spec, comm, control, run, spill);
   run.records.resize(static_cast<std::size_t>(spec.threads));
   run.warmup.resize(static_cast<std::size_t>(spec.threads));
   Team team(spec, run, comm, numbers, *stream, ops, control);
@@ -726,7 +740,7 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
     run.records[static_cast<std::size_t>(t)] = std::move(rec);
     run.warmup[static_cast<std::size_t>(t)] = std::move(warm);
   }
-  drain_records(team);
+  drain_records(team, spill.get());
   finish(team);
   numbers.counter.reset();  // collective: every rank is past the rounds
   return run;

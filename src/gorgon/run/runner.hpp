@@ -36,6 +36,9 @@ struct RunControl {
   RecordStream::Settings records{0};
   /// Keep every row handed over (RankRun::kept), for a file written after the run.
   bool keep_rows = false;
+  /// Or: append every row handed over to this rank's spill file at this path (a new file;
+  /// record/spill.hpp), for a file written after the run from it (RankRun::spill_path).
+  std::string spill_path;
 };
 
 /// Folds the rows `run`'s thread records still hold into run.folds, and moves them into

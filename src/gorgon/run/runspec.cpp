@@ -169,27 +169,6 @@ std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& bas
   return runs;
 }
 
-namespace {
-/// Bytes a recorded call takes in memory (its row of number, start, duration and label).
-constexpr std::uint64_t kRowBytes = CallBlock::kRowBytes;
-
-/// The memory a rank may use here: MemAvailable shared by the ranks of the node (0: unknown).
-std::uint64_t memory_per_rank() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (in >> key >> kib >> unit)
-    if (key == "MemAvailable:") {
-      long ranks_here = 1;
-      if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
-        ranks_here = std::max(1L, std::atol(local));
-      return kib * 1024 / static_cast<std::uint64_t>(ranks_here);
-    }
-  return 0;
-}
-}  // namespace
-
 int max_threads_per_rank() {
   // What this rank can start: OpenMP's limit, the process limit, the kernel's thread limit
   // shared by the ranks of the node, and the file's 16-bit thread column.
@@ -244,16 +223,6 @@ void validate(RunSpec& run, int world_size, const OperationInfo& op) {
         "number of calls (--ops), not --duration");
   if (!run.ok_labels.empty() && !run.error_labels.empty())
     throw ConfigError("--ok-labels and --error-labels both given: use one");
-  if (!run.timed()) {
-    // Every call's row stays in memory until the run ends: refuse what this node cannot hold.
-    const std::uint64_t rows = run.ops / static_cast<std::uint64_t>(run.ranks) + 1;
-    const std::uint64_t room = memory_per_rank();
-    if (room > 0 && rows > room / kRowBytes)
-      throw ConfigError(fmt::format(
-          "--ops {}: each rank would keep {} rows of {} bytes, more than the {} MiB of memory "
-          "a rank has here; use fewer calls, more ranks, or --duration",
-          run.ops, rows, kRowBytes, room >> 20));
-  }
   (void)error_rule(run, op);
   const Params params(op.params, run.params, op.name);
   if (op.check) op.check(params);  // the operation's own checks, opening nothing
