@@ -206,9 +206,13 @@ class Signals(unittest.TestCase):
     """A signal to one rank midway: every rank stops, the report covers what completed."""
 
     def start(self, *options):
-        """Starts gorgon_mpi with `options` and returns once the run is under way (its
-        progress lines say so)."""
-        proc = subprocess.Popen(command(*options, "--progress-every", "200ms"),
+        """Starts gorgon_mpi with `options` (the test operations' binary when the first is
+        "--binary-testops") and returns once the run is under way (its progress lines say
+        so)."""
+        binary = None
+        if options and options[0] == "--binary-testops":
+            binary, options = ARGS.testops, options[1:]
+        proc = subprocess.Popen(command(*options, "--progress-every", "200ms", binary=binary),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started = False
         deadline = time.monotonic() + HANG
@@ -325,6 +329,115 @@ class Signals(unittest.TestCase):
             self.assertIn("interrupted (SIGUSR1) before the first run: 0 of 1 runs done", err)
             self.assertFalse(os.path.exists(path), "no run, no summary")
 
+    def test_a_long_call_in_flight_delays_no_other_ranks_stop(self):
+        """The last rank is inside one 10 s call when rank 0 gets SIGUSR1: its agent thread
+        keeps the rounds, so rank 0 stops within a round while that call goes on (the call
+        ends, and counts, before the run ends). Timed from the file alone: rank 0's last call
+        ends long before the slow call does."""
+        if ARGS.ranks < 2:
+            self.skipTest("needs a second rank to be slow (np1 has none)")
+        with tempfile.TemporaryDirectory() as tmp:
+            h5 = os.path.join(tmp, "calls.h5")
+            proc = self.start("--binary-testops", "--op", "test_slow_rank", "-p", "us=10000000",
+                              "-p", "base_us=1000", "--ops", 10 ** 6, "--schedule", "static",
+                              "-o", h5)
+            ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                   text=True).stdout.split()
+            os.kill(int(ranks[0]), signal.SIGUSR1)  # rank 0: the lowest pid of the launch
+            out, err = proc.communicate(timeout=HANG)
+            self.assertEqual(proc.returncode, 4, out + err)
+            got = read_h5(h5, "(lambda r: {'rank': r['calls/rank'][:].tolist(), "
+                              "'end': (r['calls/start_ns'][:] + r['calls/duration_ns'][:]).tolist(),"
+                              "'dur': r['calls/duration_ns'][:].tolist(), "
+                              "'offset': r['balance/ranks/clock_offset_ns'][:].tolist()})"
+                              "(f['runs/000'])")
+        slow = ARGS.ranks - 1
+        end = [e - got["offset"][r] for e, r in zip(got["end"], got["rank"])]
+        slow_calls = [i for i, r in enumerate(got["rank"]) if r == slow]
+        self.assertEqual(len(slow_calls), 1, "the slow rank made its one call, to its end")
+        slow_end = end[slow_calls[0]]
+        slow_took = got["dur"][slow_calls[0]]
+        self.assertGreaterEqual(slow_took, 10 ** 10)
+        rank0_end = max(e for e, r in zip(end, got["rank"]) if r == 0)
+        self.assertLess(rank0_end, slow_end - slow_took / 2,
+                        "rank 0 went on calling while the slow rank's call was in flight")
+
+    def killed_and_recovered(self, kill):
+        """Starts a run with -o, waits until every rank's spill file holds a frame, lets
+        `kill(proc, rank_pids)` end it abruptly, then recovers the spill files and returns
+        what the file says (read with h5py)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            h5 = os.path.join(tmp, "k.h5")
+            proc = self.start("--op", "sleep", "--param", "time=1ms", "--ops", 10 ** 6,
+                              "--threads", 2, "--flush-every", "100ms", "-o", h5)
+            ranks = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)],
+                                                    capture_output=True, text=True).stdout.split()]
+            deadline = time.monotonic() + HANG
+            spill = None
+            while time.monotonic() < deadline:
+                dirs = [d for d in os.listdir(tmp) if d.endswith(".spill")]
+                if dirs:
+                    spill = os.path.join(tmp, dirs[0])
+                    files = [f for f in os.listdir(spill) if not f.endswith(".json")]
+                    if len(files) == ARGS.ranks and all(
+                            os.path.getsize(os.path.join(spill, f)) > 0 for f in files):
+                        break
+                time.sleep(0.05)
+            self.assertIsNotNone(spill, "no spill directory beside the target")
+            kill(proc, ranks)
+            proc.communicate(timeout=HANG)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertFalse(os.path.exists(h5), "a killed run wrote no file")
+            out = os.path.join(tmp, "recovered.h5")
+            p = gorgon("--recover", spill, "-o", out)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("recovered", p.stdout)
+            # Recovering again into the same file is refused like any existing -o target.
+            again = gorgon("--recover", spill, "-o", out)
+            self.assertEqual(again.returncode, 2, again.stderr)
+            return read_h5(out, "(lambda r: {'status': r.attrs['status'].decode(), "
+                                "'reason': r.attrs['stop_reason'].decode(), "
+                                "'rows': len(r['calls/number']), "
+                                "'unique': len(set(r['calls/number'][:].tolist())), "
+                                "'count': int(r['summary/count'][0]), "
+                                "'ranks': r['balance/ranks/calls'][:].tolist()})(f['runs/000'])")
+
+    def check_recovered(self, got):
+        self.assertEqual(got["status"], "interrupted")
+        self.assertEqual(got["reason"], "recovered after an abrupt end")
+        self.assertGreater(got["rows"], 0)
+        self.assertLess(got["rows"], 10 ** 6)
+        self.assertEqual(got["unique"], got["rows"], "every call number once")
+        self.assertEqual(got["count"], got["rows"], "the summary counts the rows")
+        self.assertEqual(sum(got["ranks"]), got["rows"])
+        self.assertEqual(len(got["ranks"]), ARGS.ranks)
+        self.assertTrue(all(c > 0 for c in got["ranks"]), got["ranks"])
+
+    def test_every_rank_killed_the_spill_files_are_recovered(self):
+        """SIGKILL of every rank (a lost job): the spill files become a file."""
+        def kill(proc, ranks):
+            for pid in ranks:
+                os.kill(pid, signal.SIGKILL)
+        self.check_recovered(self.killed_and_recovered(kill))
+
+    def test_one_rank_killed_the_spill_files_are_recovered(self):
+        """SIGKILL of the last rank: mpiexec ends the others; the spill files of all become
+        a file."""
+        self.check_recovered(
+            self.killed_and_recovered(lambda proc, ranks: os.kill(ranks[-1], signal.SIGKILL)))
+
+    def test_mpiexec_killed_the_spill_files_are_recovered(self):
+        """SIGKILL of mpiexec itself, then of the ranks it leaves (as a batch system's end
+        of a job does): the spill files become a file."""
+        def kill(proc, ranks):
+            os.kill(proc.pid, signal.SIGKILL)
+            for pid in ranks:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.check_recovered(self.killed_and_recovered(kill))
+
     def test_sigint_to_a_rank(self):
         self.interrupt(signal.SIGINT, "rank")
 
@@ -426,6 +539,24 @@ class Memory(unittest.TestCase):
             while want and want[-1] == 0:
                 want.pop()
             self.assertEqual(got["counts"], want)
+
+    def test_recover_refuses_what_it_cannot_recover_with_exit_2(self):
+        empty = os.path.join(self.tmp.name, "empty.spill")
+        five = os.path.join(self.tmp.name, "five.spill")  # a run of 5 ranks: never launched here
+        os.makedirs(empty)
+        os.makedirs(five)
+        for r in range(5):
+            open(os.path.join(five, f"run-000.rank-{r:05}"), "w").close()
+        out = os.path.join(self.tmp.name, "r.h5")
+        for args, says in (([empty], "--recover needs -o"),
+                           ([empty, "-o", out], "holds no spill files"),
+                           ([os.path.join(self.tmp.name, "missing"), "-o", out], "--recover"),
+                           ([five, "-o", out], "the run had 5 ranks")):
+            p = gorgon("--recover", *args)
+            self.assertEqual(p.returncode, 2, f"{args}: {p.stderr}")
+            self.assertEqual(len(error_lines(p.stderr)), 1, p.stderr)
+            self.assertIn(says, p.stderr)
+            self.assertFalse(os.path.exists(out))
 
     def test_a_budget_that_cannot_hold_the_threads_exits_2(self):
         """And other bad --memory and --flush-every values."""

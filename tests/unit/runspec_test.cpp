@@ -344,3 +344,43 @@ TEST(Validate, OperationAndParameters) {
 }
 
 }  // namespace
+
+TEST(SpecJson, EveryFieldRoundTrips) {
+  gorgon::RunSpec r;
+  r.operation = "http";
+  r.params = {{"url", "http://x/{n}"}, {"timeout", "2s"}};
+  r.ops = 123'456'789'012ull;
+  r.seed = 77;
+  r.ranks = 3;
+  r.threads = 5;
+  r.warmup_ns = 1'500'000'000;
+  r.rate = 2500.5;
+  r.ok_labels = "2xx,3xx";
+  r.schedule = gorgon::Schedule::guided;
+  r.stonewall_ns = 20'000'000'001;
+  r.wear_out = true;
+  const gorgon::RunSpec b = gorgon::spec_of_json(gorgon::spec_json(r), "note");
+  EXPECT_EQ(b.operation, r.operation);
+  EXPECT_EQ(b.params, r.params);
+  EXPECT_EQ(b.ops, r.ops);
+  EXPECT_EQ(b.seed, r.seed);
+  EXPECT_EQ(b.ranks, r.ranks);
+  EXPECT_EQ(b.threads, r.threads);
+  EXPECT_EQ(b.warmup_ns, r.warmup_ns);
+  EXPECT_EQ(b.warmup_calls, 0u);
+  EXPECT_EQ(b.rate, r.rate);
+  EXPECT_EQ(b.ok_labels, r.ok_labels);
+  EXPECT_EQ(b.schedule, r.schedule);
+  EXPECT_EQ(b.stonewall_ns, r.stonewall_ns);
+  EXPECT_TRUE(b.wear_out);
+  r = {};
+  r.duration_ns = 90'000'000'000;
+  r.warmup_calls = 1000;
+  r.error_labels = "FAIL";
+  const gorgon::RunSpec c = gorgon::spec_of_json(gorgon::spec_json(r), "note");
+  EXPECT_EQ(c.duration_ns, r.duration_ns);
+  EXPECT_EQ(c.warmup_calls, 1000u);
+  EXPECT_EQ(c.error_labels, "FAIL");
+  EXPECT_THROW(gorgon::spec_of_json("{\"ops\": [1]}", "note"), gorgon::ConfigError);
+  EXPECT_THROW(gorgon::spec_of_json("not json", "note"), gorgon::ConfigError);
+}

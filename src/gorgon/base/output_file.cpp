@@ -61,6 +61,8 @@ std::vector<std::string> remove_stale_temps(const std::string& path) {
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    // A killed run's spill files stay for gorgon_mpi --recover (docs/cli.md).
+    if (name.size() > 6 && name.compare(name.size() - 6, 6, ".spill") == 0) continue;
     const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
     if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
       const fs::path stale = directory_of(target) / name;

@@ -43,8 +43,8 @@ void commit_temp(const std::string& temp, const std::string& path, bool overwrit
 /// std::runtime_error says what failed.
 void write_file_atomically(const std::string& path, const std::string& text, bool overwrite = true);
 
-/// Removes the temporaries of `path` whose process (on this host) no longer runs; returns
-/// their names.
+/// Removes the temporaries of `path` whose process (on this host) no longer runs, except
+/// their spill directories (`*.spill`, kept for gorgon_mpi --recover); returns their names.
 std::vector<std::string> remove_stale_temps(const std::string& path);
 
 /// `value` in quotes for a message, cut to at most `max` bytes ("'abc...' (1048576 bytes)").

@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <ostream>
+#include <set>
 
 #include "gorgon/api/gorgon_api.hpp"
 #include "gorgon/base/clock.hpp"
@@ -25,6 +27,7 @@
 #include "gorgon/report/reporter.hpp"
 #include "gorgon/report/thresholds.hpp"
 #include "gorgon/run/check.hpp"
+#include "gorgon/run/recovery.hpp"
 #include "gorgon/run/rounds.hpp"
 #include "gorgon/run/runspec.hpp"
 #include "gorgon/run/stop.hpp"
@@ -53,6 +56,7 @@ struct Options {
   bool list_ops = false;
   std::vector<std::string> plugins;
   std::string check_calls = "3";  ///< --check [K]
+  std::string recover;            ///< --recover DIR: the spill directory of a killed run
   std::string duration, warmup, time_limit, progress_every = "10s";
   std::string rate, ranks, schedule, stonewall, memory, flush_every;
   std::string progress = "auto";
@@ -71,7 +75,8 @@ constexpr const char* kNonEmpty[] = {
     "--url",       "--requests",     "--time-limit",     "--op",
     "--ops",       "--seed",         "--schedule",       "--stonewall",
     "--ok-labels", "--error-labels", "--progress-every", "--plugin",
-    "--fail-if",   "--param",        "--memory",         "--flush-every"};
+    "--fail-if",   "--param",        "--memory",         "--flush-every",
+    "--recover"};
 
 void build_parser(CLI::App& app, Options& o) {
   app.description(
@@ -151,6 +156,10 @@ void build_parser(CLI::App& app, Options& o) {
   app.add_flag("--quiet,-q", o.quiet, "No progress display (--progress none)");
   app.add_option("--plugin", o.plugins,
                  "Load operations from a shared library (repeatable), see docs/operations.md");
+  app.add_option("--recover", o.recover,
+                 "Turn the spill files a killed run left (the .NAME.tmp-...spill directory "
+                 "beside its -o target) into a file marked interrupted; needs -o and as many "
+                 "ranks as the run had");
   app.add_option("--check", o.check_calls,
                  "Check mode: run K calls (default 3) one by one on rank 0, print each in full")
       ->expected(0, 1)
@@ -536,6 +545,75 @@ std::uint64_t parse_slurm_time_left(const char* text) {
   return seconds * 1'000'000'000ull;
 }
 
+/// The runs a spill directory holds: their indices, from rank 0's files, and this rank's
+/// spill file of each. ConfigError when the directory is not one, or was written by another
+/// number of ranks than this launch has.
+std::vector<std::string> spill_files(const std::string& dir, const Session& s) {
+  std::vector<int> runs;
+  all_or_none(s.world_, [&] {
+    if (!s.root()) return;
+    std::error_code ec;
+    std::set<int> ranks;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      int run = -1, rank = -1;
+      const std::string name = e.path().filename().string();
+      if (std::sscanf(name.c_str(), "run-%d.rank-%d", &run, &rank) != 2 || name.size() < 5 ||
+          name.substr(name.size() - 5) == ".json")
+        continue;
+      if (rank == 0) runs.push_back(run);
+      ranks.insert(rank);
+    }
+    if (ec) throw ConfigError("--recover " + quote_value(dir) + ": " + ec.message());
+    if (runs.empty())
+      throw ConfigError("--recover " + quote_value(dir) + " holds no spill files of rank 0");
+    if (static_cast<int>(ranks.size()) != s.size_)
+      throw ConfigError(
+          fmt::format("--recover {}: the run had {} ranks; launch as many "
+                      "(mpiexec -np {})",
+                      quote_value(dir), ranks.size(), ranks.size()));
+    std::sort(runs.begin(), runs.end());
+  });
+  int n = static_cast<int>(runs.size());
+  check_mpi(MPI_Bcast(&n, 1, MPI_INT, 0, s.world_), "MPI_Bcast");
+  runs.resize(static_cast<std::size_t>(n));
+  check_mpi(MPI_Bcast(runs.data(), n, MPI_INT, 0, s.world_), "MPI_Bcast");
+  std::vector<std::string> files;
+  for (int run : runs) files.push_back(fmt::format("{}/run-{:03}.rank-{:05}", dir, run, s.rank_));
+  return files;
+}
+
+/// --recover DIR -o FILE: every run of a killed job's spill files into FILE, marked
+/// interrupted; the spill files are left for the user to remove.
+int recover_mode(Options& o, Session& s, int argc, const char* const* argv) {
+  std::unique_ptr<h5::Writer> file;
+  int status = s.guarded([&] {
+    all_or_none(s.world_, [&] {
+      if (o.output.empty()) throw ConfigError("--recover needs -o: the file to write");
+    });
+    const std::vector<std::string> spills = spill_files(o.recover, s);
+    file = std::make_unique<h5::Writer>(
+        o.output, s.world_, h5::WriterOptions{o.force, "-o", o.compress, command_line(argc, argv)});
+    for (const auto& spill : spills) {
+      WorldRun run;
+      all_or_none(s.world_,
+                  [&] { run.local = recover_rank_run(spill, "recovered after an abrupt end"); });
+      run.calls = merge_dictionaries(s.world_, run.local->records);
+      run.warmup = merge_dictionaries(s.world_, run.local->warmup);
+      run.summary = reduce_run(*run.local, run.calls, s.world_);
+      file->write_run(run);
+      if (s.root())
+        s.out_ << fmt::format("recovered {}: {} calls of {} ({} ranks x {} threads)\n", spill,
+                              run.summary.total.count, run.summary.operation, run.summary.ranks,
+                              run.summary.threads);
+    }
+    file->close();
+    if (s.root()) s.note("the spill files stay in " + quote_value(o.recover) + ": remove them");
+    return kExitOk;
+  });
+  MPI_Bcast(&status, 1, MPI_INT, 0, s.world_);
+  return status;
+}
+
 int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out,
             std::ostream& err) {
   Session s(world, out, err);
@@ -579,6 +657,7 @@ int run_cli(int argc, const char* const* argv, MPI_Comm world, std::ostream& out
     return kExitOk;
   }
   if (app.count("--check") > 0) return check_mode(o, s);
+  if (!o.recover.empty()) return recover_mode(o, s, argc, argv);
   return suite_mode(o, s, argc, argv);
 }
 

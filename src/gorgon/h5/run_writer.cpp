@@ -49,9 +49,10 @@ std::uint64_t calls_of(const RankRun* run, bool warmup) {
 
 /// The frames of this rank's spill file (measured or warm-up), in thread order, and their
 /// rows. A frame torn off at the end would lose rows: after a clean run there is none.
-std::vector<const SpillFrame*> frames_of(const SpillReader& spill, bool warmup, bool with_delays,
-                                         std::uint64_t& call_rows, std::uint64_t& subcall_rows) {
-  if (spill.torn_bytes() > 0)
+std::vector<const SpillFrame*> frames_of(const SpillReader& spill, bool torn_ok, bool warmup,
+                                         bool with_delays, std::uint64_t& call_rows,
+                                         std::uint64_t& subcall_rows) {
+  if (spill.torn_bytes() > 0 && !torn_ok)
     throw std::runtime_error("the spill file ends in a damaged frame (" +
                              std::to_string(spill.torn_bytes()) + " bytes)");
   std::vector<const SpillFrame*> out;
@@ -199,8 +200,9 @@ struct RecordSet {
 };
 
 /// Collective over s.world: every rank takes part, with or without records.
-RecordSet prepare(const RunWriteSettings& s, Records records, const SpillReader* spill, bool warmup,
-                  std::uint64_t held, const Dictionaries& dict, bool with_delays) {
+RecordSet prepare(const RunWriteSettings& s, Records records, const SpillReader* spill,
+                  bool torn_ok, bool warmup, std::uint64_t held, const Dictionaries& dict,
+                  bool with_delays) {
   boost::mpi::communicator comm(s.world, boost::mpi::comm_attach);
   RecordSet r;
   r.records = std::move(records);
@@ -209,7 +211,8 @@ RecordSet prepare(const RunWriteSettings& s, Records records, const SpillReader*
   all_or_none(s.world, [&] {
     r.view = view_of(r.records, with_delays);
     if (spill != nullptr) {
-      r.frames = frames_of(*spill, warmup, with_delays, r.view.call_rows, r.view.subcall_rows);
+      r.frames =
+          frames_of(*spill, torn_ok, warmup, with_delays, r.view.call_rows, r.view.subcall_rows);
       for (const SpillFrame* f : r.frames)
         if (dict.label_ids.size() <= static_cast<std::size_t>(f->thread) ||
             dict.name_ids.size() <= static_cast<std::size_t>(f->thread))
@@ -446,7 +449,8 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
     if (local != nullptr && !local->spill_path.empty())
       spill = std::make_unique<SpillReader>(local->spill_path);
   });
-  const RecordSet measured = prepare(s, records_of(local, false), spill.get(), false,
+  const bool torn_ok = local != nullptr && local->spill_torn;
+  const RecordSet measured = prepare(s, records_of(local, false), spill.get(), torn_ok, false,
                                      calls_of(local, false), run.calls, header.rate > 0);
 
   // 2. Summary tables, from rank 0 to every rank.
@@ -488,7 +492,7 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
 
   // 5. The warm-up records, apart, when the run had a warm-up (the same on every rank).
   if (header.warmup_calls > 0) {
-    const RecordSet warm = prepare(s, records_of(local, true), spill.get(), true,
+    const RecordSet warm = prepare(s, records_of(local, true), spill.get(), torn_ok, true,
                                    calls_of(local, true), run.warmup, false);
     Hid warmup;
     all_or_none(s.world, [&] { warmup = create_group(group.get(), f::kWarmup); });

@@ -23,6 +23,7 @@
 #include "gorgon/h5/metadata.hpp"
 #include "gorgon/h5/reader.hpp"
 #include "gorgon/h5/run_writer.hpp"
+#include "gorgon/run/recovery.hpp"
 
 namespace gorgon::h5 {
 using detail::check;
@@ -121,6 +122,12 @@ void release_space(const std::string& temp) {
   if (::stat(temp.c_str(), &st) != 0) return;
   // Growing by a byte and shrinking back frees every block past the end.
   if (::truncate(temp.c_str(), st.st_size + 1) == 0) (void)::truncate(temp.c_str(), st.st_size);
+}
+
+/// A run's spill file and its recovery note.
+void remove_spill(const std::string& spill) {
+  ::unlink(spill.c_str());
+  ::unlink(recovery_note_path(spill).c_str());
 }
 
 }  // namespace
@@ -236,7 +243,7 @@ void Writer::write_run(const WorldRun& run) {
     }
     detail::write_run(s, m.written, run);
   });
-  ::unlink(spill_path().c_str());  // this rank's rows are in the file now
+  remove_spill(spill_path());  // this rank's rows are in the file now
   ++m.written;
 }
 
@@ -283,7 +290,7 @@ void Writer::abort() noexcept {
   m.aborted = true;
   // The spill file of the run being written first: on a full disk it holds the room the
   // file's last metadata flush needs.
-  if (!m.spill_dir.empty()) ::unlink(spill_path().c_str());
+  if (!m.spill_dir.empty()) remove_spill(spill_path());
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) {

@@ -37,6 +37,9 @@ struct RankRun {
   std::vector<std::unique_ptr<RecordSegment>> kept;
   /// Or: the spill file holding them (RunControl::spill_path), complete and closed.
   std::string spill_path;
+  /// The spill file ends in a torn frame (a run recovered after an abrupt end): its whole
+  /// frames are the run's rows.
+  bool spill_torn = false;
   /// The record stream: the budget, the most its blocks held, and the threads' waits for it.
   std::uint64_t record_budget_bytes = 0, record_peak_bytes = 0;
   std::uint64_t record_waits = 0, record_wait_ns = 0;

@@ -19,6 +19,7 @@
 #include "gorgon/run/agent.hpp"
 #include "gorgon/run/clock_sync.hpp"
 #include "gorgon/run/partition.hpp"
+#include "gorgon/run/recovery.hpp"
 #include "gorgon/run/stop.hpp"
 
 namespace gorgon {
@@ -312,6 +313,7 @@ struct Team {
   MPI_Comm comm;
   NumberPlan& numbers;
   RecordStream& stream;
+  std::string spill_path;  ///< the rank's spill file ("" without one)
   std::vector<OperationFn>& ops;
   const LabelRule& errors;
   std::vector<ThreadProgress> progress, warm_progress;
@@ -427,6 +429,17 @@ void warm_up(Team& team, int t, ThreadRecord& warm) {
 /// measured.
 bool stopped_in_warm_up(const Team& team) { return team.warm_agent.interrupted(); }
 
+/// Phase 6b (master, with a spill file): the note that lets the run's rows be recovered
+/// after an abrupt end (run/recovery). A note that cannot be written stops no run: the rows
+/// still reach the file after it, and one note says so.
+void note_for_recovery(Team& team) {
+  try {
+    write_recovery_note(team.run, team.spill_path);
+  } catch (const std::exception& e) {
+    team.run.notes.push_back(std::string("no recovery note for this run: ") + e.what());
+  }
+}
+
 /// Phase 6 (master): clock offsets and the start barrier, then the measurement's agent. No
 /// other thread talks to MPI until the agent starts; then only the agent does.
 void agree_clocks_and_start(Team& team) {
@@ -448,6 +461,7 @@ void agree_clocks_and_start(Team& team) {
       check_mpi(MPI_Barrier(team.comm), "MPI_Barrier");
       team.run.start_ns = now_ns();
       team.agent.start(team.run.start_ns, team.size);
+      if (!team.spill_path.empty()) note_for_recovery(team);
     }
   } catch (const std::exception& e) {
     team.fail(e.what());
@@ -708,6 +722,7 @@ RankRun execute_run(const RunSpec& spec, const OperationInfo& info, MPI_Comm com
   run.records.resize(static_cast<std::size_t>(spec.threads));
   run.warmup.resize(static_cast<std::size_t>(spec.threads));
   Team team(spec, run, comm, numbers, *stream, ops, control);
+  team.spill_path = control.spill_path;
 
   omp_set_dynamic(0);
 #pragma omp parallel num_threads(spec.threads)

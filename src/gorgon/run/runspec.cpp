@@ -141,6 +141,39 @@ std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base) {
   return runs;
 }
 
+std::string spec_json(const RunSpec& run) {
+  nlohmann::json j;
+  j["op"] = run.operation;
+  j["ops"] = std::to_string(run.ops);
+  j["seed"] = std::to_string(run.seed);
+  if (run.ranks > 0) j["ranks"] = run.ranks;
+  j["threads"] = run.threads;
+  if (run.duration_ns > 0) j["duration"] = std::to_string(run.duration_ns) + "ns";
+  if (run.warmup_calls > 0) j["warmup"] = std::to_string(run.warmup_calls);
+  if (run.warmup_ns > 0) j["warmup"] = std::to_string(run.warmup_ns) + "ns";
+  if (run.rate > 0) j["rate"] = run.rate;
+  j["schedule"] = std::string(name_of(run.schedule));
+  if (run.stonewall_ns > 0) j["stonewall"] = std::to_string(run.stonewall_ns) + "ns";
+  j["wear_out"] = run.wear_out;
+  if (!run.ok_labels.empty()) j["ok_labels"] = run.ok_labels;
+  if (!run.error_labels.empty()) j["error_labels"] = run.error_labels;
+  j["params"] = nlohmann::json::object();
+  for (const auto& [k, v] : run.params) j["params"][k] = v;
+  return j.dump();
+}
+
+RunSpec spec_of_json(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(where + ": not JSON (" + e.what() + ")");
+  }
+  RunSpec run;
+  apply_json(run, j, where, false);
+  return run;
+}
+
 std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& base) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))

@@ -48,6 +48,11 @@ std::vector<RunSpec> parse_runs(const std::string& text, const RunSpec& base);
 /// name on anything malformed or unknown.
 std::vector<RunSpec> read_suite_file(const std::string& path, const RunSpec& base);
 
+/// The run as one object of a suite file (the keys read_suite_file reads; durations in ns),
+/// and back: spec_of_json(spec_json(r)) is r. ConfigError, naming `where`, on bad text.
+std::string spec_json(const RunSpec& run);
+RunSpec spec_of_json(const std::string& text, const std::string& where);
+
 /// Checks a run against the world size and the registry (operation and parameters), and
 /// fills ranks = 0 in with the world size. Throws ConfigError.
 void validate(RunSpec& run, int world_size);
