@@ -5,6 +5,8 @@ figure checked is a count or a ratio measured in the same run."""
 import argparse
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -362,14 +364,16 @@ class Signals(unittest.TestCase):
         self.assertLess(rank0_end, slow_end - slow_took / 2,
                         "rank 0 went on calling while the slow rank's call was in flight")
 
-    def killed_and_recovered(self, kill):
-        """Starts a run with -o, waits until every rank's spill file holds a frame, lets
-        `kill(proc, rank_pids)` end it abruptly, then recovers the spill files and returns
-        what the file says (read with h5py)."""
+    def killed_and_recovered(self, kill, *options, run=0):
+        """Starts a run with -o (1 ms sleeps unless `options` say otherwise), waits until
+        every rank's spill file of run `run` holds a frame, lets `kill(proc, rank_pids)` end
+        it abruptly, then recovers the spill files and returns what the file says of each
+        of its runs (read with h5py)."""
+        options = options or ("--op", "sleep", "--param", "time=1ms", "--ops", 10 ** 6,
+                              "--threads", 2)
         with tempfile.TemporaryDirectory() as tmp:
             h5 = os.path.join(tmp, "k.h5")
-            proc = self.start("--op", "sleep", "--param", "time=1ms", "--ops", 10 ** 6,
-                              "--threads", 2, "--flush-every", "100ms", "-o", h5)
+            proc = self.start(*options, "--flush-every", "100ms", "-o", h5)
             ranks = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)],
                                                     capture_output=True, text=True).stdout.split()]
             deadline = time.monotonic() + HANG
@@ -378,7 +382,8 @@ class Signals(unittest.TestCase):
                 dirs = [d for d in os.listdir(tmp) if d.endswith(".spill")]
                 if dirs:
                     spill = os.path.join(tmp, dirs[0])
-                    files = [f for f in os.listdir(spill) if not f.endswith(".json")]
+                    files = [f for f in os.listdir(spill)
+                             if f.startswith(f"run-{run:03}.") and not f.endswith(".json")]
                     if len(files) == ARGS.ranks and all(
                             os.path.getsize(os.path.join(spill, f)) > 0 for f in files):
                         break
@@ -391,16 +396,123 @@ class Signals(unittest.TestCase):
             out = os.path.join(tmp, "recovered.h5")
             p = gorgon("--recover", spill, "-o", out)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-            self.assertIn("recovered", p.stdout)
+            for r in range(run + 1):
+                self.assertIn(f"recovered run {r}:", p.stdout)
             # Recovering again into the same file is refused like any existing -o target.
             again = gorgon("--recover", spill, "-o", out)
             self.assertEqual(again.returncode, 2, again.stderr)
-            return read_h5(out, "(lambda r: {'status': r.attrs['status'].decode(), "
-                                "'reason': r.attrs['stop_reason'].decode(), "
-                                "'rows': len(r['calls/number']), "
-                                "'unique': len(set(r['calls/number'][:].tolist())), "
-                                "'count': int(r['summary/count'][0]), "
-                                "'ranks': r['balance/ranks/calls'][:].tolist()})(f['runs/000'])")
+            got = read_h5(out, "[(lambda r: {'status': r.attrs['status'].decode(), "
+                               "'reason': r.attrs['stop_reason'].decode(), "
+                               "'rows': len(r['calls/number']), "
+                               "'unique': len(set(r['calls/number'][:].tolist())), "
+                               "'count': int(r['summary/count'][0]), "
+                               "'ranks': r['balance/ranks/calls'][:].tolist()})(r) "
+                               "for r in f['runs'].values()]")
+            self.assertEqual(len(got), run + 1, "every run of the job, and no other")
+            return got if run > 0 else got[0]
+
+    def test_timeout_of_mpiexec_leaves_a_file_or_spill_files_to_recover(self):
+        """`timeout 3 mpiexec ...`: SIGTERM reaches mpiexec, which passes it on and kills the
+        ranks a second later. Either the ranks stopped cleanly within that second and wrote
+        the file, or their spill files recover it. Both hold every call the progress lines
+        had shown a second and a half before the end (the flush interval is 100 ms)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            h5 = os.path.join(tmp, "t.h5")
+            proc = subprocess.Popen(
+                ["timeout", "3"] + command("--op", "sleep", "--param", "time=1ms", "--ops",
+                                           10 ** 7, "--threads", 2, "--flush-every", "100ms",
+                                           "--progress-every", "200ms", "-o", h5),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            shown = []  # (when read, calls)
+            for line in proc.stderr:
+                m = re.match(r"progress: \S+ +\d+% (\d+)/", line)
+                if m:
+                    shown.append((time.monotonic(), int(m.group(1))))
+            proc.wait(timeout=HANG)
+            end = time.monotonic()
+            self.assertEqual(proc.returncode, 124, "timeout ended it")
+            if os.path.exists(h5):
+                how, out = "written by the ranks", h5
+            else:
+                spills = [d for d in os.listdir(tmp) if d.endswith(".spill")]
+                self.assertEqual(len(spills), 1, f"neither the file nor spill files: {spills}")
+                how, out = "recovered", os.path.join(tmp, "recovered.h5")
+                p = gorgon("--recover", os.path.join(tmp, spills[0]), "-o", out)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            got = read_h5(out, "(lambda r: {'status': r.attrs['status'].decode(), "
+                               "'rows': len(r['calls/number']), "
+                               "'unique': len(set(r['calls/number'][:].tolist()))})"
+                               "(f['runs/000'])")
+        self.assertEqual(got["status"], "interrupted", how)
+        self.assertEqual(got["unique"], got["rows"], how)
+        before = [n for when, n in shown if when <= end - 1.5]
+        self.assertTrue(before, f"no progress line 1.5 s before the end: {shown}")
+        self.assertGreaterEqual(got["rows"], max(before), how)
+
+    def test_a_suites_finished_runs_are_recovered_with_the_one_killed(self):
+        """SIGKILL of every rank in the second run of a suite: the first run, finished and
+        written to the temporary file, comes back whole from its spill files, the second
+        as far as it went."""
+        with tempfile.TemporaryDirectory() as tmp:
+            suite = os.path.join(tmp, "suite.json")
+            with open(suite, "w") as f:
+                json.dump({"op": "sleep", "params": {"time": "1ms"}, "threads": 2,
+                           "runs": [{"ops": 300}, {"ops": 10 ** 6}]}, f)
+
+            def kill(proc, ranks):
+                for pid in ranks:
+                    os.kill(pid, signal.SIGKILL)
+            first, second = self.killed_and_recovered(kill, "--suite", suite, run=1)
+        self.assertEqual(first["rows"], 300, "the finished run, every call")
+        self.assertEqual(first["unique"], 300)
+        self.assertEqual(first["count"], 300)
+        self.check_recovered(second)
+
+    def test_a_run_not_started_on_every_rank_is_skipped(self):
+        """A spill directory where one rank of run 1 has no recovery note: run 0 is
+        recovered, run 1 skipped with a note. Made by hand from a real killed job."""
+        if ARGS.ranks < 2:
+            self.skipTest("needs a rank without a note beside one with it (np1 has one rank)")
+        with tempfile.TemporaryDirectory() as tmp:
+            h5 = os.path.join(tmp, "k.h5")
+            proc = self.start("--op", "sleep", "--param", "time=1ms", "--ops", 10 ** 6,
+                              "--flush-every", "100ms", "-o", h5)
+            def ready(spill):
+                files = [os.path.join(spill, f"run-000.rank-{r:05}") for r in range(ARGS.ranks)]
+                return all(os.path.exists(f + ".json") and os.path.exists(f) and
+                           os.path.getsize(f) > 0 for f in files)
+            deadline, spill = time.monotonic() + HANG, None
+            while time.monotonic() < deadline:
+                dirs = [d for d in os.listdir(tmp) if d.endswith(".spill")]
+                spill = os.path.join(tmp, dirs[0]) if dirs else None
+                if spill and ready(spill):
+                    break
+                time.sleep(0.05)
+            self.assertIsNotNone(spill, "no spill directory beside the target")
+            for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                      text=True).stdout.split():
+                os.kill(int(pid), signal.SIGKILL)
+            proc.communicate(timeout=HANG)
+            for r in range(ARGS.ranks):  # run 1: begun on every rank, a note on rank 0 only
+                shutil.copy(os.path.join(spill, f"run-000.rank-{r:05}"),
+                            os.path.join(spill, f"run-001.rank-{r:05}"))
+            shutil.copy(os.path.join(spill, "run-000.rank-00000.json"),
+                        os.path.join(spill, "run-001.rank-00000.json"))
+            out = os.path.join(tmp, "recovered.h5")
+            p = gorgon("--recover", spill, "-o", out)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("recovered run 0:", p.stdout)
+            self.assertNotIn("recovered run 1:", p.stdout)
+            self.assertIn("run 1 of", p.stderr)
+            self.assertIn("skipped", p.stderr)
+            self.assertEqual(read_h5(out, "len(f['runs'])"), 1)
+            # With no run left to recover, it is an error.
+            for r in range(ARGS.ranks):
+                os.unlink(os.path.join(spill, f"run-000.rank-{r:05}.json"))
+            os.unlink(os.path.join(spill, "run-001.rank-00000.json"))
+            p = gorgon("--recover", spill, "-o", os.path.join(tmp, "none.h5"))
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertIn("holds no run that started", p.stderr)
 
     def check_recovered(self, got):
         self.assertEqual(got["status"], "interrupted")

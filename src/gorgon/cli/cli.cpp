@@ -545,10 +545,10 @@ std::uint64_t parse_slurm_time_left(const char* text) {
   return seconds * 1'000'000'000ull;
 }
 
-/// The runs a spill directory holds: their indices, from rank 0's files, and this rank's
-/// spill file of each. ConfigError when the directory is not one, or was written by another
-/// number of ranks than this launch has.
-std::vector<std::string> spill_files(const std::string& dir, const Session& s) {
+/// The runs a spill directory holds, from rank 0's files, each with this rank's spill file.
+/// ConfigError when the directory is not one, or was written by another number of ranks
+/// than this launch has.
+std::vector<std::pair<int, std::string>> spill_files(const std::string& dir, const Session& s) {
   std::vector<int> runs;
   all_or_none(s.world_, [&] {
     if (!s.root()) return;
@@ -556,10 +556,7 @@ std::vector<std::string> spill_files(const std::string& dir, const Session& s) {
     std::set<int> ranks;
     for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
       int run = -1, rank = -1;
-      const std::string name = e.path().filename().string();
-      if (std::sscanf(name.c_str(), "run-%d.rank-%d", &run, &rank) != 2 || name.size() < 5 ||
-          name.substr(name.size() - 5) == ".json")
-        continue;
+      if (!parse_spill_name(e.path().filename().string(), run, rank)) continue;
       if (rank == 0) runs.push_back(run);
       ranks.insert(rank);
     }
@@ -577,23 +574,45 @@ std::vector<std::string> spill_files(const std::string& dir, const Session& s) {
   check_mpi(MPI_Bcast(&n, 1, MPI_INT, 0, s.world_), "MPI_Bcast");
   runs.resize(static_cast<std::size_t>(n));
   check_mpi(MPI_Bcast(runs.data(), n, MPI_INT, 0, s.world_), "MPI_Bcast");
-  std::vector<std::string> files;
-  for (int run : runs) files.push_back(fmt::format("{}/run-{:03}.rank-{:05}", dir, run, s.rank_));
+  std::vector<std::pair<int, std::string>> files;
+  for (int run : runs)
+    files.emplace_back(run, spill_file(dir, static_cast<std::size_t>(run), s.rank_));
   return files;
 }
 
+/// Whether every rank wrote its recovery note for `spill`: a run killed before that had
+/// made no call.
+bool started_everywhere(const std::string& spill, const Session& s) {
+  int here = std::filesystem::exists(recovery_note_path(spill)) ? 1 : 0, all = 0;
+  check_mpi(MPI_Allreduce(&here, &all, 1, MPI_INT, MPI_MIN, s.world_), "MPI_Allreduce");
+  return all == 1;
+}
+
 /// --recover DIR -o FILE: every run of a killed job's spill files into FILE, marked
-/// interrupted; the spill files are left for the user to remove.
+/// interrupted; a run that had not started on every rank is skipped. The spill files are
+/// left for the user to remove.
 int recover_mode(Options& o, Session& s, int argc, const char* const* argv) {
   std::unique_ptr<h5::Writer> file;
   int status = s.guarded([&] {
     all_or_none(s.world_, [&] {
       if (o.output.empty()) throw ConfigError("--recover needs -o: the file to write");
     });
-    const std::vector<std::string> spills = spill_files(o.recover, s);
+    std::vector<std::pair<int, std::string>> runs = spill_files(o.recover, s);
+    std::erase_if(runs, [&](const auto& run) {
+      if (started_everywhere(run.second, s)) return false;
+      if (s.root())
+        s.note(fmt::format("run {} of {} had not started on every rank (no recovery note): "
+                           "skipped",
+                           run.first, quote_value(o.recover)));
+      return true;
+    });
+    all_or_none(s.world_, [&] {
+      if (runs.empty())
+        throw ConfigError("--recover " + quote_value(o.recover) + " holds no run that started");
+    });
     file = std::make_unique<h5::Writer>(
         o.output, s.world_, h5::WriterOptions{o.force, "-o", o.compress, command_line(argc, argv)});
-    for (const auto& spill : spills) {
+    for (const auto& [index, spill] : runs) {
       WorldRun run;
       all_or_none(s.world_,
                   [&] { run.local = recover_rank_run(spill, "recovered after an abrupt end"); });
@@ -602,7 +621,7 @@ int recover_mode(Options& o, Session& s, int argc, const char* const* argv) {
       run.summary = reduce_run(*run.local, run.calls, s.world_);
       file->write_run(run);
       if (s.root())
-        s.out_ << fmt::format("recovered {}: {} calls of {} ({} ranks x {} threads)\n", spill,
+        s.out_ << fmt::format("recovered run {}: {} calls of {} ({} ranks x {} threads)\n", index,
                               run.summary.total.count, run.summary.operation, run.summary.ranks,
                               run.summary.threads);
     }

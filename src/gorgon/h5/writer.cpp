@@ -124,12 +124,6 @@ void release_space(const std::string& temp) {
   if (::truncate(temp.c_str(), st.st_size + 1) == 0) (void)::truncate(temp.c_str(), st.st_size);
 }
 
-/// A run's spill file and its recovery note.
-void remove_spill(const std::string& spill) {
-  ::unlink(spill.c_str());
-  ::unlink(recovery_note_path(spill).c_str());
-}
-
 }  // namespace
 
 struct Writer::Impl {
@@ -142,6 +136,8 @@ struct Writer::Impl {
   std::size_t written = 0;
   bool closed = false, aborted = false;
   long fail_at_run = -1;  // test hook: GORGON_H5_TEST_FAIL=<run index>
+
+  void remove_spills() const noexcept;
 
   /// Filters need collective writes in parallel HDF5.
   [[nodiscard]] bool collective_columns() const {
@@ -243,13 +239,24 @@ void Writer::write_run(const WorldRun& run) {
     }
     detail::write_run(s, m.written, run);
   });
-  remove_spill(spill_path());  // this rank's rows are in the file now
+  // The run's spill file stays until the file is renamed into place: until then it is the
+  // only copy of the rows that survives a kill (--recover reads it).
   ++m.written;
 }
 
 std::string Writer::spill_path() const {
   const Impl& m = *impl_;
-  return fmt::format("{}/run-{:03}.rank-{:05}", m.spill_dir, m.written, m.rank);
+  return spill_file(m.spill_dir, m.written, m.rank);
+}
+
+/// This rank's spill files and notes: of every run written and of the one being run.
+void Writer::Impl::remove_spills() const noexcept {
+  if (spill_dir.empty()) return;
+  for (std::size_t run = 0; run <= written; ++run) {
+    const std::string spill = spill_file(spill_dir, run, rank);
+    ::unlink(spill.c_str());
+    ::unlink(recovery_note_path(spill).c_str());
+  }
 }
 
 void Writer::close() {
@@ -269,7 +276,6 @@ void Writer::close() {
         if (m.rank != 0) return;
         if (m.options.compress) release_space(m.temp);
         verify(m.temp, m.written);
-        (void)::rmdir(m.spill_dir.c_str());  // every rank removed its files in write_run
         try {
           commit_temp(m.temp, m.path, m.options.overwrite);
         } catch (const std::runtime_error& e) {
@@ -282,15 +288,19 @@ void Writer::close() {
     abort();
     throw;
   }
+  // The file is in place: the rows' other copies go, then (every rank's gone) their folder.
+  m.remove_spills();
+  MPI_Barrier(m.world);
+  if (m.rank == 0) (void)::rmdir(m.spill_dir.c_str());
 }
 
 void Writer::abort() noexcept {
   Impl& m = *impl_;
   if (m.closed || m.aborted) return;
   m.aborted = true;
-  // The spill file of the run being written first: on a full disk it holds the room the
-  // file's last metadata flush needs.
-  if (!m.spill_dir.empty()) remove_spill(spill_path());
+  // The spill files first: on a full disk they hold the room the file's last metadata flush
+  // needs. (An aborted file is removed, and its rows with it.)
+  m.remove_spills();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) {

@@ -58,8 +58,9 @@ class Writer {
   /// The temporary file being written (tests).
   [[nodiscard]] const std::string& temp_path() const noexcept;
   /// Where this rank's next run spills its rows (RunControl::spill_path): a file in a
-  /// directory beside the temporary file, removed once the run is written (and with the
-  /// directory by close() and abort()).
+  /// directory beside the temporary file. Every run's spill file stays until close() has
+  /// renamed the file into place (a kill before that leaves them for --recover); close()
+  /// and abort() remove them and the directory.
   [[nodiscard]] std::string spill_path() const;
 
  private:

@@ -1,6 +1,9 @@
 #include "gorgon/run/recovery.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -11,6 +14,16 @@
 #include "gorgon/record/spill.hpp"
 
 namespace gorgon {
+
+std::string spill_file(const std::string& dir, std::size_t run, int rank) {
+  return fmt::format("{}/run-{:03}.rank-{:05}", dir, run, rank);
+}
+
+bool parse_spill_name(const std::string& name, int& run, int& rank) {
+  char tail = 0;
+  return std::sscanf(name.c_str(), "run-%d.rank-%d%c", &run, &rank, &tail) == 2 && run >= 0 &&
+         rank >= 0;
+}
 
 std::string recovery_note_path(const std::string& spill_path) { return spill_path + ".json"; }
 

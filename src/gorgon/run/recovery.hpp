@@ -10,6 +10,12 @@
 
 namespace gorgon {
 
+/// The spill file of run `run` (of a suite, from 0) of rank `rank` in the directory `dir`.
+std::string spill_file(const std::string& dir, std::size_t run, int rank);
+
+/// The run and rank of a spill file's name (no directory); false for a note or another file.
+bool parse_spill_name(const std::string& name, int& run, int& rank);
+
 /// The note beside a spill file.
 std::string recovery_note_path(const std::string& spill_path);
 
