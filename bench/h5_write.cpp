@@ -1,13 +1,15 @@
 // The HDF5 file's cost, as ratios against references measured in the same run:
 //  (a) write throughput of gorgon's parallel HDF5 writer for N noop calls (every rank its
 //      slice), next to a plain sequential write (write(2) of 8 MiB blocks by one process)
-//      of the same number of bytes to the same directory. Target: >= 50%.
+//      of the same number of bytes to the same directory. Target: >= 80%.
 //  (b) peak RSS growth per recorded call, from before the run to after the file is written.
-//      Target: <= 40 bytes per call.
+//      Target with --kept: <= 40 bytes per call (without, the record stream's budget bounds it).
 //
 //   mpiexec -np R bench_h5_write [calls=2e7] [dir=.] [--compress] [--collective] [--fsync]
-//                                [--rounds=3]
+//                                [--kept] [--rounds=3]
 //
+// The rows are spilled to a file per rank while the run goes and the writer reads them back,
+// as `gorgon_mpi -o` does; --kept keeps them in memory instead (RunControl::keep_rows).
 // --fsync makes both sides durable (fsync before the clock stops), so the disk, not the page
 // cache, is measured. The best of `rounds` alternating rounds is kept on each side; between
 // measurements the last file is removed (untimed).
@@ -115,13 +117,14 @@ int main(int argc, char** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   std::uint64_t calls = 20'000'000;
   std::string dir = ".";
-  bool compress = false, fsync_it = false, collective = false;
+  bool compress = false, fsync_it = false, collective = false, kept = false;
   int rounds = 3, positional = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--compress") compress = true;
     else if (a == "--collective") collective = true;
     else if (a == "--fsync") fsync_it = true;
+    else if (a == "--kept") kept = true;
     else if (a.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::atoi(a.c_str() + 9));
     else if (positional++ == 0) calls = gorgon::parse_count(a);
     else dir = a;
@@ -137,7 +140,9 @@ int main(int argc, char** argv) {
   // (b) memory: the peak from before the run to after the file is written.
   const std::uint64_t rss0 = status_bytes("VmRSS");
   gorgon::RunControl control;
-  control.keep_rows = true;  // written after the run, as gorgon_mpi -o does
+  const std::string spill = dir + "/bench_h5_write.spill." + std::to_string(rank);
+  if (kept) control.keep_rows = true;
+  else control.spill_path = spill;  // read back by the writer, as gorgon_mpi -o does
   gorgon::WorldRun run = gorgon::run_on_world(spec, op, MPI_COMM_WORLD, control);
   const std::uint64_t hwm_run = status_bytes("VmHWM");
   std::uint64_t mine = 0;
@@ -152,6 +157,10 @@ int main(int argc, char** argv) {
     best_h5 = std::min(best_h5, h5_write(h5, run, compress, collective, fsync_it, rank));
   }
   const std::uint64_t hwm_all = status_bytes("VmHWM");
+  if (!kept) {
+    ::unlink(spill.c_str());
+    ::unlink((spill + ".json").c_str());  // its recovery note
+  }
 
   // Per rank: growth per call; the worst rank is reported.
   double per_call[2] = {
@@ -161,8 +170,9 @@ int main(int argc, char** argv) {
   MPI_Reduce(per_call, worst, 2, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
   if (rank == 0) {
     const double bytes = static_cast<double>(calls * kBytesPerCall);
-    std::printf("calls: %llu on %d ranks x 1 thread; calls/* columns: %.0f MB%s%s%s\n",
+    std::printf("calls: %llu on %d ranks x 1 thread; calls/* columns: %.0f MB, from %s%s%s%s\n",
                 static_cast<unsigned long long>(calls), size, bytes / 1e6,
+                kept ? "rows kept in memory" : "the ranks' spill files",
                 compress ? ", --compress" : "", collective ? ", collective columns" : "",
                 fsync_it ? ", fsync on both sides" : "");
     std::printf("plain sequential write:   %8.3f s  %8.1f MB/s (reference)\n", best_plain,
@@ -171,7 +181,7 @@ int main(int argc, char** argv) {
         "gorgon HDF5 writer:       %8.3f s  %8.1f MB/s (calls/* bytes; file includes sub-calls, "
         "summary)\n",
         best_h5, bytes / 1e6 / best_h5);
-    std::printf("HDF5 / plain throughput:  %8.2f   (target >= 0.50)\n", best_plain / best_h5);
+    std::printf("HDF5 / plain throughput:  %8.2f   (target >= 0.80)\n", best_plain / best_h5);
     std::printf(
         "peak RSS growth per call: %8.1f bytes after the run, %.1f after the file (target <= 40)\n",
         worst[0], worst[1]);

@@ -279,6 +279,28 @@ TEST(RecordStream, HandsOverWhenTheFlushIntervalHasPassed) {
   EXPECT_EQ(segments, 10) << "a flush interval of 0 hands every call over";
 }
 
+TEST(RecordStream, BlocksMadeInABurstAreFreedOnceTheConsumerCatchesUp) {
+  // The consumer stalls while the thread hands over eight blocks: the stream makes more
+  // segments (the budget has room), and frees all but the thread's spares afterwards, so a
+  // long run's memory does not keep the high-water mark of its worst moment.
+  const std::size_t three = RecordStream::least_budget(1, 1024, false);  // block + 2 spares
+  std::atomic<bool> go{false};
+  RecordStream stream({10 * three, 1024, 1'000'000'000}, [&](std::unique_ptr<RecordSegment>&) {
+    while (!go.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  ThreadRecord rec;
+  stream.attach(rec, false);
+  EXPECT_EQ(stream.held_bytes(), three) << "the thread's block and two spares, made at attach";
+  const auto rows = make_rows(8 * 1024, 3, 100);
+  for (const auto& r : rows)
+    if (rec.due(record(rec, r))) stream.hand_over(rec);
+  EXPECT_GE(stream.held_bytes(), 3 * three) << "the burst made segments of its own";
+  go = true;
+  stream.drain();
+  EXPECT_EQ(stream.waits(), 0u);
+  EXPECT_EQ(stream.held_bytes(), three) << "back to the thread's block and its spares";
+}
+
 TEST(RecordStream, TooSmallABudgetIsAConfigError) {
   RecordStream stream({1000, 1024, 1'000'000'000}, [](std::unique_ptr<RecordSegment>&) {});
   ThreadRecord rec;

@@ -76,15 +76,35 @@ Hid create_column(hid_t group, const Column& c, hsize_t rows, const ColumnSettin
       std::string("cannot create column '") + c.name + "'");
 }
 
-/// Independent: every piece straight from where it is.
+/// Independent: pieces gathered into the staging buffer (a source that converts or reads
+/// writes straight into it) and written a full buffer at a time; a piece given in place
+/// while the buffer is empty is written from where it is.
 void write_pieces(hid_t dset, Column& c, const Slice& slice, const ColumnSettings& s) {
   const std::string what = std::string("column '") + c.name + "'";
+  auto* staging = reinterpret_cast<unsigned char*>(s.staging);
   std::uint64_t at = slice.offset;
-  const void* data = nullptr;
-  while (const std::size_t n = c.source(s.staging_values, s.staging, &data)) {
-    write_rows(dset, c.mem_type, s.dxpl, at, n, data, what);
-    at += n;
+  std::size_t filled = 0;
+  auto flush = [&] {
+    if (filled == 0) return;
+    write_rows(dset, c.mem_type, s.dxpl, at, filled, staging, what);
+    at += filled;
+    filled = 0;
+  };
+  for (;;) {
+    unsigned char* dst = staging + filled * c.value_size;
+    const void* data = nullptr;
+    const std::size_t n = c.source(s.staging_values - filled, dst, &data);
+    if (n == 0) break;
+    if (data != dst && filled == 0) {
+      write_rows(dset, c.mem_type, s.dxpl, at, n, data, what);
+      at += n;
+      continue;
+    }
+    if (data != dst) std::memcpy(dst, data, n * c.value_size);
+    filled += n;
+    if (filled == s.staging_values) flush();
   }
+  flush();
   if (at != slice.offset + slice.rows) throw std::logic_error(what + ": rows miscounted");
 }
 

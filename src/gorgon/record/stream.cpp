@@ -1,12 +1,26 @@
 #include "gorgon/record/stream.hpp"
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "gorgon/base/clock.hpp"
 #include "gorgon/base/error.hpp"
 #include "gorgon/base/units.hpp"
 
 namespace gorgon {
+namespace {
+
+/// Freed row blocks back to the system (they are large, and freed rarely: after a burst the
+/// consumer caught up with), so the rank's resident memory shrinks back after the burst.
+void give_back_memory() noexcept {
+#ifdef __GLIBC__
+  (void)::malloc_trim(0);
+#endif
+}
+
+}  // namespace
 
 std::size_t RecordStream::least_budget(int records, std::size_t block_rows, bool paced) noexcept {
   const std::size_t row = CallBlock::kRowBytes + (paced ? DelayBlock::kRowBytes : 0);
@@ -48,8 +62,9 @@ std::unique_ptr<RecordSegment> RecordStream::fresh_segment(bool paced, std::size
 
 void RecordStream::attach(ThreadRecord& rec, bool paced, std::size_t rows) {
   rows = rows == 0 ? settings_.block_rows : std::min(rows, settings_.block_rows);
-  // The thread's own block and one spare, so its first hand-over need not wait.
-  const std::size_t need = 2 * block_bytes(paced);
+  // The thread's own block and two spares (one queued, one being consumed), made and
+  // touched now: the rank's memory does not grow while a run keeps pace with its consumer.
+  const std::size_t need = 3 * block_bytes(paced);
   {
     std::lock_guard lock(mutex_);
     if (bytes_ + need > settings_.budget_bytes)
@@ -66,12 +81,17 @@ void RecordStream::attach(ThreadRecord& rec, bool paced, std::size_t rows) {
   rec.stream_bytes = rec.bytes_reserved();
   rec.stream = this;
   rec.last_hand_over_ns = now_ns();
-  auto spare = fresh_segment(paced, rows);
+  std::unique_ptr<RecordSegment> spares[kSpares];
+  for (auto& spare : spares) spare = fresh_segment(paced, rows);
   std::lock_guard lock(mutex_);
-  bytes_ += rec.stream_bytes + spare->rows.bytes_reserved();
+  bytes_ += rec.stream_bytes;
+  for (auto& spare : spares) {
+    bytes_ += spare->rows.bytes_reserved();
+    free_.push_back(std::move(spare));
+  }
   bytes_ -= need;
   peak_ = std::max(peak_, bytes_);
-  free_.push_back(std::move(spare));
+  spares_ += kSpares;
 }
 
 std::unique_ptr<RecordSegment> RecordStream::take_free(std::unique_lock<std::mutex>& lock,
@@ -151,17 +171,25 @@ void RecordStream::consume_all() {
       }
     }
     lock.lock();
-    if (seg) {
+    std::unique_ptr<RecordSegment> extra;  // made in a burst, beyond the threads' spares
+    if (!seg) {
+      bytes_ -= bytes;  // kept by the consumer: out of the budget
+    } else if (free_.size() >= spares_) {
+      bytes_ -= bytes;
+      extra = std::move(seg);
+    } else {
       seg->rows.recycle();
       seg->new_labels.clear();
       seg->new_names.clear();
       free_.push_back(std::move(seg));
-    } else {
-      bytes_ -= bytes;  // kept by the consumer: out of the budget
     }
     --busy_;
     lock.unlock();
     freed_.notify_all();
+    if (extra) {
+      extra.reset();
+      give_back_memory();
+    }
   }
 }
 
@@ -174,6 +202,11 @@ void RecordStream::drain() {
 std::size_t RecordStream::peak_bytes() const {
   std::lock_guard lock(mutex_);
   return peak_;
+}
+
+std::size_t RecordStream::held_bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
 }
 
 std::uint64_t RecordStream::waits() const {

@@ -43,6 +43,8 @@ class RecordStream {
   /// before the thread hands its rows over: after a call's own row, so a call's sub-calls
   /// stay with it). The budget counts them as they grow.
   static constexpr std::size_t kSubcallRows = SubCallColumns::kFirstBlock;
+  /// Free segments made for each thread when it attaches, and kept between bursts.
+  static constexpr std::size_t kSpares = 2;
 
   /// The smallest budget `records` thread records can stream in: three blocks each (one
   /// being filled, one queued, one being consumed).
@@ -58,8 +60,10 @@ class RecordStream {
   RecordStream& operator=(const RecordStream&) = delete;
 
   /// Makes `rec` stream into this: its first block (of `rows` rows, at most block_rows; 0:
-  /// block_rows) and a spare reserved and their pages touched on the calling thread (the one
-  /// that will fill them). Throws ConfigError when the budget has no room for them.
+  /// block_rows) and kSpares spares reserved and their pages touched on the calling thread
+  /// (the one that will fill them). Throws ConfigError when the budget has no room for them.
+  /// A burst (the consumer more than kSpares segments behind) makes more segments, within
+  /// the budget; the consumer frees them once it has caught up, so memory held stays flat.
   void attach(ThreadRecord& rec, bool paced, std::size_t rows = 0);
   /// The thread's rows so far (none: nothing) go to the consumer; `rec` keeps its strings
   /// and gets emptied blocks. Waits, timed in rec.stream_wait_ns, while the budget is spent.
@@ -75,6 +79,8 @@ class RecordStream {
   [[nodiscard]] const Settings& settings() const noexcept { return settings_; }
   /// The most memory the rank's row blocks held at once (bytes).
   [[nodiscard]] std::size_t peak_bytes() const;
+  /// The memory the rank's row blocks hold now (bytes).
+  [[nodiscard]] std::size_t held_bytes() const;
   /// How many times a thread waited for the budget.
   [[nodiscard]] std::uint64_t waits() const;
 
@@ -92,6 +98,7 @@ class RecordStream {
   std::deque<std::unique_ptr<RecordSegment>> queue_;
   std::vector<std::unique_ptr<RecordSegment>> free_;
   std::size_t busy_ = 0;   ///< segments taken off the queue, not yet back
+  std::size_t spares_ = 0;  ///< free segments kept: kSpares per attached thread
   std::size_t bytes_ = 0;  ///< every row block the stream knows of
   std::size_t peak_ = 0;
   std::uint64_t waits_ = 0;
