@@ -156,6 +156,25 @@ TEST_F(Spill, ADamagedByteEndsTheFramesThere) {
   EXPECT_GT(in.torn_bytes(), 0u);
 }
 
+TEST_F(Spill, AHeadersScanKeepsEveryWholeFrameAndStillFindsACutOne) {
+  const auto bases = write(5, false);
+  const SpillReader whole(path_);
+  const SpillFrame& f = whole.frames()[2];
+  {  // a byte of a body: only the checksum would show it
+    std::fstream io(path_, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(f.number + 8 * 7));
+    io.put('\x5a');
+  }
+  const SpillReader headers(path_, SpillReader::Check::headers);
+  ASSERT_EQ(headers.frames().size(), 5u);
+  EXPECT_EQ(headers.torn_bytes(), 0u);
+  for (int k : {0, 1, 3, 4}) expect_frame(headers, headers.frames()[k], k, bases[k], false);
+  std::filesystem::resize_file(path_, std::filesystem::file_size(path_) - 100);
+  const SpillReader cut(path_, SpillReader::Check::headers);
+  EXPECT_EQ(cut.frames().size(), 4u);
+  EXPECT_GT(cut.torn_bytes(), 0u);
+}
+
 TEST_F(Spill, NotASpillFileAndAnExistingPathAreErrors) {
   std::ofstream(path_) << "this is no spill file, but long enough to hold a frame header ........"
                        << std::string(100, 'x');

@@ -77,8 +77,9 @@ Hid create_column(hid_t group, const Column& c, hsize_t rows, const ColumnSettin
 }
 
 /// Independent: pieces gathered into the staging buffer (a source that converts or reads
-/// writes straight into it) and written a full buffer at a time; a piece given in place
-/// while the buffer is empty is written from where it is.
+/// writes straight into it) and written a full buffer at a time: one H5Dwrite a record
+/// block (64 Ki rows) took a fifth longer. A piece given in place that fills the buffer by
+/// itself, while it is empty, is written from where it is.
 void write_pieces(hid_t dset, Column& c, const Slice& slice, const ColumnSettings& s) {
   const std::string what = std::string("column '") + c.name + "'";
   auto* staging = reinterpret_cast<unsigned char*>(s.staging);
@@ -95,7 +96,7 @@ void write_pieces(hid_t dset, Column& c, const Slice& slice, const ColumnSetting
     const void* data = nullptr;
     const std::size_t n = c.source(s.staging_values - filled, dst, &data);
     if (n == 0) break;
-    if (data != dst && filled == 0) {
+    if (data != dst && filled == 0 && n == s.staging_values) {
       write_rows(dset, c.mem_type, s.dxpl, at, n, data, what);
       at += n;
       continue;

@@ -443,11 +443,16 @@ void write_run(const RunWriteSettings& s, std::size_t index, const WorldRun& run
   // 1. The run's header (every rank writes the same attributes), then this rank's records
   // and every rank's slice of rows. Rate mode (a rate asked for) adds the start delays.
   const RunSummary header = header_on_every_rank(comm, run.summary);
-  // The rows: in this rank's spill file when the run had one, else kept in memory.
+  // The rows: in this rank's spill file when the run had one, else kept in memory. A spill
+  // this run wrote and closed is scanned by its frames' headers (reading every byte back for
+  // the checksum cost a tenth of the write); a torn one (recovered) by their checksums too,
+  // so that its frames are the ones the recovery counted.
   std::unique_ptr<SpillReader> spill;
   all_or_none(s.world, [&] {
     if (local != nullptr && !local->spill_path.empty())
-      spill = std::make_unique<SpillReader>(local->spill_path);
+      spill = std::make_unique<SpillReader>(local->spill_path, local->spill_torn
+                                                                   ? SpillReader::Check::checksums
+                                                                   : SpillReader::Check::headers);
   });
   const bool torn_ok = local != nullptr && local->spill_torn;
   const RecordSet measured = prepare(s, records_of(local, false), spill.get(), torn_ok, false,

@@ -60,8 +60,13 @@ struct SpillFrame {
 /// Reads a spill file's frames; a torn or damaged tail (the writer died mid-frame) ends them.
 class SpillReader {
  public:
+  /// How much of each frame the scan reads: its header and length only (a file this process
+  /// wrote and closed with every write succeeded, where only the structure can be wrong), or
+  /// its whole body against the checksum too (a file a crash may have torn or damaged).
+  enum class Check { headers, checksums };
+
   /// Opens and scans `path`. Throws std::runtime_error when it is missing or not a spill file.
-  explicit SpillReader(const std::string& path);
+  explicit SpillReader(const std::string& path, Check check = Check::checksums);
   ~SpillReader();
   SpillReader(const SpillReader&) = delete;
   SpillReader& operator=(const SpillReader&) = delete;
