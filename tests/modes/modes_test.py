@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -368,12 +369,23 @@ class Signals(unittest.TestCase):
         """Starts a run with -o (1 ms sleeps unless `options` say otherwise), waits until
         every rank's spill file of run `run` holds a frame, lets `kill(proc, rank_pids)` end
         it abruptly, then recovers the spill files and returns what the file says of each
-        of its runs (read with h5py)."""
+        of its runs (read with h5py); of run 0 also `shown`, the most calls a progress line
+        had shown half a second before the kill (the flush interval is 100 ms)."""
         options = options or ("--op", "sleep", "--param", "time=1ms", "--ops", 10 ** 6,
                               "--threads", 2)
         with tempfile.TemporaryDirectory() as tmp:
             h5 = os.path.join(tmp, "k.h5")
             proc = self.start(*options, "--flush-every", "100ms", "-o", h5)
+            started = time.monotonic()
+            shown = []  # (when read, calls), run 0's lines
+
+            def read_progress():
+                for line in proc.stderr:
+                    m = re.match(r"progress: \S+ +\d+% (\d+)/", line)
+                    if m:
+                        shown.append((time.monotonic(), int(m.group(1))))
+            reader = threading.Thread(target=read_progress)
+            reader.start()
             ranks = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)],
                                                     capture_output=True, text=True).stdout.split()]
             deadline = time.monotonic() + HANG
@@ -384,13 +396,16 @@ class Signals(unittest.TestCase):
                     spill = os.path.join(tmp, dirs[0])
                     files = [f for f in os.listdir(spill)
                              if f.startswith(f"run-{run:03}.") and not f.endswith(".json")]
-                    if len(files) == ARGS.ranks and all(
-                            os.path.getsize(os.path.join(spill, f)) > 0 for f in files):
+                    if (len(files) == ARGS.ranks and time.monotonic() > started + 1.5 and
+                            all(os.path.getsize(os.path.join(spill, f)) > 0 for f in files)):
                         break
                 time.sleep(0.05)
             self.assertIsNotNone(spill, "no spill directory beside the target")
+            time.sleep(1.2)  # well after a frame: a longer flush interval would lose calls
+            killed_at = time.monotonic()
             kill(proc, ranks)
-            proc.communicate(timeout=HANG)
+            proc.wait(timeout=HANG)
+            reader.join(timeout=HANG)
             self.assertNotEqual(proc.returncode, 0)
             self.assertFalse(os.path.exists(h5), "a killed run wrote no file")
             out = os.path.join(tmp, "recovered.h5")
@@ -409,7 +424,12 @@ class Signals(unittest.TestCase):
                                "'ranks': r['balance/ranks/calls'][:].tolist()})(r) "
                                "for r in f['runs'].values()]")
             self.assertEqual(len(got), run + 1, "every run of the job, and no other")
-            return got if run > 0 else got[0]
+            if run > 0:
+                return got
+            before = [n for when, n in shown if when <= killed_at - 0.5]
+            self.assertTrue(before, f"no progress line half a second before the kill: {shown}")
+            got[0]["shown"] = max(before)
+            return got[0]
 
     def test_timeout_of_mpiexec_leaves_a_file_or_spill_files_to_recover(self):
         """`timeout 5 mpiexec ...`: SIGTERM reaches mpiexec, which passes it on and kills the
@@ -524,6 +544,8 @@ class Signals(unittest.TestCase):
         self.assertEqual(sum(got["ranks"]), got["rows"])
         self.assertEqual(len(got["ranks"]), ARGS.ranks)
         self.assertTrue(all(c > 0 for c in got["ranks"]), got["ranks"])
+        if "shown" in got:
+            self.assertGreaterEqual(got["rows"], got["shown"], "the calls progress had shown")
 
     def test_every_rank_killed_the_spill_files_are_recovered(self):
         """SIGKILL of every rank (a lost job): the spill files become a file."""
