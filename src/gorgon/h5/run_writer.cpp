@@ -73,16 +73,15 @@ std::vector<const SpillFrame*> frames_of(const SpillReader& spill, bool torn_ok,
 }
 
 /// Walks one column of a rank's spill frames (in thread order), a piece of one frame at a
-/// time, read into the writer's staging buffer (nothing read for a column of size 0, whose
-/// values the caller fills in).
+/// time, read into the writer's staging buffer (or only counted, without a buffer).
 class SpillCursor {
  public:
   SpillCursor(const SpillReader& in, const std::vector<const SpillFrame*>& frames,
               std::uint64_t SpillFrame::*rows, std::uint64_t SpillFrame::*column, std::size_t size)
       : in_(in), frames_(frames), rows_(rows), column_(column), size_(size) {}
 
-  /// At most `max` values into `scratch`; returns their count (0 at the end) and their
-  /// frame's thread.
+  /// At most `max` values into `scratch` (nothing read when it is nullptr); returns their
+  /// count (0 at the end) and their frame's thread.
   std::size_t next(std::size_t max, void* scratch, std::size_t& thread) {
     while (f_ < frames_.size() && row_ == frames_[f_]->*rows_) {
       ++f_;
@@ -91,7 +90,7 @@ class SpillCursor {
     if (f_ == frames_.size() || max == 0) return 0;
     const SpillFrame& fr = *frames_[f_];
     const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(max, fr.*rows_ - row_));
-    if (size_ > 0) in_.read(fr.*column_, size_, row_, take, scratch);
+    if (scratch != nullptr) in_.read(fr.*column_, size_, row_, take, scratch);
     thread = static_cast<std::size_t>(fr.thread);
     row_ += take;
     return take;
@@ -210,21 +209,20 @@ RecordSet prepare(const RunWriteSettings& s, Records records, const SpillReader*
   r.spill = spill;
   all_or_none(s.world, [&] {
     r.view = view_of(r.records, with_delays);
+    std::vector<int> threads;  // that the rows name
+    for (const RecordSegment* seg : r.records) threads.push_back(seg->thread);
     if (spill != nullptr) {
       r.frames =
           frames_of(*spill, torn_ok, warmup, with_delays, r.view.call_rows, r.view.subcall_rows);
-      for (const SpillFrame* f : r.frames)
-        if (dict.label_ids.size() <= static_cast<std::size_t>(f->thread) ||
-            dict.name_ids.size() <= static_cast<std::size_t>(f->thread))
-          throw std::logic_error("h5 writer: the dictionaries do not cover every thread");
+      for (const SpillFrame* f : r.frames) threads.push_back(f->thread);
     }
     if (held != r.view.call_rows)
       throw std::logic_error("h5 writer: the run kept " + std::to_string(r.view.call_rows) +
                              " of its " + std::to_string(held) +
                              " call rows (run it with RunControl::keep_rows or spill_path)");
-    for (const RecordSegment* seg : r.records)
-      if (dict.label_ids.size() <= static_cast<std::size_t>(seg->thread) ||
-          dict.name_ids.size() <= static_cast<std::size_t>(seg->thread))
+    for (int t : threads)
+      if (dict.label_ids.size() <= static_cast<std::size_t>(t) ||
+          dict.name_ids.size() <= static_cast<std::size_t>(t))
         throw std::logic_error("h5 writer: the dictionaries do not cover every thread");
   });
   r.labels = dict.labels;
@@ -237,59 +235,134 @@ RecordSet prepare(const RunWriteSettings& s, Records records, const SpillReader*
   return r;
 }
 
-/// The columns of calls/ and subcalls/ from this rank's spill frames.
-void spill_columns(const RecordSet& r, std::uint32_t my_rank, std::deque<SpillCursor>& cursors,
-                   std::vector<Column>& calls, std::vector<Column>& subcalls) {
+/// The fields of a rank's rows, each stored in a record block or a spill frame column.
+enum class Field { number, start, duration, label, delay, sub_call, sub_start, sub_duration, name };
+
+/// A piece of one field: `n` values of one thread, at `data` (where they are, or read into
+/// the scratch buffer; nullptr when only their count was asked for). n is 0 at the end.
+struct Piece {
+  const void* data = nullptr;
+  std::size_t n = 0;
+  std::size_t thread = 0;
+};
+/// One field of this rank's rows in order, a piece at a time: at most `max` values, read
+/// into `scratch` when they are not in memory (only counted when `scratch` is nullptr).
+using Pieces = std::function<Piece(std::size_t max, void* scratch)>;
+
+/// The cursors behind a set of Pieces (each keeps its place in the rows).
+struct Cursors {
+  std::deque<BlockCursor<CallBlock>> calls;
+  std::deque<BlockCursor<SubCallBlock>> subcalls;
+  std::deque<BlockCursor<DelayBlock>> delays;
+  std::deque<SpillCursor> spill;
+};
+
+template <typename Block, typename T>
+Pieces block_pieces(std::deque<BlockCursor<Block>>& cursors,
+                    const std::vector<BlockSegment<Block>>& segments,
+                    std::unique_ptr<T[]> Block::*member) {
+  auto& cursor = cursors.emplace_back(segments);
+  return [&cursor, member](std::size_t max, void*) {
+    Piece p;
+    p.n = cursor.next(max, [&](const Block& b, std::size_t first, std::size_t, std::size_t t) {
+      p.data = (b.*member).get() + first;
+      p.thread = t;
+    });
+    return p;
+  };
+}
+
+Pieces spill_pieces(std::deque<SpillCursor>& cursors, const RecordSet& r,
+                    std::uint64_t SpillFrame::*rows, std::uint64_t SpillFrame::*column,
+                    std::size_t size) {
+  auto& cursor = cursors.emplace_back(*r.spill, r.frames, rows, column, size);
+  return [&cursor](std::size_t max, void* scratch) {
+    Piece p;
+    p.n = cursor.next(max, scratch, p.thread);
+    p.data = scratch;
+    return p;
+  };
+}
+
+/// Where `field` of r's rows is: the record blocks kept in memory, or the spill frames.
+Pieces pieces_of(const RecordSet& r, Field field, Cursors& c) {
   using F = SpillFrame;
-  // A column read as T (or filled, when `size` is 0), then `fix`ed in place per piece.
-  auto column = [&](auto type, std::uint64_t F::*rows, std::uint64_t F::*at, std::size_t size,
-                    auto fix) -> Source {
-    using T = decltype(type);
-    auto& cursor = cursors.emplace_back(*r.spill, r.frames, rows, at, size);
-    return [&cursor, fix](std::size_t max, void* scratch, const void** data) {
-      std::size_t thread = 0;
-      const std::size_t n = cursor.next(max, scratch, thread);
-      fix(static_cast<T*>(scratch), n, thread);
-      *data = scratch;
-      return n;
+  if (r.spill != nullptr) switch (field) {
+      case Field::number: return spill_pieces(c.spill, r, &F::calls, &F::number, 8);
+      case Field::start: return spill_pieces(c.spill, r, &F::calls, &F::start, 8);
+      case Field::duration: return spill_pieces(c.spill, r, &F::calls, &F::duration, 8);
+      case Field::label: return spill_pieces(c.spill, r, &F::calls, &F::label, 4);
+      case Field::delay: return spill_pieces(c.spill, r, &F::delays, &F::delay, 8);
+      case Field::sub_call: return spill_pieces(c.spill, r, &F::subcalls, &F::sub_call, 8);
+      case Field::sub_start: return spill_pieces(c.spill, r, &F::subcalls, &F::sub_start, 8);
+      case Field::sub_duration:
+        return spill_pieces(c.spill, r, &F::subcalls, &F::sub_duration, 8);
+      case Field::name: return spill_pieces(c.spill, r, &F::subcalls, &F::sub_name, 4);
+    }
+  const LocalView& v = r.view;
+  switch (field) {
+    case Field::number: return block_pieces(c.calls, v.calls, &CallBlock::number);
+    case Field::start: return block_pieces(c.calls, v.calls, &CallBlock::start_ns);
+    case Field::duration: return block_pieces(c.calls, v.calls, &CallBlock::duration_ns);
+    case Field::label: return block_pieces(c.calls, v.calls, &CallBlock::label);
+    case Field::delay: return block_pieces(c.delays, v.delays, &DelayBlock::delay_ns);
+    case Field::sub_call: return block_pieces(c.subcalls, v.subcalls, &SubCallBlock::call_number);
+    case Field::sub_start: return block_pieces(c.subcalls, v.subcalls, &SubCallBlock::start_ns);
+    case Field::sub_duration:
+      return block_pieces(c.subcalls, v.subcalls, &SubCallBlock::duration_ns);
+    case Field::name: return block_pieces(c.subcalls, v.subcalls, &SubCallBlock::name);
+  }
+  throw std::logic_error("h5 writer: an unknown field");
+}
+
+/// The columns of calls/ (start_delay_ns when r.with_delays) and subcalls/: a field as it
+/// is, a field's thread-local ids mapped to the run's, or a value per thread (rank, thread).
+void describe_columns(const RecordSet& r, std::uint32_t my_rank, Cursors& c,
+                      std::vector<Column>& calls, std::vector<Column>& subcalls) {
+  using Ids = std::vector<std::vector<std::uint32_t>>;
+  auto as_is = [&](Field field) -> Source {
+    return [pieces = pieces_of(r, field, c)](std::size_t max, void* scratch, const void** data) {
+      const Piece p = pieces(max, scratch);
+      *data = p.data;
+      return p.n;
     };
   };
-  auto as_read = [](auto*, std::size_t, std::size_t) {};
-  auto mapped = [](const std::vector<std::vector<std::uint32_t>>* ids) {
-    return [ids](std::uint32_t* v, std::size_t n, std::size_t t) {
-      const auto& map = (*ids)[t];
-      for (std::size_t j = 0; j < n; ++j) v[j] = map[v[j]];
+  auto mapped = [&](Field field, const Ids* ids) -> Source {
+    return [pieces = pieces_of(r, field, c), ids](std::size_t max, void* scratch,
+                                                  const void** data) {
+      const Piece p = pieces(max, scratch);
+      const auto* in = static_cast<const std::uint32_t*>(p.data);  // may be `scratch`
+      auto* out = static_cast<std::uint32_t*>(scratch);
+      const auto& map = (*ids)[p.thread];
+      for (std::size_t j = 0; j < p.n; ++j) out[j] = map[in[j]];
+      *data = out;
+      return p.n;
     };
   };
-  calls.push_back(column_of<std::uint64_t>(
-      f::kNumber, column(std::uint64_t{}, &F::calls, &F::number, 8, as_read)));
-  calls.push_back(column_of<std::uint64_t>(
-      f::kStartNs, column(std::uint64_t{}, &F::calls, &F::start, 8, as_read)));
-  calls.push_back(column_of<std::uint64_t>(
-      f::kDurationNs, column(std::uint64_t{}, &F::calls, &F::duration, 8, as_read)));
-  calls.push_back(column_of<std::uint32_t>(
-      f::kLabel, column(std::uint32_t{}, &F::calls, &F::label, 4, mapped(r.label_ids))));
-  calls.push_back(column_of<std::uint32_t>(
-      f::kRank, column(std::uint32_t{}, &F::calls, &F::label, 0,
-                       [my_rank](std::uint32_t* v, std::size_t n, std::size_t) {
-                         std::fill(v, v + n, my_rank);
-                       })));
+  auto per_thread = [&](auto value_of) -> Source {
+    return [pieces = pieces_of(r, Field::label, c), value_of](std::size_t max, void* scratch,
+                                                              const void** data) {
+      const Piece p = pieces(max, nullptr);
+      auto* out = static_cast<decltype(value_of(std::size_t{}))*>(scratch);
+      std::fill(out, out + p.n, value_of(p.thread));
+      *data = out;
+      return p.n;
+    };
+  };
+  using U64 = std::uint64_t;
+  using U32 = std::uint32_t;
+  calls.push_back(column_of<U64>(f::kNumber, as_is(Field::number)));
+  calls.push_back(column_of<U64>(f::kStartNs, as_is(Field::start)));
+  calls.push_back(column_of<U64>(f::kDurationNs, as_is(Field::duration)));
+  calls.push_back(column_of<U32>(f::kLabel, mapped(Field::label, r.label_ids)));
+  calls.push_back(column_of<U32>(f::kRank, per_thread([my_rank](std::size_t) { return my_rank; })));
   calls.push_back(column_of<std::uint16_t>(
-      f::kThread, column(std::uint16_t{}, &F::calls, &F::label, 0,
-                         [](std::uint16_t* v, std::size_t n, std::size_t t) {
-                           std::fill(v, v + n, static_cast<std::uint16_t>(t));
-                         })));
-  if (r.with_delays)
-    calls.push_back(column_of<std::uint64_t>(
-        f::kStartDelayNs, column(std::uint64_t{}, &F::delays, &F::delay, 8, as_read)));
-  subcalls.push_back(column_of<std::uint64_t>(
-      f::kCallNumber, column(std::uint64_t{}, &F::subcalls, &F::sub_call, 8, as_read)));
-  subcalls.push_back(column_of<std::uint32_t>(
-      f::kName, column(std::uint32_t{}, &F::subcalls, &F::sub_name, 4, mapped(r.name_ids))));
-  subcalls.push_back(column_of<std::uint64_t>(
-      f::kStartNs, column(std::uint64_t{}, &F::subcalls, &F::sub_start, 8, as_read)));
-  subcalls.push_back(column_of<std::uint64_t>(
-      f::kDurationNs, column(std::uint64_t{}, &F::subcalls, &F::sub_duration, 8, as_read)));
+      f::kThread, per_thread([](std::size_t t) { return static_cast<std::uint16_t>(t); })));
+  if (r.with_delays) calls.push_back(column_of<U64>(f::kStartDelayNs, as_is(Field::delay)));
+  subcalls.push_back(column_of<U64>(f::kCallNumber, as_is(Field::sub_call)));
+  subcalls.push_back(column_of<U32>(f::kName, mapped(Field::name, r.name_ids)));
+  subcalls.push_back(column_of<U64>(f::kStartNs, as_is(Field::sub_start)));
+  subcalls.push_back(column_of<U64>(f::kDurationNs, as_is(Field::sub_duration)));
 }
 
 /// Writes `r` under `parent`: the labels and subcall_names tables, calls/ (with
@@ -314,87 +387,11 @@ void write_records(const RunWriteSettings& s, hid_t parent, const RecordSet& r,
   std::vector<std::uint64_t> staging(static_cast<std::size_t>(std::min(s.chunk_rows, most)));
   const ColumnSettings cs{s.world,    s.column_dxpl,  s.collective_columns, s.chunk_rows,
                           s.compress, staging.data(), staging.size()};
-  // A column's source: `copy` converts a piece into the scratch buffer or, with `direct`,
-  // the piece is written from the record block in place. Each source has its own cursor.
-  std::deque<BlockCursor<CallBlock>> call_cursors;
-  std::deque<BlockCursor<SubCallBlock>> sub_cursors;
-  std::deque<BlockCursor<DelayBlock>> delay_cursors;
-  auto source = [&](auto& cursors, const auto& segs, auto type, auto copy, auto direct) -> Source {
-    using T = decltype(type);
-    auto& cursor = cursors.emplace_back(segs);
-    return [&cursor, copy, direct](std::size_t max, void* scratch, const void** data) {
-      return cursor.next(max, [&](const auto& b, std::size_t i, std::size_t c, std::size_t t) {
-        if constexpr (std::is_same_v<decltype(direct), std::nullptr_t>) {
-          copy(b, i, c, t, static_cast<T*>(scratch));
-          *data = scratch;
-        } else {
-          *data = (b.*direct).get() + i;
-        }
-      });
-    };
-  };
-  auto in_place = [&](auto& cursors, const auto& segs, auto member) {
-    return source(cursors, segs, std::uint64_t{}, nullptr, member);
-  };
+  Cursors cursors;
   std::vector<Column> call_columns, sub_columns;
-  std::deque<SpillCursor> spill_cursors;
-  if (r.spill != nullptr) {
-    spill_columns(r, my_rank, spill_cursors, call_columns, sub_columns);
-    write_columns(calls.get(), call_columns, r.slices[0], cs);
-    if (between) between();
-    write_columns(subcalls.get(), sub_columns, r.slices[1], cs);
-    return;
-  }
-  call_columns.push_back(
-      column_of<std::uint64_t>(f::kNumber, in_place(call_cursors, view.calls, &CallBlock::number)));
-  call_columns.push_back(column_of<std::uint64_t>(
-      f::kStartNs, in_place(call_cursors, view.calls, &CallBlock::start_ns)));
-  call_columns.push_back(column_of<std::uint64_t>(
-      f::kDurationNs, in_place(call_cursors, view.calls, &CallBlock::duration_ns)));
-  call_columns.push_back(column_of<std::uint32_t>(
-      f::kLabel,
-      source(
-          call_cursors, view.calls, std::uint32_t{},
-          [&](const CallBlock& b, std::size_t i, std::size_t c, std::size_t t, std::uint32_t* o) {
-            const auto& ids = (*r.label_ids)[t];
-            for (std::size_t j = 0; j < c; ++j) o[j] = ids[b.label[i + j]];
-          },
-          nullptr)));
-  call_columns.push_back(column_of<std::uint32_t>(
-      f::kRank, source(
-                    call_cursors, view.calls, std::uint32_t{},
-                    [my_rank](const CallBlock&, std::size_t, std::size_t c, std::size_t,
-                              std::uint32_t* o) { std::fill(o, o + c, my_rank); },
-                    nullptr)));
-  call_columns.push_back(column_of<std::uint16_t>(
-      f::kThread, source(
-                      call_cursors, view.calls, std::uint16_t{},
-                      [&](const CallBlock&, std::size_t, std::size_t c, std::size_t t,
-                          std::uint16_t* o) { std::fill(o, o + c, static_cast<std::uint16_t>(t)); },
-                      nullptr)));
-  if (r.with_delays)
-    call_columns.push_back(column_of<std::uint64_t>(
-        f::kStartDelayNs, in_place(delay_cursors, view.delays, &DelayBlock::delay_ns)));
+  describe_columns(r, my_rank, cursors, call_columns, sub_columns);
   write_columns(calls.get(), call_columns, r.slices[0], cs);
-
   if (between) between();
-
-  sub_columns.push_back(column_of<std::uint64_t>(
-      f::kCallNumber, in_place(sub_cursors, view.subcalls, &SubCallBlock::call_number)));
-  sub_columns.push_back(
-      column_of<std::uint32_t>(f::kName, source(
-                                             sub_cursors, view.subcalls, std::uint32_t{},
-                                             [&](const SubCallBlock& b, std::size_t i,
-                                                 std::size_t c, std::size_t t, std::uint32_t* o) {
-                                               const auto& ids = (*r.name_ids)[t];
-                                               for (std::size_t j = 0; j < c; ++j)
-                                                 o[j] = ids[b.name[i + j]];
-                                             },
-                                             nullptr)));
-  sub_columns.push_back(column_of<std::uint64_t>(
-      f::kStartNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::start_ns)));
-  sub_columns.push_back(column_of<std::uint64_t>(
-      f::kDurationNs, in_place(sub_cursors, view.subcalls, &SubCallBlock::duration_ns)));
   write_columns(subcalls.get(), sub_columns, r.slices[1], cs);
 }
 
