@@ -2,19 +2,20 @@
 """What the shared schedules cost and what they buy, as ratios measured in one run.
 
     schedules.py share      --gorgon build/gorgon_mpi [--ranks 4] [--calls 4e7] [--rounds 5]
-    schedules.py stragglers --gorgon build/gorgon_mpi --vcluster scripts/vcluster.sh [--rounds 3]
+    schedules.py stragglers --gorgon build/gorgon_mpi --vcluster scripts/vcluster.sh [--rounds 5]
 
 share: noop at 4 ranks (oversubscribed on small machines), --schedule dynamic against static,
 in alternating rounds; prints each round's calls/s and the ratio of the medians (target: at
 least 0.95, the price of claiming blocks while the run goes).
 
 stragglers (root: a virtual cluster of 3 nodes x 2 ranks, the last node held to a quarter of
-the others' CPU share): each node's hash rate is first measured alone (its own 2 ranks, on its
-node, for a few seconds); the ideal wall time of W calls is W over the summed rates. Then W
-calls across the 3 nodes with dynamic, guided and static in alternating rounds; prints the
-median wall time of each over the ideal (target for dynamic: at most 1.10). On one machine the
-nodes also share what no cgroup holds (the bridge's traffic, the launcher), so a second ideal
-comes from the nodes' rates while all of them run at once (a --duration run across them).
+the others' CPU share): in each round, each node's hash rate is measured alone (its own 2
+ranks, on its node, for as long as the ideal run), and the ideal wall time of W calls is W
+over the summed rates; then W calls across the 3 nodes with dynamic, guided and static.
+Prints each schedule's median over the rounds of wall time / that round's ideal (target for
+dynamic: at most 1.10). On one machine the nodes also share what no cgroup holds (the
+bridge's traffic, the launcher), so a second ideal comes from the nodes' rates while all of
+them run at once (a --duration run across them).
 """
 import argparse
 import json
@@ -55,6 +56,23 @@ def share(args):
 HASH = ["--op", "hash", "-p", "iterations=2000"]
 
 
+def rate_alone(args, node):
+    """A node's calls/s with its own 2 ranks, in its own cgroup and namespaces, over as long
+    as the ideal run lasts: on this machine a run's first seconds go 4-6% faster than the
+    rest (4 s alone against 10 s alone, back to back), so a shorter sample flatters the ideal."""
+    s = summary_of(["bash", args.vcluster, "exec", f"gvc{node}", "mpiexec", "--oversubscribe",
+                    "-np", "2", args.gorgon, *HASH, "--duration", f"{args.seconds}s"])
+    return s["result"]["count"] / (s["wall_ns"] / 1e9)
+
+
+def rates_together(args):
+    """Each node's calls/s while all 3 run at once (one --duration run across them)."""
+    s = summary_of(["bash", args.vcluster, "mpirun", "-np", "6", args.gorgon, *HASH,
+                    "--duration", f"{args.seconds}s"])
+    return [sum(b["calls"] for b in s["balance"]["ranks"][2 * i:2 * i + 2]) /
+            (s["wall_ns"] / 1e9) for i in range(3)]
+
+
 def stragglers(args):
     vc = lambda *a, **kw: subprocess.run(["bash", args.vcluster, *a], capture_output=True,
                                          text=True, env=ROOT_ENV, timeout=900, **kw)
@@ -63,38 +81,39 @@ def stragglers(args):
     if up.returncode != 0:
         sys.exit("the virtual cluster did not come up: " + up.stderr)
     try:
-        alone = []
-        for node in (1, 2, 3):  # each node's own 2 ranks, in its own cgroup and namespaces
-            s = summary_of(["bash", args.vcluster, "exec", f"gvc{node}", "mpiexec",
-                            "--oversubscribe", "-np", "2", args.gorgon, *HASH,
-                            "--duration", "4s"])
-            alone.append(s["result"]["count"] / (s["wall_ns"] / 1e9))
-        work = int(sum(alone) * args.seconds)
-        ideal = work / sum(alone)
-        print("alone: " + ", ".join(f"gvc{i + 1} {r:.0f} calls/s" for i, r in enumerate(alone)) +
-              f"; {work} calls, ideal {ideal:.2f} s", flush=True)
-        # On one machine the nodes also share what no cgroup holds (the bridge's traffic, the
-        # launcher): their rates when all run at once give the ideal this machine can reach.
-        s = summary_of(["bash", args.vcluster, "mpirun", "-np", "6", args.gorgon, *HASH,
-                        "--duration", "4s"])
-        together = [sum(b["calls"] for b in s["balance"]["ranks"][2 * i:2 * i + 2]) /
-                    (s["wall_ns"] / 1e9) for i in range(3)]
-        ideal_together = work / sum(together)
-        print("together: " + ", ".join(f"gvc{i + 1} {r:.0f} calls/s" for i, r in enumerate(together)) +
-              f"; ideal {ideal_together:.2f} s", flush=True)
-        walls = {"dynamic": [], "guided": [], "static": []}
+        work = None
+        ratios = {"dynamic": [], "guided": [], "static": []}
         for r in range(args.rounds):
-            for schedule in walls:
+            # The ideals are measured again in every round, next to the runs they judge: a
+            # node's rate alone drifts by several per cent between minutes on a shared machine.
+            alone = [rate_alone(args, node) for node in (1, 2, 3)]
+            if work is None:
+                work = int(sum(alone) * args.seconds)
+            ideal = work / sum(alone)
+            print(f"round {r + 1} alone: " +
+                  ", ".join(f"gvc{i + 1} {x:.0f} calls/s" for i, x in enumerate(alone)) +
+                  f"; {work} calls, ideal {ideal:.2f} s", flush=True)
+            # On one machine the nodes also share what no cgroup holds (the bridge's traffic,
+            # the launcher): their rates when all run at once give the ideal it can reach.
+            together = rates_together(args)
+            ideal_together = work / sum(together)
+            print(f"round {r + 1} together: " +
+                  ", ".join(f"gvc{i + 1} {x:.0f} calls/s" for i, x in enumerate(together)) +
+                  f"; ideal {ideal_together:.2f} s", flush=True)
+            for schedule in ratios:
                 s = summary_of(["bash", args.vcluster, "mpirun", "-np", "6", args.gorgon, *HASH,
                                 "--ops", str(work), "--schedule", schedule])
-                walls[schedule].append(s["wall_ns"] / 1e9)
+                wall = s["wall_ns"] / 1e9
+                ratios[schedule].append((wall / ideal, wall / ideal_together))
                 calls = [b["calls"] for b in s["balance"]["ranks"]]
-                print(f"round {r + 1} {schedule:8s} {s['wall_ns'] / 1e9:7.2f} s, "
-                      f"calls per rank {calls}", flush=True)
-        for schedule, w in walls.items():
-            print(f"{schedule:8s} wall / ideal = {statistics.median(w) / ideal:.3f} (nodes alone), "
-                  f"{statistics.median(w) / ideal_together:.3f} (nodes together; median of "
-                  f"{args.rounds}){'; target <= 1.10' if schedule == 'dynamic' else ''}")
+                print(f"round {r + 1} {schedule:8s} {wall:7.2f} s = {wall / ideal:.3f} / "
+                      f"{wall / ideal_together:.3f} of the ideals, calls per rank {calls}",
+                      flush=True)
+        for schedule, rs in ratios.items():
+            print(f"{schedule:8s} wall / ideal = {statistics.median(a for a, _ in rs):.3f} "
+                  f"(nodes alone), {statistics.median(b for _, b in rs):.3f} (nodes together; "
+                  f"median of {args.rounds} rounds)"
+                  f"{'; target <= 1.10' if schedule == 'dynamic' else ''}")
     finally:
         vc("down")
 

@@ -35,7 +35,11 @@ void RankAgent::start(std::uint64_t now, int team) {
   started_ = now;
   calls_at_start_ = 0;  // the wear-out's threads count on from the measurement's calls
   for (const auto* p : threads_) calls_at_start_ += p->calls.load(std::memory_order_relaxed);
-  if (counter_ != nullptr && counter_->in_flight()) claim_started_ = now;  // left by a phase
+  if (counter_ != nullptr && counter_->in_flight()) {  // left by the phase before
+    claim_started_ = now;
+    calls_at_claim_ = 0;
+    dry_at_claim_ = blocks_->dry_spells();
+  }
   rounds_->restart(now);
   alive_ = true;
   if (blocks_ != nullptr) blocks_->set_claimer([this] { claim_for_thread(); });
@@ -71,14 +75,15 @@ void RankAgent::loop() {
       if (round) take_round();  // outside mpi_: rank 0's display never delays a claim
       if (finished) return;
       // A shared schedule: a claim in flight is tested again soon; else the agent waits for
-      // the queue to fall to its reserve. Each MPI call costs CPU (over TCP, a poll of every
-      // socket), taken from the calling threads on a node held to a CPU share: rank 0 serves
-      // others' claims every 200 us, the other ranks wake for their own claims.
+      // the queue to fall to its reserve, and on rank 0 lets MPI progress for the others'
+      // claims at least every 2 ms. Each MPI call costs CPU (over TCP, a poll of every
+      // socket), taken from the calling threads on a node held to a CPU share: rank 0
+      // serving every 200 us and claims tested every 200 us cost the nodes 4% of their calls
+      // (bench/schedules.py stragglers), and a claim answered later is covered by the reserve.
       if (claiming) {
-        nap(200'000);
+        nap(1'000'000);
       } else if (blocks_ != nullptr) {
-        const bool serving = rank_ == 0 && counter_->needs_target_progress();
-        blocks_->wait_for_demand(std::chrono::microseconds(serving ? 200 : 2000));
+        blocks_->wait_for_demand(std::chrono::milliseconds(2));
       } else {
         nap(2'000'000);
       }
@@ -103,8 +108,8 @@ void RankAgent::claim_or_close() noexcept {
   }
 }
 
-/// Claims a block whenever the numbers left in the queue fall to the reserve: the rank holds
-/// what it calls during a claim, and one block more at most.
+/// Claims blocks whenever the numbers left in the queue fall to the reserve: the rank holds
+/// what it calls during a claim, and a claim's worth more at most.
 void RankAgent::claim_blocks() {
   // One claim in flight at a time, tested rather than waited for.
   for (int i = 0; i < 64; ++i) {
@@ -112,28 +117,61 @@ void RankAgent::claim_blocks() {
       // None after a stop (or the stonewall: the phase's threads are done).
       if (!blocks_->wants_more() || stop_requested() || finished_.load() == team_) return;
       claim_started_ = now_ns();
-      counter_->start_fetch_add(1);
+      calls_at_claim_ = calls_in_phase();
+      dry_at_claim_ = blocks_->dry_spells();
+      counter_->start_fetch_add(blocks_per_claim());
     }
     std::uint64_t k = 0;
     if (!counter_->test_fetch_add(k)) return;
     update_reserve(now_ns());
-    if (k >= plan_->blocks()) blocks_->close();
-    else blocks_->push(plan_->block(k));
+    const std::uint64_t end = k + counter_->adding();  // blocks [k, end) are this rank's
+    for (std::uint64_t b = k; b < std::min(end, plan_->blocks()); ++b) {
+      block_size_ = plan_->block(b).size();
+      blocks_->push(plan_->block(b));
+    }
+    if (end >= plan_->blocks()) blocks_->close();  // the counter has passed the end
   }
 }
 
-/// The reserve: the calls the rank makes during two claims' latency (a moving average), at
-/// its rate so far in the phase.
+/// Enough blocks to cover the reserve, so a rank whose claims take longer than its threads
+/// need to use up a block (the counter's node held to a CPU share) is not held to one block
+/// a claim's latency. Otherwise one block a claim.
+std::uint64_t RankAgent::blocks_per_claim() const noexcept {
+  const std::uint64_t reserve = blocks_->reserve();
+  const std::uint64_t size = std::max<std::uint64_t>(block_size_, 1);
+  return std::clamp<std::uint64_t>((reserve + size - 1) / size, 1, 64);
+}
+
+/// The rank's calls in this phase so far.
+std::uint64_t RankAgent::calls_in_phase() const noexcept {
+  std::uint64_t calls = 0;
+  for (const auto* p : threads_) calls += p->calls.load(std::memory_order_relaxed);
+  return calls - std::min(calls, calls_at_start_);
+}
+
+/// The reserve: whichever is more of
+/// - the calls the rank makes, at its rate so far in the phase, during a claim's latency (a
+///   moving average);
+/// - one and a half times the most calls it made during a recent claim (a max decaying by
+///   1/16 a claim, doubled whenever a thread found the queue empty during the claim, and
+///   never more than a second's calls at the rank's rate).
+/// The second follows bursts the rate hides: on nodes held to a CPU share by a cgroup's
+/// quota, a rank runs at full speed for part of each period and not at all for the rest, and
+/// a claim waits for the counter's node to run again (tens of ms). With the rate alone the
+/// threads of such nodes waited for blocks a third of the run.
 void RankAgent::update_reserve(std::uint64_t now) {
   const std::uint64_t latency = now - claim_started_;
   claim_ns_ = claim_ns_ == 0 ? latency : (claim_ns_ * 7 + latency) / 8;
-  std::uint64_t calls = 0;
-  for (const auto* p : threads_) calls += p->calls.load(std::memory_order_relaxed);
-  calls -= std::min(calls, calls_at_start_);
+  const std::uint64_t calls = calls_in_phase();
   const double per_ns =
       now > started_ ? static_cast<double>(calls) / static_cast<double>(now - started_) : 0;
-  blocks_->set_reserve(static_cast<std::uint64_t>(per_ns * 2.0 * static_cast<double>(claim_ns_)) +
-                       threads_.size());
+  const std::uint64_t during = calls - std::min(calls, calls_at_claim_);
+  const bool ran_dry = blocks_->dry_spells() != dry_at_claim_;
+  const auto second = static_cast<std::uint64_t>(per_ns * 1e9);  // the cap: a second's calls
+  need_ = ran_dry ? std::max(2 * need_, 2 * during) : std::max(during, need_ - need_ / 16);
+  need_ = std::min(need_, std::max(second, during));
+  const auto by_rate = static_cast<std::uint64_t>(per_ns * static_cast<double>(claim_ns_));
+  blocks_->set_reserve(std::max(by_rate, need_ + need_ / 2) + threads_.size());
 }
 
 void RankAgent::claim_for_thread() noexcept {

@@ -60,6 +60,8 @@ class RankAgent {
   /// of the rank is in MPI (the calls stay serialised by mpi_), else leaves it to the agent.
   void claim_for_thread() noexcept;
   void update_reserve(std::uint64_t now);
+  [[nodiscard]] std::uint64_t blocks_per_claim() const noexcept;
+  [[nodiscard]] std::uint64_t calls_in_phase() const noexcept;
   void claim_or_close() noexcept;
   void take_round();
 
@@ -79,6 +81,9 @@ class RankAgent {
   const BlockPlan* plan_ = nullptr;
   std::vector<std::pair<std::uint64_t, std::string>> names_;  // rank 0's labels by hash
   std::uint64_t claim_started_ = 0, claim_ns_ = 0;  ///< the claim in flight; their latency
+  std::uint64_t calls_at_claim_ = 0, dry_at_claim_ = 0;  ///< when the claim in flight started
+  std::uint64_t block_size_ = 0;  ///< the last claimed block's numbers
+  std::uint64_t need_ = 0;        ///< the most calls made during a recent claim (see update_reserve)
   std::mutex mpi_;  ///< held by whichever thread of the rank is in MPI while the phase runs
   std::thread thread_;
   std::exception_ptr error_, claim_error_;

@@ -78,6 +78,7 @@ NumberRange SharedBlocks::next() noexcept {
       if (closed_.load(std::memory_order_acquire)) return {};
     }
     if (stop_requested()) return {};
+    dry_.fetch_add(1, std::memory_order_relaxed);  // the agent claims more ahead next time
     if (claim_now_) claim_now_();  // claims a block unless the agent is in MPI
     if (left_.load(std::memory_order_acquire) == 0 && !closed()) {
       timespec nap{0, 20'000};  // the agent claims the next block

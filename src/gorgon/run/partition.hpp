@@ -121,9 +121,10 @@ class BlockPlan {
 
 /// A rank's queue of claimed blocks: its agent pushes whole blocks, its threads pull chunks
 /// of them (a lock taken once per chunk, never per call). The agent claims the next block when
-/// the numbers left in the queue fall to its reserve: what the rank calls during one claim, so
-/// the threads never wait and a slow rank holds no more than it needs. A thread that finds
-/// the queue empty waits until the queue is closed (no more blocks) or a stop is asked.
+/// the numbers left in the queue fall to its reserve: what the rank calls while a claim is
+/// answered (RankAgent::update_reserve), so the threads never wait and a slow rank holds no
+/// more than it needs. A thread that finds the queue empty waits until the queue is closed
+/// (no more blocks) or a stop is asked.
 class SharedBlocks final : public NumberSource {
  public:
   explicit SharedBlocks(int threads) : threads_(static_cast<std::uint64_t>(std::max(threads, 1))) {}
@@ -136,7 +137,14 @@ class SharedBlocks final : public NumberSource {
   void set_reserve(std::uint64_t numbers) noexcept {
     reserve_.store(numbers, std::memory_order_relaxed);
   }
+  [[nodiscard]] std::uint64_t reserve() const noexcept {
+    return reserve_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  /// Agent: how often a thread has found the queue empty (and waited for a block).
+  [[nodiscard]] std::uint64_t dry_spells() const noexcept {
+    return dry_.load(std::memory_order_relaxed);
+  }
   /// Agent: a claimed block.
   void push(NumberRange block);
   /// Agent: what a thread that finds the queue empty calls to claim a block at once rather
@@ -157,6 +165,7 @@ class SharedBlocks final : public NumberSource {
   std::atomic<std::uint64_t> left_{0};  // queued numbers not yet handed to a thread
   std::atomic<std::uint64_t> reserve_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<std::uint64_t> dry_{0};   // a thread found the queue empty
   std::function<void()> claim_now_;
 };
 

@@ -40,14 +40,6 @@ SharedCounter::SharedCounter(MPI_Comm comm) : comm_(comm) {
   }
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
   if (rank == 0) *value_ = 0;
-  MPI_Comm node;
-  check_mpi(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
-            "MPI_Comm_split_type");
-  int here = 0, all = 0;
-  MPI_Comm_size(node, &here);
-  MPI_Comm_size(comm, &all);
-  MPI_Comm_free(&node);
-  one_node_ = here == all;
   // Rank 0's value is set before any rank reads it.
   check_mpi(MPI_Barrier(comm), "MPI_Barrier");
   check_mpi(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_), "MPI_Win_lock_all");

@@ -25,6 +25,8 @@ class SharedCounter {
   /// Starts adding `n` to the counter (atomic across the ranks; one addition at a time) ...
   void start_fetch_add(std::uint64_t n);
   [[nodiscard]] bool in_flight() const noexcept { return request_ != MPI_REQUEST_NULL; }
+  /// The `n` of the last addition started (the one in flight, if any).
+  [[nodiscard]] std::uint64_t adding() const noexcept { return add_; }
   /// ... and tests it: true once done, with the value the counter had in `old`. Waiting
   /// this way costs no CPU between tests (a flush would spin in MPI's progress loop, taking
   /// the core from the calling threads on a node held to a CPU share).
@@ -32,16 +34,12 @@ class SharedCounter {
   /// Lets MPI make progress on this rank (on rank 0, other ranks' updates wait for it when
   /// the network cannot do atomics by itself).
   void progress() noexcept;
-  /// Whether rank 0 must call into MPI for the others' claims to advance: the ranks span
-  /// several nodes (one node's window is shared memory, updated by the claiming rank alone).
-  [[nodiscard]] bool needs_target_progress() const noexcept { return !one_node_; }
 
  private:
   MPI_Comm comm_;
   MPI_Win win_ = MPI_WIN_NULL;
   std::uint64_t* value_ = nullptr;
   MPI_Request request_ = MPI_REQUEST_NULL;
-  bool one_node_ = false;
   std::uint64_t add_ = 0, old_ = 0;
 };
 
