@@ -15,6 +15,7 @@ namespace {
 
 using gorgon::chunk_size;
 using gorgon::ChunkDispenser;
+using gorgon::ClaimPacing;
 using gorgon::NumberRange;
 using gorgon::rank_slice;
 
@@ -270,6 +271,51 @@ TEST(ChunkDispenser, ManyThreadsSmallChunksUnderContention) {
     ASSERT_EQ(all.size(), n) << threads << " threads";
     for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(all[i], i) << threads << " threads";
   }
+}
+
+// How far ahead a rank claims: the reserve after each answered claim, and the blocks a claim
+// takes to cover it.
+TEST(ClaimPacing, AClaimTakesTheBlocksThatCoverTheReserveOneWhileTheirSizeIsUnknown) {
+  EXPECT_EQ(ClaimPacing::blocks_for(100000, 0), 1u);  // no block seen yet
+  EXPECT_EQ(ClaimPacing::blocks_for(0, 500), 1u);
+  EXPECT_EQ(ClaimPacing::blocks_for(500, 500), 1u);
+  EXPECT_EQ(ClaimPacing::blocks_for(501, 500), 2u);
+  EXPECT_EQ(ClaimPacing::blocks_for(1000000, 500), ClaimPacing::most_blocks);
+}
+
+TEST(ClaimPacing, TheReserveCoversTheClaimsLatencyAtTheRanksRate) {
+  ClaimPacing p;
+  // 1 ms claims at 1 call/us, none made during the claim: 1000 calls by the rate, + 2 threads.
+  EXPECT_EQ(p.answered(1'000'000, 0, false, 1e-3, 2), 1002u);
+  // The latency is a moving average (weight 1/8): 3 ms next gives (1*7 + 3)/8 = 1.25 ms.
+  EXPECT_EQ(p.answered(3'000'000, 0, false, 1e-3, 2), 1252u);
+}
+
+TEST(ClaimPacing, BurstsDuringAClaimRaiseTheReserveAboveTheRate) {
+  ClaimPacing p;
+  // A rank that averages 1 call/us but made 4000 calls during a 1 ms claim (a burst).
+  EXPECT_EQ(p.answered(1'000'000, 4000, false, 1e-3, 1), 6001u);  // 1.5 x 4000 + 1
+  EXPECT_EQ(p.need(), 4000u);
+  // Quiet claims after it: the need decays by 1/16 a claim, never below the last claim's.
+  p.answered(1'000'000, 100, false, 1e-3, 1);
+  EXPECT_EQ(p.need(), 3750u);
+  p.answered(1'000'000, 3900, false, 1e-3, 1);
+  EXPECT_EQ(p.need(), 3900u);
+}
+
+TEST(ClaimPacing, AQueueFoundEmptyDoublesTheNeedUpToASecondsCalls) {
+  ClaimPacing p;
+  p.answered(1'000'000, 300, false, 1e-3, 1);
+  EXPECT_EQ(p.need(), 300u);
+  p.answered(1'000'000, 200, true, 1e-3, 1);  // the threads waited: twice the most seen
+  EXPECT_EQ(p.need(), 600u);
+  p.answered(1'000'000, 200, true, 1e-3, 1);
+  EXPECT_EQ(p.need(), 1200u);
+  for (int i = 0; i < 20; ++i) p.answered(1'000'000, 200, true, 1e-3, 1);
+  EXPECT_EQ(p.need(), 1'000'000u);  // a second's calls at 1 call/us
+  // ... unless one claim alone saw more calls than that.
+  p.answered(3'000'000'000, 2'500'000, false, 1e-3, 1);
+  EXPECT_EQ(p.need(), 2'500'000u);
 }
 
 }  // namespace

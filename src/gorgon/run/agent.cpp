@@ -111,7 +111,8 @@ void RankAgent::claim_or_close() noexcept {
 /// Claims blocks whenever the numbers left in the queue fall to the reserve: the rank holds
 /// what it calls during a claim, and a claim's worth more at most.
 void RankAgent::claim_blocks() {
-  // One claim in flight at a time, tested rather than waited for.
+  // One claim in flight at a time, tested rather than waited for; a few answered at once
+  // at most, so the rounds are not held up.
   for (int i = 0; i < 64; ++i) {
     if (!counter_->in_flight()) {
       // None after a stop (or the stonewall: the phase's threads are done).
@@ -135,11 +136,12 @@ void RankAgent::claim_blocks() {
 
 /// Enough blocks to cover the reserve, so a rank whose claims take longer than its threads
 /// need to use up a block (the counter's node held to a CPU share) is not held to one block
-/// a claim's latency. Otherwise one block a claim.
+/// a claim's latency. Before the phase's first block the plan's first (for guided, its
+/// largest) stands for the size: the wear-out's agent starts with the measurement's reserve.
 std::uint64_t RankAgent::blocks_per_claim() const noexcept {
-  const std::uint64_t reserve = blocks_->reserve();
-  const std::uint64_t size = std::max<std::uint64_t>(block_size_, 1);
-  return std::clamp<std::uint64_t>((reserve + size - 1) / size, 1, 64);
+  std::uint64_t size = block_size_;
+  if (size == 0 && plan_->blocks() != 0) size = plan_->block(0).size();
+  return ClaimPacing::blocks_for(blocks_->reserve(), size);
 }
 
 /// The rank's calls in this phase so far.
@@ -149,29 +151,15 @@ std::uint64_t RankAgent::calls_in_phase() const noexcept {
   return calls - std::min(calls, calls_at_start_);
 }
 
-/// The reserve: whichever is more of
-/// - the calls the rank makes, at its rate so far in the phase, during a claim's latency (a
-///   moving average);
-/// - one and a half times the most calls it made during a recent claim (a max decaying by
-///   1/16 a claim, doubled whenever a thread found the queue empty during the claim, and
-///   never more than a second's calls at the rank's rate).
-/// The second follows bursts the rate hides: on nodes held to a CPU share by a cgroup's
-/// quota, a rank runs at full speed for part of each period and not at all for the rest, and
-/// a claim waits for the counter's node to run again (tens of ms). With the rate alone the
-/// threads of such nodes waited for blocks a third of the run.
+/// The reserve (ClaimPacing) from the claim just answered.
 void RankAgent::update_reserve(std::uint64_t now) {
-  const std::uint64_t latency = now - claim_started_;
-  claim_ns_ = claim_ns_ == 0 ? latency : (claim_ns_ * 7 + latency) / 8;
   const std::uint64_t calls = calls_in_phase();
   const double per_ns =
       now > started_ ? static_cast<double>(calls) / static_cast<double>(now - started_) : 0;
   const std::uint64_t during = calls - std::min(calls, calls_at_claim_);
   const bool ran_dry = blocks_->dry_spells() != dry_at_claim_;
-  const auto second = static_cast<std::uint64_t>(per_ns * 1e9);  // the cap: a second's calls
-  need_ = ran_dry ? std::max(2 * need_, 2 * during) : std::max(during, need_ - need_ / 16);
-  need_ = std::min(need_, std::max(second, during));
-  const auto by_rate = static_cast<std::uint64_t>(per_ns * static_cast<double>(claim_ns_));
-  blocks_->set_reserve(std::max(by_rate, need_ + need_ / 2) + threads_.size());
+  blocks_->set_reserve(
+      pacing_.answered(now - claim_started_, during, ran_dry, per_ns, threads_.size()));
 }
 
 void RankAgent::claim_for_thread() noexcept {

@@ -56,7 +56,7 @@ class RankAgent {
  private:
   void loop();
   void claim_blocks();
-  /// A calling thread found the queue empty: it claims a block itself when no other thread
+  /// A calling thread found the queue empty: it claims blocks itself when no other thread
   /// of the rank is in MPI (the calls stay serialised by mpi_), else leaves it to the agent.
   void claim_for_thread() noexcept;
   void update_reserve(std::uint64_t now);
@@ -80,10 +80,10 @@ class RankAgent {
   SharedCounter* counter_ = nullptr;
   const BlockPlan* plan_ = nullptr;
   std::vector<std::pair<std::uint64_t, std::string>> names_;  // rank 0's labels by hash
-  std::uint64_t claim_started_ = 0, claim_ns_ = 0;  ///< the claim in flight; their latency
-  std::uint64_t calls_at_claim_ = 0, dry_at_claim_ = 0;  ///< when the claim in flight started
+  // The claim in flight: when it started, and the rank's calls and dry spells then.
+  std::uint64_t claim_started_ = 0, calls_at_claim_ = 0, dry_at_claim_ = 0;
   std::uint64_t block_size_ = 0;  ///< the last claimed block's numbers
-  std::uint64_t need_ = 0;        ///< the most calls made during a recent claim (see update_reserve)
+  ClaimPacing pacing_;            ///< the reserve, from the claims answered
   std::mutex mpi_;  ///< held by whichever thread of the rank is in MPI while the phase runs
   std::thread thread_;
   std::exception_ptr error_, claim_error_;

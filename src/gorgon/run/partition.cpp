@@ -45,6 +45,21 @@ NumberRange BlockPlan::block(std::uint64_t k) const noexcept {
   return {seed_ + begin, seed_ + std::min(begin + size_, n_)};
 }
 
+std::uint64_t ClaimPacing::answered(std::uint64_t latency_ns, std::uint64_t during, bool ran_dry,
+                                    double calls_per_ns, std::uint64_t threads) noexcept {
+  latency_ns_ = latency_ns_ == 0 ? latency_ns : (latency_ns_ * 7 + latency_ns) / 8;
+  need_ = ran_dry ? std::max(2 * need_, 2 * during) : std::max(during, need_ - need_ / 16);
+  const auto a_second = static_cast<std::uint64_t>(calls_per_ns * 1e9);
+  need_ = std::min(need_, std::max(a_second, during));
+  const auto by_rate = static_cast<std::uint64_t>(calls_per_ns * static_cast<double>(latency_ns_));
+  return std::max(by_rate, need_ + need_ / 2) + threads;
+}
+
+std::uint64_t ClaimPacing::blocks_for(std::uint64_t reserve, std::uint64_t block) noexcept {
+  if (block == 0) return 1;
+  return std::clamp<std::uint64_t>(reserve / block + (reserve % block != 0), 1, most_blocks);
+}
+
 void SharedBlocks::push(NumberRange block) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (queue_.empty()) chunk_ = std::clamp<std::uint64_t>(block.size() / (threads_ * 4), 1, 1024);
@@ -68,7 +83,7 @@ NumberRange SharedBlocks::next() noexcept {
           front.begin = chunk.end;
           const std::uint64_t left = left_.fetch_sub(chunk.size(), std::memory_order_release);
           if (left - chunk.size() <= reserve_.load(std::memory_order_relaxed))
-            demand_.notify_one();  // time for the agent to claim the next block
+            demand_.notify_one();  // time for the agent to claim more
           return chunk;
         }
         queue_.pop_front();
@@ -78,10 +93,12 @@ NumberRange SharedBlocks::next() noexcept {
       if (closed_.load(std::memory_order_acquire)) return {};
     }
     if (stop_requested()) return {};
-    dry_.fetch_add(1, std::memory_order_relaxed);  // the agent claims more ahead next time
-    if (claim_now_) claim_now_();  // claims a block unless the agent is in MPI
+    // Found empty: the agent claims further ahead next time; blocks are claimed now unless
+    // the agent is in MPI.
+    dry_.fetch_add(1, std::memory_order_relaxed);
+    if (claim_now_) claim_now_();
     if (left_.load(std::memory_order_acquire) == 0 && !closed()) {
-      timespec nap{0, 20'000};  // the agent claims the next block
+      timespec nap{0, 20'000};  // the agent claims more
       nanosleep(&nap, nullptr);
     }
   }

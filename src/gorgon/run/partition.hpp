@@ -119,21 +119,52 @@ class BlockPlan {
   std::vector<std::uint64_t> starts_;  // guided: block k is [starts_[k], starts_[k + 1])
 };
 
+/// How far ahead a rank claims (RankAgent): after each claim is answered, the reserve (the
+/// queued numbers at which the next claim starts), and how many blocks a claim takes. The
+/// reserve is whichever is more of
+/// - the calls the rank makes at its rate so far in the phase during a claim's latency (a
+///   moving average, weight 1/8);
+/// - one and a half times the need: the most calls made during a recent claim, a maximum
+///   that decays by 1/16 a claim, doubles whenever a thread found the queue empty during the
+///   claim, and holds no more than a second's calls at the rank's rate (or the last claim's
+///   calls, if more);
+/// plus one number per thread. The need follows bursts the rate hides: on a node held to a
+/// CPU share by a cgroup's quota a rank runs at full speed for part of each period and not at
+/// all for the rest, and a claim waits for the counter's node to run again (tens of ms).
+/// With the rate alone, the threads of such nodes waited for blocks a third of the run.
+class ClaimPacing {
+ public:
+  static constexpr std::uint64_t most_blocks = 64;  ///< one claim takes at most this many
+  /// A claim was answered `latency_ns` after it started; the rank made `during` calls in the
+  /// meantime, at `calls_per_ns` on average in the phase; `ran_dry`: a thread found the queue
+  /// empty meanwhile. Returns the new reserve for `threads` threads.
+  std::uint64_t answered(std::uint64_t latency_ns, std::uint64_t during, bool ran_dry,
+                         double calls_per_ns, std::uint64_t threads) noexcept;
+  /// Blocks of `block` numbers that cover `reserve`: 1 to most_blocks (1 while the block size
+  /// is not known, 0).
+  [[nodiscard]] static std::uint64_t blocks_for(std::uint64_t reserve,
+                                                std::uint64_t block) noexcept;
+  [[nodiscard]] std::uint64_t need() const noexcept { return need_; }
+
+ private:
+  std::uint64_t latency_ns_ = 0, need_ = 0;
+};
+
 /// A rank's queue of claimed blocks: its agent pushes whole blocks, its threads pull chunks
-/// of them (a lock taken once per chunk, never per call). The agent claims the next block when
+/// of them (a lock taken once per chunk, never per call). The agent claims more blocks when
 /// the numbers left in the queue fall to its reserve: what the rank calls while a claim is
-/// answered (RankAgent::update_reserve), so the threads never wait and a slow rank holds no
+/// answered (ClaimPacing), so the threads never wait and a slow rank holds no
 /// more than it needs. A thread that finds the queue empty waits until the queue is closed
 /// (no more blocks) or a stop is asked.
 class SharedBlocks final : public NumberSource {
  public:
   explicit SharedBlocks(int threads) : threads_(static_cast<std::uint64_t>(std::max(threads, 1))) {}
-  /// Agent: whether the numbers left have fallen to the reserve (time to claim a block).
+  /// Agent: whether the numbers left have fallen to the reserve (time to claim).
   [[nodiscard]] bool wants_more() const noexcept {
     return !closed_.load(std::memory_order_acquire) &&
            left_.load(std::memory_order_acquire) <= reserve_.load(std::memory_order_relaxed);
   }
-  /// Agent: how many numbers to keep queued (the rank's calls during one claim).
+  /// Agent: how many numbers to keep queued (ClaimPacing).
   void set_reserve(std::uint64_t numbers) noexcept {
     reserve_.store(numbers, std::memory_order_relaxed);
   }
@@ -141,7 +172,8 @@ class SharedBlocks final : public NumberSource {
     return reserve_.load(std::memory_order_relaxed);
   }
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-  /// Agent: how often a thread has found the queue empty (and waited for a block).
+  /// Agent: a count that grows while threads find the queue empty (each pass of a waiting
+  /// thread adds one); compared before and after a claim.
   [[nodiscard]] std::uint64_t dry_spells() const noexcept {
     return dry_.load(std::memory_order_relaxed);
   }
@@ -165,7 +197,7 @@ class SharedBlocks final : public NumberSource {
   std::atomic<std::uint64_t> left_{0};  // queued numbers not yet handed to a thread
   std::atomic<std::uint64_t> reserve_{0};
   std::atomic<bool> closed_{false};
-  std::atomic<std::uint64_t> dry_{0};   // a thread found the queue empty
+  std::atomic<std::uint64_t> dry_{0};  // a thread found the queue empty
   std::function<void()> claim_now_;
 };
 
