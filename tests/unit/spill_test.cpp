@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 namespace {
 
 using gorgon::RecordSegment;
+using gorgon::spill_being_written;
 using gorgon::SpillFrame;
 using gorgon::SpillReader;
 using gorgon::SpillWriter;
@@ -181,6 +183,26 @@ TEST_F(Spill, NotASpillFileAndAnExistingPathAreErrors) {
   EXPECT_THROW(SpillReader{path_}, std::runtime_error);
   EXPECT_THROW(SpillWriter{path_}, std::runtime_error) << "a spill file is always new";
   EXPECT_THROW(SpillReader{path_ + ".missing"}, std::runtime_error);
+}
+
+// A recovery refuses a spill whose writer still runs (ranks outlive a killed mpirun by a
+// second or so): the writer's lock, held until it closes the file or its process ends.
+TEST_F(Spill, AFileStillBeingWrittenIsToldFromOneWhoseWriterHasEnded) {
+  EXPECT_FALSE(spill_being_written(path_));  // no file
+  {
+    SpillWriter out(path_);
+    out.append(segment(0, 0, false));
+    EXPECT_TRUE(spill_being_written(path_));
+    out.close();
+    EXPECT_FALSE(spill_being_written(path_));
+  }
+  {
+    const std::string other = path_ + ".2";
+    auto out = std::make_unique<SpillWriter>(other);
+    EXPECT_TRUE(spill_being_written(other));
+    out.reset();  // a writer destroyed without close() (its thread failed) lets go too
+    EXPECT_FALSE(spill_being_written(other));
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "gorgon/record/spill.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -145,6 +146,16 @@ void put_strings(std::vector<char>& out, const std::vector<std::string>& strings
 SpillWriter::SpillWriter(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0644);
   if (fd_ < 0) throw std::runtime_error(error_text("cannot create the spill file", path_));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)  // a new file: only a file system without locks
+    throw std::runtime_error(error_text("cannot lock the spill file", path_));
+}
+
+bool spill_being_written(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return held;
 }
 
 SpillWriter::~SpillWriter() {

@@ -18,7 +18,10 @@
 
 namespace gorgon {
 
-/// Appends segments to a new spill file. Not thread-safe: one writer thread.
+/// Appends segments to a new spill file. Not thread-safe: one writer thread. The file is
+/// held under an exclusive flock(2) until closed, so that a recovery can tell a spill whose
+/// writer is still running (ranks outlive a killed mpirun by a second or so) from one whose
+/// writer has ended: the kernel releases the lock when the process dies.
 class SpillWriter {
  public:
   /// Creates `path` (it must not exist). Throws std::runtime_error naming it on failure.
@@ -56,6 +59,10 @@ struct SpillFrame {
   std::uint64_t sub_call = 0, sub_start = 0, sub_duration = 0, sub_name = 0;
   std::uint64_t delay = 0;
 };
+
+/// Whether a SpillWriter, in this or a running process, still holds `path` open (false when
+/// the file cannot be opened: the reader will say why).
+[[nodiscard]] bool spill_being_written(const std::string& path);
 
 /// Reads a spill file's frames; a torn or damaged tail (the writer died mid-frame) ends them.
 class SpillReader {

@@ -108,6 +108,10 @@ RankRun recover_rank_run(const std::string& spill_path, const std::string& why) 
   RankRun run;
   read_note(recovery_note_path(spill_path), run);
   run.errors = error_rule(run.spec, registry().find(run.spec.operation));
+  if (spill_being_written(spill_path))
+    throw ConfigError(quote_value(spill_path) +
+                      " is still being written by a running rank: recover it once the run's "
+                      "processes have ended");
   std::unique_ptr<SpillReader> in;
   try {
     in = std::make_unique<SpillReader>(spill_path);
