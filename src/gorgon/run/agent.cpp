@@ -111,8 +111,8 @@ void RankAgent::claim_or_close() noexcept {
 /// Claims blocks whenever the numbers left in the queue fall to the reserve: the rank holds
 /// what it calls during a claim, and a claim's worth more at most.
 void RankAgent::claim_blocks() {
-  // One claim in flight at a time, tested rather than waited for; a few answered at once
-  // at most, so the rounds are not held up.
+  // One claim in flight at a time, tested rather than waited for; at most 64 answered in a
+  // row (claims on one node are answered at once), so the rounds are not held up.
   for (int i = 0; i < 64; ++i) {
     if (!counter_->in_flight()) {
       // None after a stop (or the stonewall: the phase's threads are done).
