@@ -127,8 +127,9 @@ void RankAgent::claim_blocks() {
     update_reserve(now_ns());
     const std::uint64_t end = k + counter_->adding();  // blocks [k, end) are this rank's
     for (std::uint64_t b = k; b < std::min(end, plan_->blocks()); ++b) {
-      block_size_ = plan_->block(b).size();
-      blocks_->push(plan_->block(b));
+      const NumberRange block = plan_->block(b);
+      block_size_ = block.size();
+      blocks_->push(block);
     }
     if (end >= plan_->blocks()) blocks_->close();  // the counter has passed the end
   }
