@@ -3,6 +3,7 @@
 gorgon_mpi under mpiexec. Only hangs are bounded in time (a generous detector); every
 figure checked is a count or a ratio measured in the same run."""
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -409,6 +410,18 @@ class Signals(unittest.TestCase):
             self.assertNotEqual(proc.returncode, 0)
             self.assertFalse(os.path.exists(h5), "a killed run wrote no file")
             out = os.path.join(tmp, "recovered.h5")
+            # A spill file whose writer still holds it (a rank that outlived mpiexec) is
+            # refused on every rank, and nothing is written or removed.
+            files, beside = sorted(os.listdir(spill)), sorted(os.listdir(tmp))
+            last = [f for f in files if not f.endswith(".json")][-1]
+            with open(os.path.join(spill, last), "rb") as held:
+                fcntl.flock(held, fcntl.LOCK_EX)
+                p = gorgon("--recover", spill, "-o", out)
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertEqual(len(error_lines(p.stderr)), 1, p.stderr)
+            self.assertIn("is still being written by a running rank", p.stderr)
+            self.assertEqual(sorted(os.listdir(tmp)), beside, "no file, no temporary left")
+            self.assertEqual(sorted(os.listdir(spill)), files)
             p = gorgon("--recover", spill, "-o", out)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             for r in range(run + 1):

@@ -21,7 +21,8 @@ namespace gorgon {
 /// Appends segments to a new spill file. Not thread-safe: one writer thread. The file is
 /// held under an exclusive flock(2) until closed, so that a recovery can tell a spill whose
 /// writer is still running (ranks outlive a killed mpirun by a second or so) from one whose
-/// writer has ended: the kernel releases the lock when the process dies.
+/// writer has ended: the kernel releases the lock when the process dies (on a file system
+/// without locks the file is written unlocked, and a recovery cannot tell).
 class SpillWriter {
  public:
   /// Creates `path` (it must not exist). Throws std::runtime_error naming it on failure.
